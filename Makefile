@@ -1,0 +1,40 @@
+# The two set-up commands are `make demo` and `make test`; each builds .venv itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: demo test worker bench lint translations clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d mall/translations -D messages >/dev/null
+	$(BIN)/pybabel compile --use-fuzzy -d plugins/loyalty/translations -D messages >/dev/null
+
+demo: $(STAMP) translations
+	mkdir -p instance
+	$(FLASK) db upgrade heads
+	$(FLASK) mall demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(STAMP) translations
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: $(STAMP)
+	$(FLASK) mall worker
+
+bench: $(STAMP) translations
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance/mall.db tests/artifacts

@@ -1,0 +1,1 @@
+"""Platform accounts: registration, login, profile, API tokens, operators."""

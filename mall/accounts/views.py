@@ -1,0 +1,110 @@
+"""Account pages: register, log in / out, profile, password."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+from mall.accounts import operations
+from mall.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from mall.errors import FieldErrors
+from mall.extensions import db, limiter
+from mall.forms import show_field_errors
+from tenants.access import actor, login_required, public
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next") or ""
+    parts = urlsplit(target)
+    # Only same-site relative paths: never redirect to another host.
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+def _login_key() -> str:
+    return f"{request.remote_addr}:{(request.form.get('email') or '').strip().lower()}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_key)
+@public
+def login():
+    """Sign in."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = operations.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            session["locale"] = user.locale or session.get("locale")
+            return redirect(_safe_next(url_for("catalog.home")))
+        form.form_errors = [_("Wrong e-mail address or password.")]
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    """Sign out."""
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("catalog.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    """Create an account."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.register(form.email.data, form.password.data, form.name.data,
+                                       birthday=form.birthday.data, referral_code=form.referral_code.data)
+        except FieldErrors as exc:
+            db.session.rollback()
+            show_field_errors(form, exc)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s!", name=user.name), "success")
+            return redirect(url_for("catalog.home"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Edit name, phone, birthday and marketing consent."""
+    user = actor()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        user.name = form.name.data.strip()
+        user.phone = form.phone.data or None
+        user.birthday = form.birthday.data
+        user.consent_email = form.consent_email.data
+        user.consent_sms = form.consent_sms.data
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, password_form=PasswordForm(prefix="pw"))
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():
+    """Change the password."""
+    user = actor()
+    password_form = PasswordForm(prefix="pw")
+    if password_form.validate_on_submit():
+        try:
+            operations.change_password(user, password_form.current_password.data, password_form.new_password.data)
+        except FieldErrors as exc:
+            show_field_errors(password_form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=ProfileForm(obj=user), password_form=password_form), 422

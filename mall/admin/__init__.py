@@ -1,0 +1,1 @@
+"""Merchant admin: per-shop products, orders and staff."""

@@ -1,0 +1,220 @@
+"""Merchant admin pages under /admin/<shop>/: dashboard, orders, products, staff."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func
+
+from mall.admin.forms import ProductForm, StaffForm
+from mall.catalog import operations as catalog
+from mall.catalog.models import Product
+from mall.errors import DomainError, FieldErrors
+from mall.extensions import db
+from mall.forms import show_field_errors
+from mall.orders import operations as orders
+from mall.orders.models import Order, OrderLine, OrderStatus
+from mall.pagination import paginate
+from tenants import operations as tenants
+from tenants.access import actor, get_in_tenant_or_404, scoped, staff_required
+from tenants.models import Staff, StaffRole
+
+bp = Blueprint("admin", __name__, url_prefix="/admin/<shop>")
+
+
+@bp.route("/")
+@staff_required(StaffRole.SUPPORT)
+def dashboard(shop: str):
+    """Order counts by status and today's work."""
+    counts = dict(db.session.execute(
+        db.select(Order.status, func.count(Order.id)).where(Order.tenant_id == g.tenant.id).group_by(Order.status)
+    ).all())
+    revenue = db.session.execute(
+        db.select(func.coalesce(func.sum(Order.total), 0)).where(
+            Order.tenant_id == g.tenant.id, Order.status.notin_([OrderStatus.CANCELLED, OrderStatus.PENDING_PAYMENT]))
+    ).scalar()
+    to_ship = db.session.execute(
+        scoped(Order).where(Order.status == OrderStatus.PAID).order_by(Order.id).limit(10)
+    ).scalars().all()
+    return render_template("admin/dashboard.html", shop=g.tenant, counts=counts, revenue=revenue, to_ship=to_ship,
+                           statuses=OrderStatus.ALL)
+
+
+@bp.route("/orders")
+@staff_required(StaffRole.SUPPORT)
+def order_list(shop: str):
+    """The shop's orders, filterable by status."""
+    select = scoped(Order).order_by(Order.id.desc())
+    status = request.args.get("status")
+    if status in OrderStatus.ALL:
+        select = select.where(Order.status == status)
+    return render_template("admin/orders.html", shop=g.tenant, page=paginate(select), status=status,
+                           statuses=OrderStatus.ALL)
+
+
+@bp.route("/orders/<int:order_id>")
+@staff_required(StaffRole.SUPPORT)
+def order_detail(shop: str, order_id: int):
+    """One order with ship / complete / refund actions."""
+    order = get_in_tenant_or_404(Order, order_id)
+    return render_template("admin/order.html", shop=g.tenant, order=order)
+
+
+def _order_action(order: Order, action, success: str):
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        details = " ".join(m for ms in exc.fields.values() for m in ms) if isinstance(exc, FieldErrors) else ""
+        flash(f"{exc.message} {details}".strip(), "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("admin.order_detail", shop=g.tenant.slug, order_id=order.id))
+
+
+@bp.route("/orders/<int:order_id>/ship", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+def ship(shop: str, order_id: int):
+    """Mark an order shipped."""
+    order = get_in_tenant_or_404(Order, order_id)
+    return _order_action(order, lambda: orders.ship(order, actor()), _("Order shipped."))
+
+
+@bp.route("/orders/<int:order_id>/complete", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+def complete(shop: str, order_id: int):
+    """Mark an order completed."""
+    order = get_in_tenant_or_404(Order, order_id)
+    return _order_action(order, lambda: orders.complete(order, actor()), _("Order completed."))
+
+
+@bp.route("/orders/<int:order_id>/refund", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+def refund(shop: str, order_id: int):
+    """Refund the whole order or the quantities entered per line."""
+    order = get_in_tenant_or_404(Order, order_id)
+    if request.form.get("full"):
+        return _order_action(order, lambda: orders.refund(order, actor(), full=True), _("Order refunded."))
+    lines = []
+    for line in order.lines:
+        qty = request.form.get(f"qty_{line.id}", type=int)
+        if qty:
+            lines.append({"line_id": line.id, "qty": qty})
+    return _order_action(order, lambda: orders.refund(order, actor(), lines=lines), _("Refund recorded."))
+
+
+@bp.route("/products")
+@staff_required(StaffRole.SUPPORT)
+def product_list(shop: str):
+    """The shop's products."""
+    return render_template("admin/products.html", shop=g.tenant, page=paginate(scoped(Product).order_by(Product.id)))
+
+
+def _to_utc(value):
+    if value is None:
+        return None
+    return value.replace(tzinfo=ZoneInfo(g.tenant.timezone)).astimezone(ZoneInfo("UTC"))
+
+
+def _to_local(value):
+    if value is None:
+        return None
+    return value.astimezone(ZoneInfo(g.tenant.timezone)).replace(tzinfo=None)
+
+
+@bp.route("/products/new", methods=["GET", "POST"], defaults={"product_id": None})
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@staff_required(StaffRole.MANAGER)
+def product_edit(shop: str, product_id: int | None):
+    """Create or edit a product."""
+    product = get_in_tenant_or_404(Product, product_id) if product_id else None
+    form = ProductForm(obj=product) if request.method == "POST" or product is None else ProductForm(
+        obj=product, category=product.category.name if product.category else "",
+        sale_starts_at=_to_local(product.sale_starts_at), sale_ends_at=_to_local(product.sale_ends_at))
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in (
+            "name", "category", "price", "stock", "sale", "description", "is_active")}
+        values["sale_starts_at"] = _to_utc(form.sale_starts_at.data)
+        values["sale_ends_at"] = _to_utc(form.sale_ends_at.data)
+        try:
+            saved = catalog.save_product(g.tenant, product, values)
+        except FieldErrors as exc:
+            db.session.rollback()
+            show_field_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Product saved."), "success")
+            return redirect(url_for("admin.product_list", shop=g.tenant.slug, _anchor=f"p{saved.id}"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/product_form.html", shop=g.tenant, form=form, product=product), status
+
+
+@bp.route("/products/<int:product_id>/delete", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+def product_delete(shop: str, product_id: int):
+    """Delete a product never ordered; archive one that was (orders keep their lines)."""
+    product = get_in_tenant_or_404(Product, product_id)
+    ordered = db.session.execute(db.select(OrderLine.id).where(OrderLine.product_id == product.id).limit(1)).first()
+    if ordered:
+        product.is_active = False
+        flash(_("The product has orders, so it was archived instead of deleted."), "info")
+    else:
+        from mall.cart.models import CartItem
+
+        db.session.execute(db.delete(CartItem).where(CartItem.product_id == product.id))
+        db.session.delete(product)
+        flash(_("Product deleted."), "success")
+    db.session.commit()
+    return redirect(url_for("admin.product_list", shop=g.tenant.slug))
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@staff_required(StaffRole.OWNER)
+def staff(shop: str):
+    """List, add, re-role and remove staff (owners only)."""
+    form = StaffForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            tenants.add_staff(g.tenant, form.email.data, form.role.data, actor())
+        except FieldErrors as exc:
+            db.session.rollback()
+            show_field_errors(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Staff member added."), "success")
+            return redirect(url_for("admin.staff", shop=g.tenant.slug))
+    elif request.method == "POST":
+        status = 422
+    members = db.session.execute(scoped(Staff).order_by(Staff.id)).scalars().all()
+    return render_template("admin/staff.html", shop=g.tenant, form=form, members=members,
+                           roles=StaffRole.ORDER), status
+
+
+@bp.route("/staff/<int:staff_id>", methods=["POST"])
+@staff_required(StaffRole.OWNER)
+def staff_update(shop: str, staff_id: int):
+    """Change a staff member's role or remove them."""
+    member = get_in_tenant_or_404(Staff, staff_id)
+    try:
+        if request.form.get("remove"):
+            tenants.remove_staff(member, actor())
+        else:
+            tenants.change_role(member, request.form.get("role"), actor())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Staff updated."), "success")
+    return redirect(url_for("admin.staff", shop=g.tenant.slug))
+
+
+@bp.url_value_preprocessor
+def _require_shop(endpoint, values):
+    if values is None or "shop" not in values:
+        abort(404)

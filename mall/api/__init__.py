@@ -1,0 +1,92 @@
+"""JSON API v1: token auth, JSON parsing without floats, idempotent writes, error format."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from functools import wraps
+
+from flask import Blueprint, Flask, abort, g, jsonify, request
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from mall import idempotency
+from mall.accounts.models import ApiToken
+from mall.errors import api_error
+from mall.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+#: Endpoints that need no token.
+OPEN_ENDPOINTS = {"api.register", "api.token", "api.openapi"}
+
+
+@bp.before_request
+def _authenticate():
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        user = ApiToken.user_for(header[7:].strip())
+        if user is None:
+            abort(401, description="Invalid or expired token.")
+        g.api_user = user
+    elif request.endpoint not in OPEN_ENDPOINTS:
+        abort(401, description="Send Authorization: Bearer <token>.")
+
+
+def json_body() -> dict:
+    """The request's JSON object; numbers with a fraction become Decimal, never float."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw, parse_float=Decimal, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        abort(400, description="The body is not valid JSON.")
+    if not isinstance(data, dict):
+        abort(400, description="The body must be a JSON object.")
+    return data
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not allowed")
+
+
+def load(schema, data: dict | None = None) -> dict:
+    """Validate the body with a marshmallow schema (422 with field messages on failure)."""
+    return schema.load(json_body() if data is None else data)
+
+
+def write(view):
+    """An API write: the view returns (status, body); commit once, honour Idempotency-Key."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if key is None or "api_user" not in g:
+            status, body = view(*args, **kwargs)
+            db.session.commit()
+            return jsonify(body), status
+        key = idempotency.check_key(key)
+        digest = idempotency.fingerprint(request.method, request.path, json_body())
+
+        def work():
+            status, body = view(*args, **kwargs)
+            return status, json.loads(json.dumps(body, default=str))
+
+        status, body = idempotency.run_once(g.api_user.id, key, digest, work)
+        return jsonify(body), status
+
+    return wrapper
+
+
+def init_app(app: Flask) -> None:
+    """Register the API blueprint and its error handlers."""
+    from mall.api import accounts, openapi, platform, shop, shopper  # noqa: F401  (routes)
+
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+
+    @app.errorhandler(ValidationError)
+    def _invalid(exc: ValidationError):
+        db.session.rollback()
+        fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return api_error(422, "invalid", _("Some values are invalid."), fields)

@@ -1,0 +1,60 @@
+"""API: register, token, me."""
+
+from flask import current_app, jsonify, request
+from flask_babel import gettext as _
+
+from mall.accounts import operations
+from mall.accounts.models import ApiToken
+from mall.api import bp, load, write
+from mall.api.schemas import RegisterSchema, TokenSchema
+from mall.api.serializers import user_json
+from mall.errors import DomainError
+from mall.extensions import limiter
+from tenants.access import actor, login_required, public
+
+
+@bp.route("/auth/register", methods=["POST"])
+@public
+@write
+def register():
+    """Create an account and return a token."""
+    data = load(RegisterSchema())
+    user = operations.register(data["email"], data["password"], data["name"], birthday=data["birthday"],
+                               referral_code=data["referral_code"])
+    token = ApiToken.issue(user)
+    return 201, {"user": user_json(user), "token": token}
+
+
+def _token_key() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) and isinstance(body.get("email"), str) else ""
+    return f"{request.remote_addr}:{email.strip().lower()}"
+
+
+@bp.route("/auth/token", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_token_key)
+@public
+@write
+def token():
+    """Exchange e-mail and password for a bearer token."""
+    data = load(TokenSchema())
+    user = operations.authenticate(data["email"], data["password"])
+    if user is None:
+        raise _BadCredentials(_("Wrong e-mail address or password."))
+    return 200, {"token": ApiToken.issue(user)}
+
+
+class _BadCredentials(DomainError):
+    status = 401
+    code = "bad_credentials"
+
+
+@bp.route("/me")
+@login_required
+def me():
+    """The token's account."""
+    user = actor()
+    return jsonify({**user_json(user), "birthday": user.birthday.isoformat() if user.birthday else None,
+                    "referral_code": user.referral_code, "phone": user.phone,
+                    "consent": {"email": user.consent_email, "sms": user.consent_sms},
+                    "is_operator": user.is_operator})

@@ -1,0 +1,76 @@
+"""JSON shapes of API responses (money as two-decimal strings, times in ISO 8601)."""
+
+from mall.money import format_money
+
+
+def iso(value):
+    """ISO 8601 with offset, or None."""
+    return value.isoformat() if value else None
+
+
+def user_json(user) -> dict:
+    """Public account fields."""
+    return {"id": user.id, "email": user.email, "name": user.name}
+
+
+def tenant_json(tenant) -> dict:
+    """A shop."""
+    return {"slug": tenant.slug, "name": tenant.name, "status": tenant.status,
+            "return_window_days": tenant.return_window_days, "shipping_fee": format_money(tenant.shipping_fee),
+            "free_shipping_threshold": format_money(tenant.free_shipping_threshold)
+            if tenant.free_shipping_threshold is not None else None}
+
+
+def product_json(product) -> dict:
+    """A product."""
+    return {"id": product.id, "shop": product.tenant.slug, "name": product.name,
+            "price": format_money(product.price), "category": product.category.name if product.category else None,
+            "stock": product.stock, "sale": product.sale, "description": product.description,
+            "sale_starts_at": iso(product.sale_starts_at), "sale_ends_at": iso(product.sale_ends_at),
+            "is_active": product.is_active}
+
+
+def _order_fields(order_like, shop: str) -> dict:
+    return {
+        "shop": shop,
+        "goods": format_money(order_like.goods), "shipping": format_money(order_like.shipping),
+        "discount": format_money(order_like.discount), "coupon_discount": format_money(order_like.coupon_discount),
+        "points_used": order_like.points_used, "points_value": format_money(order_like.points_value),
+        "wallet_paid": format_money(order_like.wallet_paid), "gateway_paid": format_money(order_like.gateway_paid),
+        "total": format_money(order_like.total),
+    }
+
+
+def order_json(order) -> dict:
+    """A placed order with its lines."""
+    body = {"id": order.id, "status": order.status, **_order_fields(order, order.tenant.slug)}
+    body["lines"] = [
+        {"id": line.id, "product_id": line.product_id, "name": line.name, "qty": line.qty,
+         "unit_price": format_money(line.unit_price), "base": format_money(line.base),
+         "net": format_money(line.net), "paid": format_money(line.paid), "refunded_qty": line.refunded_qty}
+        for line in order.lines
+    ]
+    body.update({"refunded_amount": format_money(order.refunded_amount), "adjustments": order.adjustments,
+                 "created_at": iso(order.created_at), "paid_at": iso(order.paid_at),
+                 "shipped_at": iso(order.shipped_at), "completed_at": iso(order.completed_at),
+                 "settled_at": iso(order.settled_at)})
+    return body
+
+
+def quote_json(quote) -> dict:
+    """A quote: one entry per shop order, each line explained."""
+    orders = []
+    for oq in quote.orders:
+        body = {"id": None, "status": "quote", **_order_fields(oq, oq.tenant.slug)}
+        body["lines"] = [
+            {"id": None, "product_id": lq.product.id, "name": lq.product.name, "qty": lq.qty,
+             "unit_price": format_money(lq.unit_price), "base": format_money(lq.base), "net": format_money(lq.net),
+             "paid": format_money(lq.paid), "points_value": format_money(lq.points_value),
+             "adjustments": [{"kind": a.kind, "label": a.label, "amount": format_money(a.amount),
+                              "source": a.source} for a in lq.adjustments]}
+            for lq in oq.lines
+        ]
+        body["payments"] = [{"method": p.method, "amount": format_money(p.amount)} for p in oq.payments]
+        body["shipping_waived_by"] = oq.shipping_waived_by
+        orders.append(body)
+    return {"orders": orders, "total": format_money(quote.total), "notes": quote.notes}

@@ -1,0 +1,108 @@
+"""API for shop staff: products and orders of one shop (other shops' objects are 404)."""
+
+from flask import g, jsonify, request
+
+from mall.api import bp, load, write
+from mall.api.schemas import ProductSchema, RefundSchema
+from mall.api.serializers import order_json, product_json
+from mall.catalog import operations as catalog
+from mall.catalog.models import Product
+from mall.extensions import db
+from mall.money import format_money
+from mall.orders import operations as orders
+from mall.orders.models import Order, OrderStatus
+from tenants.access import actor, get_in_tenant_or_404, scoped, staff_required
+from tenants.models import StaffRole
+
+PAGE = 50
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+@bp.route("/shops/<shop>/products", methods=["GET"])
+@staff_required(StaffRole.SUPPORT)
+def product_index(shop: str):
+    """The shop's products, 50 a page."""
+    select = scoped(Product).order_by(Product.id)
+    rows = db.session.execute(select.limit(PAGE).offset((_page() - 1) * PAGE)).scalars()
+    return jsonify({"items": [product_json(p) for p in rows]})
+
+
+@bp.route("/shops/<shop>/products", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+@write
+def product_create(shop: str):
+    """Create a product."""
+    product = catalog.save_product(g.tenant, None, load(ProductSchema()))
+    return 201, {"product": product_json(product)}
+
+
+@bp.route("/shops/<shop>/products/<int:product_id>", methods=["GET"])
+@staff_required(StaffRole.SUPPORT)
+def product_show(shop: str, product_id: int):
+    """One product."""
+    return jsonify({"product": product_json(get_in_tenant_or_404(Product, product_id))})
+
+
+@bp.route("/shops/<shop>/products/<int:product_id>", methods=["PATCH"])
+@staff_required(StaffRole.MANAGER)
+@write
+def product_update(shop: str, product_id: int):
+    """Change some fields of a product."""
+    product = get_in_tenant_or_404(Product, product_id)
+    current = {"name": product.name, "price": product.price, "stock": product.stock, "category": product.category,
+               "sale": product.sale, "description": product.description, "is_active": product.is_active,
+               "sale_starts_at": product.sale_starts_at, "sale_ends_at": product.sale_ends_at}
+    data = {**current, **load(ProductSchema(partial=True))}
+    return 200, {"product": product_json(catalog.save_product(g.tenant, product, data))}
+
+
+@bp.route("/shops/<shop>/orders", methods=["GET"])
+@staff_required(StaffRole.SUPPORT)
+def shop_order_index(shop: str):
+    """The shop's orders, newest first, optionally by status."""
+    select = scoped(Order).order_by(Order.id.desc())
+    status = request.args.get("status")
+    if status in OrderStatus.ALL:
+        select = select.where(Order.status == status)
+    rows = db.session.execute(select.limit(PAGE).offset((_page() - 1) * PAGE)).scalars()
+    return jsonify({"items": [order_json(o) for o in rows]})
+
+
+@bp.route("/shops/<shop>/orders/<int:order_id>", methods=["GET"])
+@staff_required(StaffRole.SUPPORT)
+def shop_order_show(shop: str, order_id: int):
+    """One of the shop's orders."""
+    return jsonify({"order": order_json(get_in_tenant_or_404(Order, order_id))})
+
+
+@bp.route("/shops/<shop>/orders/<int:order_id>/ship", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+@write
+def order_ship(shop: str, order_id: int):
+    """Ship an order."""
+    order = orders.ship(get_in_tenant_or_404(Order, order_id), actor())
+    return 200, {"order": order_json(order)}
+
+
+@bp.route("/shops/<shop>/orders/<int:order_id>/complete", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+@write
+def order_complete(shop: str, order_id: int):
+    """Complete an order."""
+    order = orders.complete(get_in_tenant_or_404(Order, order_id), actor())
+    return 200, {"order": order_json(order)}
+
+
+@bp.route("/shops/<shop>/orders/<int:order_id>/refund", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+@write
+def order_refund(shop: str, order_id: int):
+    """Refund lines or the whole order."""
+    order = get_in_tenant_or_404(Order, order_id)
+    data = load(RefundSchema())
+    refund = orders.refund(order, actor(), lines=data.get("lines"), full=bool(data.get("full")))
+    return 200, {"order": order_json(order), "refund": {"amount": format_money(refund.amount),
+                                                        "by_method": refund.by_method, "lines": refund.lines}}

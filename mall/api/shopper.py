@@ -1,0 +1,95 @@
+"""API for shoppers: checkout quote and checkout, orders, receipt, reviews."""
+
+from flask import abort, jsonify
+
+from mall.api import bp, load, write
+from mall.api.schemas import CheckoutSchema, ReviewSchema
+from mall.api.serializers import order_json, quote_json
+from mall.checkout.operations import place_checkout
+from mall.checkout.quote import build_quote
+from mall.extensions import db
+from mall.money import format_money
+from mall.orders import operations as orders
+from mall.orders.models import Order, OrderLine
+from mall.reviews.operations import post_review
+from tenants.access import actor, login_required
+
+
+def _options(data: dict) -> dict:
+    return {"coupons": data["coupons"], "points": data["points"], "wallet": data["wallet"]}
+
+
+@bp.route("/checkout/quote", methods=["POST"])
+@login_required
+def checkout_quote():
+    """Price a cart and explain every adjustment, without placing it."""
+    data = load(CheckoutSchema())
+    return jsonify(quote_json(build_quote(actor(), data["lines"], _options(data))))
+
+
+@bp.route("/checkout", methods=["POST"])
+@login_required
+@write
+def checkout():
+    """Place and pay a checkout: one order per shop, all or nothing."""
+    data = load(CheckoutSchema())
+    placed = place_checkout(actor(), data["lines"], _options(data), payment_token=data["payment_token"])
+    return 201, {"checkout_id": placed.id, "orders": [order_json(o) for o in placed.orders],
+                 "total": format_money(placed.total)}
+
+
+def _own_order(order_id: int) -> Order:
+    order = db.session.get(Order, order_id)
+    if order is None or order.user_id != actor().id:
+        abort(404)
+    return order
+
+
+@bp.route("/orders", methods=["GET"])
+@login_required
+def order_index():
+    """The shopper's orders, newest first (50)."""
+    rows = db.session.execute(
+        db.select(Order).where(Order.user_id == actor().id).order_by(Order.id.desc()).limit(50)
+    ).scalars()
+    return jsonify({"items": [order_json(o) for o in rows]})
+
+
+@bp.route("/orders/<int:order_id>", methods=["GET"])
+@login_required
+def order_show(order_id: int):
+    """One of the shopper's orders."""
+    return jsonify({"order": order_json(_own_order(order_id))})
+
+
+@bp.route("/orders/<int:order_id>/confirm-receipt", methods=["POST"])
+@login_required
+@write
+def confirm_receipt(order_id: int):
+    """Confirm a shipped order arrived."""
+    order = orders.complete(_own_order(order_id), actor())
+    return 200, {"order": order_json(order)}
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@login_required
+@write
+def cancel(order_id: int):
+    """Cancel an unshipped order; its payment is refunded."""
+    order = _own_order(order_id)
+    refund = orders.cancel(order, actor())
+    return 200, {"order": order_json(order), "refund": {"amount": format_money(refund.amount)}}
+
+
+@bp.route("/orders/<int:order_id>/lines/<int:line_id>/review", methods=["POST"])
+@login_required
+@write
+def review(order_id: int, line_id: int):
+    """Review a product of a completed order."""
+    order = _own_order(order_id)
+    line = db.session.get(OrderLine, line_id)
+    if line is None or line.order_id != order.id:
+        abort(404)
+    data = load(ReviewSchema())
+    posted = post_review(actor(), line, data["rating"], data["text"])
+    return 201, {"review": {"id": posted.id, "rating": posted.rating, "text": posted.text}}

@@ -1,0 +1,1 @@
+"""The shopper's cart across shops."""

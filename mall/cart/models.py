@@ -1,0 +1,22 @@
+"""Cart rows: one per user and product."""
+
+from sqlalchemy import CheckConstraint, UniqueConstraint
+
+from mall import clock
+from mall.dbtypes import UTCDateTime
+from mall.extensions import db
+
+
+class CartItem(db.Model):
+    """A product and quantity in a user's cart."""
+
+    __tablename__ = "cart_items"
+    __table_args__ = (UniqueConstraint("user_id", "product_id"), CheckConstraint("qty > 0", name="qty_pos"))
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    product_id = db.Column(db.Integer, db.ForeignKey("products.id"), nullable=False)
+    qty = db.Column(db.Integer, nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+
+    product = db.relationship("Product")

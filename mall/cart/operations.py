@@ -1,0 +1,61 @@
+"""Cart operations. Callers commit."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from mall.cart.models import CartItem
+from mall.catalog.models import Product
+from mall.checkout.quote import MAX_QTY
+from mall.errors import FieldErrors
+from mall.extensions import db
+
+
+def items(user) -> list[CartItem]:
+    """The user's cart rows, by shop then product."""
+    return db.session.execute(
+        db.select(CartItem).join(Product).where(CartItem.user_id == user.id)
+        .order_by(Product.tenant_id, Product.id)
+    ).scalars().all()
+
+
+def as_lines(user) -> list[dict]:
+    """The cart in the checkout request's shape."""
+    return [{"product_id": item.product_id, "qty": item.qty} for item in items(user)]
+
+
+def add(user, product: Product, qty: int) -> CartItem:
+    """Add units of a product (merged with what is already in the cart)."""
+    item = db.session.execute(
+        db.select(CartItem).filter_by(user_id=user.id, product_id=product.id)
+    ).scalar_one_or_none()
+    total = qty + (item.qty if item else 0)
+    _check(product, total)
+    if item is None:
+        item = CartItem(user_id=user.id, product_id=product.id, qty=total)
+        db.session.add(item)
+    else:
+        item.qty = total
+    return item
+
+
+def set_qty(user, item: CartItem, qty: int) -> None:
+    """Change a line's quantity; 0 removes it."""
+    if qty <= 0:
+        db.session.delete(item)
+        return
+    _check(item.product, qty)
+    item.qty = qty
+
+
+def clear(user) -> None:
+    """Empty the cart (after checkout)."""
+    db.session.execute(db.delete(CartItem).where(CartItem.user_id == user.id))
+
+
+def _check(product: Product, qty: int) -> None:
+    if not product.is_buyable():
+        raise FieldErrors(_("This product cannot be bought right now."), {"qty": [_("Not available.")]})
+    if not 1 <= qty <= min(MAX_QTY, product.stock):
+        raise FieldErrors(_("Only %(n)d left in stock.", n=product.stock),
+                          {"qty": [_("Choose 1 to %(n)d.", n=min(MAX_QTY, product.stock))]})

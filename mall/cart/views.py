@@ -1,0 +1,66 @@
+"""Cart pages."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from mall.cart import operations
+from mall.cart.models import CartItem
+from mall.catalog.models import Product
+from mall.checkout.quote import build_quote
+from mall.errors import FieldErrors
+from mall.extensions import db
+from tenants.access import actor, login_required
+
+bp = Blueprint("cart", __name__)
+
+
+@bp.route("/cart")
+@login_required
+def show():
+    """The cart grouped by shop, priced as a quote."""
+    user = actor()
+    lines = operations.as_lines(user)
+    quote, problem = None, None
+    if lines:
+        try:
+            quote = build_quote(user, lines)
+        except FieldErrors as exc:
+            problem = exc
+    return render_template("cart/cart.html", items=operations.items(user), quote=quote, problem=problem)
+
+
+@bp.route("/cart/add", methods=["POST"])
+@login_required
+def add():
+    """Add a product to the cart."""
+    product = db.session.get(Product, request.form.get("product_id", type=int) or 0)
+    if product is None or not product.is_active or not product.tenant.is_active:
+        abort(404)
+    qty = request.form.get("qty", 1, type=int)
+    try:
+        operations.add(actor(), product, qty if qty is not None else 0)
+    except FieldErrors as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("catalog.product_page", shop=product.tenant.slug, product_id=product.id))
+    db.session.commit()
+    flash(_("Added to your cart."), "success")
+    return redirect(url_for("cart.show"))
+
+
+@bp.route("/cart/<int:item_id>", methods=["POST"])
+@login_required
+def update(item_id: int):
+    """Change a cart line's quantity (0 removes it)."""
+    item = db.session.get(CartItem, item_id)
+    if item is None or item.user_id != actor().id:
+        abort(404)
+    qty = request.form.get("qty", type=int)
+    try:
+        operations.set_qty(actor(), item, qty if qty is not None else -1)
+    except FieldErrors as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("cart.show"))

@@ -1,0 +1,1 @@
+"""Catalogue: categories and products per shop, shop and product pages."""

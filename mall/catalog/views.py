@@ -1,0 +1,65 @@
+"""Storefront pages: the platform home, shop pages and product pages."""
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import func
+
+from mall.catalog.models import Category, Product
+from mall.extensions import db
+from mall.pagination import paginate
+from mall.reviews.models import Review
+from tenants.access import get_in_tenant_or_404, open_shop_or_404, public, scoped
+from tenants.models import Tenant, TenantStatus
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.route("/")
+@public
+def home():
+    """The platform home: every open shop with a few of its products."""
+    shops = db.session.execute(
+        db.select(Tenant).where(Tenant.status == TenantStatus.ACTIVE).order_by(Tenant.is_self_operated.desc(),
+                                                                                Tenant.name)
+    ).scalars().all()
+    featured = {}
+    for shop in shops:
+        featured[shop.id] = db.session.execute(
+            db.select(Product).where(Product.tenant_id == shop.id, Product.is_active.is_(True))
+            .order_by(Product.id).limit(4)
+        ).scalars().all()
+    return render_template("catalog/home.html", shops=shops, featured=featured)
+
+
+@bp.route("/s/<shop>/")
+@public
+def shop_page(shop: str):
+    """A shop's storefront, optionally filtered by category."""
+    tenant = open_shop_or_404(shop)
+    categories = db.session.execute(scoped(Category).order_by(Category.position, Category.name)).scalars().all()
+    select = scoped(Product).where(Product.is_active.is_(True)).order_by(Product.id)
+    category_id = request.args.get("category", type=int)
+    if category_id:
+        select = select.where(Product.category_id == category_id)
+    page = paginate(select)
+    return render_template("catalog/shop.html", shop=tenant, categories=categories, page=page,
+                           category_id=category_id)
+
+
+@bp.route("/s/<shop>/products/<int:product_id>")
+@public
+def product_page(shop: str, product_id: int):
+    """A product with its reviews."""
+    tenant = open_shop_or_404(shop)
+    product = get_in_tenant_or_404(Product, product_id)
+    if not product.is_active:
+        from flask import abort
+
+        abort(404)
+    reviews = db.session.execute(
+        db.select(Review).where(Review.product_id == product.id).order_by(Review.id.desc()).limit(20)
+    ).scalars().all()
+    rating = db.session.execute(
+        db.select(func.avg(Review.rating), func.count(Review.id)).where(Review.product_id == product.id)
+    ).one()
+    return render_template("catalog/product.html", shop=tenant, product=product, reviews=reviews,
+                           rating=rating)

@@ -1,0 +1,1 @@
+"""Checkout: quotes across shops, one order per shop, payment."""

@@ -1,0 +1,239 @@
+"""The checkout quote: lines per shop, plugin adjustments, shipping and who pays what."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from mall import clock
+from mall.catalog.models import Product
+from mall.errors import FieldErrors
+from mall.extensions import db
+from mall.money import ZERO
+from mall.plugins import run_pricing_hooks
+from tenants.models import Tenant
+
+MAX_LINES = 100
+MAX_QTY = 999
+#: Request keys only plugins understand; without a plugin that takes them they are refused.
+PLUGIN_OPTIONS = ("coupons", "points", "wallet")
+
+
+@dataclass
+class Adjustment:
+    """A change to a line's price: kind is member_price / coupon / … ; amount is negative."""
+
+    kind: str
+    label: str
+    amount: Decimal
+    source: str = ""
+
+
+@dataclass
+class PaymentShare:
+    """Part of an order paid by a plugin's payment method (e.g. wallet_bonus)."""
+
+    method: str
+    amount: Decimal
+    source: str = ""
+
+
+@dataclass
+class LineQuote:
+    """One product line of a shop order."""
+
+    product: Product
+    qty: int
+    adjustments: list[Adjustment] = field(default_factory=list)
+    #: Money value of points spread onto this line.
+    points_value: Decimal = ZERO
+    #: The OrderLine created from this quote line at checkout.
+    line: object = None
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.product.price
+
+    @property
+    def sale(self) -> bool:
+        return self.product.sale
+
+    @property
+    def base(self) -> Decimal:
+        return self.product.price * self.qty
+
+    def adjusted(self, kind: str) -> Decimal:
+        """Total (negative) adjustment of one kind on this line."""
+        return sum((a.amount for a in self.adjustments if a.kind == kind), ZERO)
+
+    @property
+    def net(self) -> Decimal:
+        """Base after member price and coupons."""
+        return self.base + sum((a.amount for a in self.adjustments), ZERO)
+
+    @property
+    def paid(self) -> Decimal:
+        """Money actually paid for the line (net less points)."""
+        return self.net - self.points_value
+
+
+@dataclass
+class OrderQuote:
+    """One shop's order within a checkout quote."""
+
+    tenant: Tenant
+    lines: list[LineQuote]
+    shipping: Decimal = ZERO
+    #: Why shipping is free, when a plugin waived it (tier, coupon…).
+    shipping_waived_by: str | None = None
+    payments: list[PaymentShare] = field(default_factory=list)
+    points_used: int = 0
+    #: Order-level notes plugins want stored with the order's adjustments.
+    notes: list[dict] = field(default_factory=list)
+
+    @property
+    def goods(self) -> Decimal:
+        return sum((line.base for line in self.lines), ZERO)
+
+    @property
+    def goods_net(self) -> Decimal:
+        """Goods after member price and coupons (what free shipping thresholds compare with)."""
+        return sum((line.net for line in self.lines), ZERO)
+
+    @property
+    def discount(self) -> Decimal:
+        return -sum((line.adjusted("member_price") for line in self.lines), ZERO)
+
+    @property
+    def coupon_discount(self) -> Decimal:
+        return -sum((line.adjusted("coupon") for line in self.lines), ZERO)
+
+    @property
+    def points_value(self) -> Decimal:
+        return sum((line.points_value for line in self.lines), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        """Money to pay: goods after discounts and points, plus shipping."""
+        return self.goods_net - self.points_value + self.shipping
+
+    @property
+    def wallet_paid(self) -> Decimal:
+        return sum((p.amount for p in self.payments if p.method.startswith("wallet")), ZERO)
+
+    @property
+    def gateway_paid(self) -> Decimal:
+        return self.total - sum((p.amount for p in self.payments), ZERO)
+
+
+@dataclass
+class Quote:
+    """A whole checkout: one OrderQuote per shop, in shop id order."""
+
+    user: object
+    orders: list[OrderQuote]
+    #: The request's plugin options (coupons, points, wallet); plugins mark what they took.
+    options: dict
+    consumed: set = field(default_factory=set)
+    notes: list[dict] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((o.total for o in self.orders), ZERO)
+
+    @property
+    def gateway_paid(self) -> Decimal:
+        return sum((o.gateway_paid for o in self.orders), ZERO)
+
+
+def parse_lines(raw) -> list[tuple[int, int]]:
+    """Validate `[{"product_id", "qty"}]` into merged (product_id, qty) pairs."""
+    if not isinstance(raw, list) or not raw:
+        raise FieldErrors(_("Your cart is empty."), {"lines": [_("Add at least one product.")]})
+    if len(raw) > MAX_LINES:
+        raise FieldErrors(_("Too many lines."), {"lines": [_("At most %(n)d lines.", n=MAX_LINES)]})
+    merged: OrderedDict[int, int] = OrderedDict()
+    errors: dict = {}
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            errors[f"lines.{i}"] = [_("Each line needs a product_id and a qty.")]
+            continue
+        pid, qty = item.get("product_id"), item.get("qty")
+        if not _is_int(pid) or pid <= 0:
+            errors[f"lines.{i}.product_id"] = [_("Not a product id.")]
+        if not _is_int(qty) or not 1 <= qty <= MAX_QTY:
+            errors[f"lines.{i}.qty"] = [_("Quantity must be a whole number from 1 to %(n)d.", n=MAX_QTY)]
+        if f"lines.{i}.product_id" not in errors and f"lines.{i}.qty" not in errors:
+            merged[pid] = merged.get(pid, 0) + qty
+    if errors:
+        raise FieldErrors(_("Please correct the cart."), errors)
+    return list(merged.items())
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def build_quote(user, raw_lines, options: dict | None = None) -> Quote:
+    """Price a cart for a user: load products, split by shop, run plugins, decide shipping."""
+    pairs = parse_lines(raw_lines)
+    ids = [pid for pid, _qty in pairs]
+    products = {
+        p.id: p
+        for p in db.session.execute(
+            db.select(Product).join(Tenant).where(Product.id.in_(ids))
+        ).scalars()
+    }
+    moment = clock.now()
+    errors: dict = {}
+    by_shop: dict[int, list[LineQuote]] = {}
+    for i, (pid, qty) in enumerate(pairs):
+        product = products.get(pid)
+        if product is None or not product.is_active or not product.tenant.is_active:
+            errors[f"lines.{i}.product_id"] = [_("This product is not available.")]
+            continue
+        state = product.window_state(moment)
+        if state != "open":
+            errors[f"lines.{i}.product_id"] = [
+                _("This sale has not started yet.") if state == "upcoming" else _("This sale has ended.")
+            ]
+            continue
+        if qty > product.stock:
+            errors[f"lines.{i}.qty"] = [_("Only %(n)d left in stock.", n=product.stock)]
+            continue
+        by_shop.setdefault(product.tenant_id, []).append(LineQuote(product=product, qty=qty))
+    if errors:
+        raise FieldErrors(_("Some items cannot be bought as requested."), errors)
+    orders = [
+        OrderQuote(tenant=lines[0].product.tenant, lines=lines) for _tid, lines in sorted(by_shop.items())
+    ]
+    quote = Quote(user=user, orders=orders, options=dict(options or {}))
+    run_pricing_hooks("goods", quote)
+    for order in quote.orders:
+        order.shipping = _shipping(order)
+    run_pricing_hooks("payment", quote)
+    _refuse_unconsumed(quote)
+    return quote
+
+
+def _shipping(order: OrderQuote) -> Decimal:
+    tenant = order.tenant
+    if order.shipping_waived_by:
+        return ZERO
+    threshold = tenant.free_shipping_threshold
+    if threshold is not None and order.goods_net >= threshold:
+        return ZERO
+    return tenant.shipping_fee
+
+
+def _refuse_unconsumed(quote: Quote) -> None:
+    errors = {
+        key: [_("This option is not available in this mall.")]
+        for key in PLUGIN_OPTIONS
+        if quote.options.get(key) and key not in quote.consumed
+    }
+    if errors:
+        raise FieldErrors(_("Some options are not available."), errors)

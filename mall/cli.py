@@ -1,0 +1,104 @@
+"""`flask mall …` commands: create-operator, tick, demo, worker."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from mall import clock, signals
+from mall.errors import FieldErrors
+from mall.extensions import db
+
+
+class IsoDateTime(click.ParamType):
+    """An ISO 8601 timestamp (a date alone means midnight UTC; no offset means UTC)."""
+
+    name = "ISO-DATETIME"
+
+    def convert(self, value, param, ctx):
+        try:
+            return clock.parse_iso(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not an ISO 8601 date-time, e.g. 2026-12-01T00:00:00+08:00", param, ctx)
+
+
+@click.group("mall")
+def mall_cli():
+    """Mall operations."""
+
+
+@mall_cli.command("create-operator")
+@click.argument("email")
+@click.argument("password")
+@click.option("--name", default="Operator", show_default=True)
+@with_appcontext
+def create_operator(email: str, password: str, name: str):
+    """Create a platform operator (or promote an existing account)."""
+    from mall.accounts.operations import create_operator as make
+
+    try:
+        user = make(email, password, name)
+    except FieldErrors as exc:
+        db.session.rollback()
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+        raise click.ClickException(f"{exc.message} {details}".strip()) from None
+    db.session.commit()
+    click.echo(f"Operator {user.email} is ready (id {user.id}).")
+
+
+def run_tick(at, dry_run: bool = False) -> dict:
+    """Do everything time-driven as of `at`; each effect happens once however often it runs."""
+    from mall.orders.operations import settle_due_orders
+
+    report: dict = {}
+    with clock.frozen_at(at):
+        report["orders_settled"] = len(settle_due_orders(clock.now(), dry_run=dry_run))
+        signals.tick.send(current_app._get_current_object(), at=clock.now(), dry_run=dry_run, report=report)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return report
+
+
+@mall_cli.command("tick")
+@click.option("--at", "at", type=IsoDateTime(), default=None, help="Act as of this moment (default: now).")
+@click.option("--dry-run", is_flag=True, help="Report what would happen and change nothing.")
+@with_appcontext
+def tick(at, dry_run: bool):
+    """Settle orders whose return window has passed, then run the plugins' time-driven work."""
+    at = at or clock.now()
+    report = run_tick(at, dry_run=dry_run)
+    prefix = "[dry run] would have: " if dry_run else ""
+    click.echo(f"{prefix}tick at {at.isoformat()}: " + ", ".join(f"{k}={v}" for k, v in sorted(report.items())))
+
+
+@mall_cli.command("demo")
+@click.option("--reset", is_flag=True, help="Delete all data first (asks for confirmation).")
+@with_appcontext
+def demo(reset: bool):
+    """Load the demo mall (once) and print the URL and logins."""
+    from mall.demo import load_demo, print_logins
+
+    if reset:
+        click.confirm("Delete every row in the database and load the demo again?", abort=True)
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+    loaded = load_demo()
+    click.echo("Demo data loaded." if loaded else "Demo data is already there.")
+    print_logins()
+
+
+@mall_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker(burst: bool):
+    """Run an RQ worker for the mall's queue (needs REDIS_URL)."""
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set; without Redis jobs run on the embedded queue.")
+    from rq import Worker
+
+    backend = current_app.extensions["mall_queue"]
+    Worker([backend.queue], connection=backend.connection).work(burst=burst)

@@ -1,0 +1,53 @@
+"""Configuration defaults: embedded SQLite and queue; environment variables override."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url() -> str:
+    url = os.environ.get("MALL_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{ROOT / 'instance' / 'mall.db'}"
+    # psycopg 3 is the PostgreSQL driver; accept the plain scheme too.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+class Config:
+    """Defaults for a bare machine; every value can be overridden by the environment."""
+
+    SECRET_KEY = os.environ.get("MALL_SECRET_KEY", "dev-only-secret-change-me")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    #: Name of the RQ queue that jobs go to.
+    QUEUE_NAME = os.environ.get("MALL_QUEUE_NAME", "mall")
+    #: Embedded queue: run jobs in a background thread (server) or inline (tests).
+    EMBEDDED_QUEUE_INLINE = False
+    #: Plugins to enable by entry-point name; None enables every installed one.
+    MALL_PLUGINS: list[str] | None = None
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh": "中文", "en": "English"}
+    WTF_CSRF_TIME_LIMIT = None
+    RATELIMIT_STORAGE_URI = os.environ.get("MALL_RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Login attempts allowed per e-mail address and client address.
+    LOGIN_RATE_LIMIT = os.environ.get("MALL_LOGIN_RATE_LIMIT", "10 per minute")
+    #: The simulated gateway declines every payment when true (staging drills).
+    GATEWAY_DECLINE_ALL = False
+    PAGE_SIZE = 20
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+
+def from_environment() -> dict:
+    """Return config values read from MALL_* variables at app creation time."""
+    values: dict = {}
+    if os.environ.get("MALL_PLUGINS") is not None:
+        names = os.environ["MALL_PLUGINS"].strip()
+        values["MALL_PLUGINS"] = [n.strip() for n in names.split(",") if n.strip()]
+    return values

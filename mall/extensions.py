@@ -1,0 +1,27 @@
+"""Flask extensions shared by the core and plugins, created unbound and initialised in create_app."""
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
+
+# A naming convention makes constraint names stable across SQLite and PostgreSQL,
+# which Alembic needs to alter them later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+migrate = Migrate()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,0 +1,48 @@
+"""Chinese and English: locale selection, the language switch, and Jinja helpers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
+from flask_login import current_user
+
+from mall.config import ROOT
+from mall.extensions import babel
+from tenants.access import public
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    """Session choice, then the user's saved choice, then the browser's, then Chinese."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+@public
+def switch(code: str):
+    """Switch the interface language and return to the page."""
+    from mall.extensions import db
+
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    target = request.form.get("next") or "/"
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+
+
+def init_app(app: Flask) -> None:
+    """Configure Flask-Babel with the core's and plugins' catalogues."""
+    dirs = [str(ROOT / "mall" / "translations"), str(ROOT / "plugins" / "loyalty" / "translations")]
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(dirs))
+    babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(bp)

@@ -1,0 +1,174 @@
+"""Background jobs: RQ on Redis when REDIS_URL is set, an embedded queue otherwise.
+
+`enqueue()` only records the job; it is handed to the queue after the current database
+transaction commits, and dropped if it rolls back, so a job never sees uncommitted data.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from mall.extensions import db
+
+log = logging.getLogger(__name__)
+_PENDING = "mall_pending_jobs"
+
+
+@dataclass
+class PendingJob:
+    """A job waiting for its transaction to commit."""
+
+    path: str
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    idempotency_key: str | None = None
+
+
+def enqueue(func, *args, idempotency_key: str | None = None, **kwargs) -> PendingJob:
+    """Queue `func(*args, **kwargs)` to run once the current transaction commits.
+
+    `func` must be a module-level function; jobs must be idempotent, because RQ may run a
+    job again after a worker dies, and `idempotency_key` names the unit of work.
+    """
+    path = f"{func.__module__}:{func.__qualname__}"
+    job = PendingJob(path, tuple(args), dict(kwargs), idempotency_key)
+    session = db.session()
+    session.info.setdefault(_PENDING, []).append((current_app._get_current_object(), job))
+    return job
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session):
+    pending = session.info.pop(_PENDING, [])
+    for app, job in pending:
+        _backend(app).submit(app, job)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session):
+    session.info.pop(_PENDING, None)
+
+
+def resolve(path: str):
+    """Import a job function from its `module:qualname` path."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def execute(app: Flask, job: PendingJob) -> None:
+    """Run one job in a fresh app context (its own database session)."""
+    with app.app_context():
+        try:
+            resolve(job.path)(*job.args, **job.kwargs)
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+
+
+class EmbeddedQueue:
+    """In-process queue for a bare machine: a daemon thread, or inline in tests."""
+
+    def __init__(self, inline: bool):
+        self.inline = inline
+        self.failed: list[tuple[PendingJob, str]] = []
+        self._queue: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, app: Flask, job: PendingJob) -> None:
+        """Run the job now (inline) or hand it to the worker thread."""
+        if self.inline:
+            self._run(app, job)
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name="mall-embedded-queue", daemon=True)
+                self._thread.start()
+        self._queue.put((app, job))
+
+    def _run(self, app: Flask, job: PendingJob, attempts: int = 3) -> None:
+        for attempt in range(1, attempts + 1):
+            try:
+                execute(app, job)
+                return
+            except Exception as exc:  # a failed job must not kill the queue
+                log.exception("job %s failed (attempt %d/%d)", job.path, attempt, attempts)
+                last = repr(exc)
+        self.failed.append((job, last))
+
+    def _work(self) -> None:
+        while True:
+            app, job = self._queue.get()
+            try:
+                self._run(app, job)
+            finally:
+                self._queue.task_done()
+
+    def join(self) -> None:
+        """Wait until every submitted job has run (used by the demo loader)."""
+        self._queue.join()
+
+
+class RQBackend:
+    """Hands jobs to RQ on Redis; `flask mall worker` (or `rq worker`) runs them."""
+
+    def __init__(self, redis_url: str, queue_name: str):
+        from redis import Redis
+        from rq import Queue
+
+        self.connection = Redis.from_url(redis_url)
+        self.queue = Queue(queue_name, connection=self.connection)
+
+    def submit(self, app: Flask, job: PendingJob) -> None:
+        """Enqueue `mall.jobs.run_rq_job` with the job's path and arguments."""
+        self.queue.enqueue(
+            "mall.jobs.run_rq_job", job.path, list(job.args), job.kwargs,
+            description=job.idempotency_key or job.path,
+            retry=_rq_retry(),
+        )
+
+
+def _rq_retry():
+    from rq import Retry
+
+    return Retry(max=3, interval=[1, 5, 30])
+
+
+_worker_app: Flask | None = None
+
+
+def run_rq_job(path: str, args: list, kwargs: dict) -> None:
+    """Entry point executed by RQ workers: run the job inside the mall app."""
+    global _worker_app
+    if _worker_app is None:
+        from mall import create_app
+
+        _worker_app = create_app()
+    execute(_worker_app, PendingJob(path, tuple(args), kwargs))
+
+
+def init_app(app: Flask) -> None:
+    """Choose the queue backend for this app."""
+    if app.config.get("REDIS_URL"):
+        app.extensions["mall_queue"] = RQBackend(app.config["REDIS_URL"], app.config["QUEUE_NAME"])
+    else:
+        app.extensions["mall_queue"] = EmbeddedQueue(inline=app.config.get("EMBEDDED_QUEUE_INLINE", False))
+
+
+def _backend(app: Flask):
+    return app.extensions["mall_queue"]
+
+
+def backend():
+    """The current app's queue backend."""
+    return _backend(current_app)

@@ -1,0 +1,14 @@
+"""Imports every core table so the metadata (and Alembic) sees them all."""
+
+from mall.accounts.models import ApiToken, User
+from mall.cart.models import CartItem
+from mall.catalog.models import Category, Product
+from mall.idempotency import IdempotencyRecord
+from mall.orders.models import Checkout, Order, OrderLine, Payment, Refund
+from mall.reviews.models import Review
+from tenants.models import Staff, Tenant
+
+__all__ = [
+    "ApiToken", "CartItem", "Category", "Checkout", "IdempotencyRecord", "Order", "OrderLine", "Payment",
+    "Product", "Refund", "Review", "Staff", "Tenant", "User",
+]

@@ -1,0 +1,1 @@
+"""Orders: lifecycle, refunds, settlement by the tick."""

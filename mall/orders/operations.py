@@ -1,0 +1,210 @@
+"""Order lifecycle operations: ship, complete, cancel, refund. Callers commit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+
+from mall import clock, signals
+from mall.checkout.operations import release_stock
+from mall.errors import Conflict, FieldErrors
+from mall.extensions import db
+from mall.money import ZERO, round_half_up, spread_pro_rata
+from mall.orders.models import Order, OrderLine, OrderStatus, Refund
+from mall.payments import gateway
+from tenants.models import Tenant
+
+
+def _transition(order: Order, allowed: tuple, **values) -> None:
+    """Move an order with one conditional update, so two clicks cannot both succeed."""
+    result = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status.in_(allowed)).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(order)
+        raise Conflict(_("The order changed meanwhile (now: %(s)s).", s=order.status), code="invalid_state")
+    db.session.refresh(order)
+
+
+def ship(order: Order, actor) -> Order:
+    """Mark a paid order shipped."""
+    if not order.can_ship:
+        raise Conflict(_("Only paid orders that have not shipped can be shipped."), code="invalid_state")
+    status = OrderStatus.SHIPPED if order.status == OrderStatus.PAID else order.status
+    _transition(order, (order.status,), status=status, shipped_at=clock.now())
+    signals.order_shipped.send(current_app._get_current_object(), order=order, actor=actor)
+    return order
+
+
+def complete(order: Order, actor) -> Order:
+    """Mark a shipped order completed (buyer confirmed receipt, or staff)."""
+    if not order.can_complete:
+        raise Conflict(_("Only shipped orders can be completed."), code="invalid_state")
+    status = OrderStatus.COMPLETED if order.status == OrderStatus.SHIPPED else order.status
+    _transition(order, (order.status,), status=status, completed_at=clock.now())
+    signals.order_completed.send(current_app._get_current_object(), order=order, actor=actor)
+    return order
+
+
+def cancel(order: Order, actor) -> Refund:
+    """Cancel an unshipped order: every unit back in stock, every payment refunded."""
+    if not order.can_cancel:
+        raise Conflict(_("Only orders that have not shipped can be cancelled."), code="invalid_state")
+    refund = _refund(order, actor, {line.id: line.qty for line in order.lines}, full=True)
+    _transition(order, (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID),
+                status=OrderStatus.CANCELLED, cancelled_at=clock.now())
+    signals.order_cancelled.send(current_app._get_current_object(), order=order, refund=refund, actor=actor)
+    return refund
+
+
+def refund(order: Order, actor, lines: list[dict] | None = None, full: bool = False) -> Refund:
+    """Refund the whole order or `[{"line_id", "qty"}]`; restores stock and money by method."""
+    if order.status not in OrderStatus.REFUNDABLE or not order.can_refund:
+        raise Conflict(_("This order has nothing left to refund."), code="invalid_state")
+    if full:
+        wanted = {line.id: line.refundable_qty for line in order.lines if line.refundable_qty}
+    else:
+        wanted = _parse_refund_lines(order, lines)
+    everything = all(wanted.get(line.id, 0) == line.refundable_qty for line in order.lines)
+    result = _refund(order, actor, wanted, full=everything)
+    if everything:
+        new_status = OrderStatus.REFUNDED
+    elif order.status == OrderStatus.SETTLED:
+        new_status = OrderStatus.SETTLED
+    else:
+        new_status = OrderStatus.PARTIALLY_REFUNDED
+    _transition(order, (order.status,), status=new_status)
+    signals.order_refunded.send(current_app._get_current_object(), order=order, refund=result, actor=actor)
+    return result
+
+
+def _parse_refund_lines(order: Order, lines) -> dict[int, int]:
+    if not isinstance(lines, list) or not lines:
+        raise FieldErrors(_("Choose what to refund."), {"lines": [_("Give at least one line and quantity.")]})
+    by_id = {line.id: line for line in order.lines}
+    wanted: dict[int, int] = {}
+    errors: dict = {}
+    for i, item in enumerate(lines):
+        line_id = item.get("line_id") if isinstance(item, dict) else None
+        qty = item.get("qty") if isinstance(item, dict) else None
+        if not isinstance(line_id, int) or isinstance(line_id, bool) or line_id not in by_id:
+            errors[f"lines.{i}.line_id"] = [_("Not a line of this order.")]
+            continue
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
+            errors[f"lines.{i}.qty"] = [_("Quantity must be a whole number of at least 1.")]
+            continue
+        total = wanted.get(line_id, 0) + qty
+        if total > by_id[line_id].refundable_qty:
+            errors[f"lines.{i}.qty"] = [_("At most %(n)d can still be refunded.", n=by_id[line_id].refundable_qty)]
+            continue
+        wanted[line_id] = total
+    if errors:
+        raise FieldErrors(_("Please correct the refund."), errors)
+    return wanted
+
+
+def line_refund_amount(line: OrderLine, qty: int) -> Decimal:
+    """Money paid for `qty` units of a line; the last units take the exact remainder."""
+    if qty == line.refundable_qty:
+        return line.paid - line.refunded_amount
+    return round_half_up(line.paid * qty / line.qty)
+
+
+def _refund(order: Order, actor, wanted: dict[int, int], full: bool) -> Refund:
+    by_id = {line.id: line for line in order.lines}
+    rows, goods = [], ZERO
+    for line_id in sorted(wanted):
+        qty = wanted[line_id]
+        if qty <= 0:
+            continue
+        line = by_id[line_id]
+        amount = line_refund_amount(line, qty)
+        _take_line(line, qty, amount)
+        release_stock(line.product_id, qty)
+        rows.append({"line_id": line.id, "qty": qty, "amount": str(amount)})
+        goods += amount
+    # Shipping is returned only when the whole order is.
+    amount = goods + (order.shipping if full else ZERO)
+    amount = min(amount, order.total - order.refunded_amount)
+    by_method = _spread_over_payments(order, amount)
+    sequence = (db.session.execute(
+        db.select(func.count(Refund.id)).where(Refund.order_id == order.id)
+    ).scalar() or 0) + 1
+    record = Refund(order_id=order.id, tenant_id=order.tenant_id, sequence=sequence, amount=amount, full=full,
+                    lines=rows, by_method={k: str(v) for k, v in by_method.items()},
+                    actor_id=getattr(actor, "id", None))
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        raise Conflict(_("Another refund of this order is in progress."), code="refund_conflict") from None
+    order.refunded_amount = order.refunded_amount + amount
+    return record
+
+
+def _take_line(line: OrderLine, qty: int, amount: Decimal) -> None:
+    result = db.session.execute(
+        update(OrderLine)
+        .where(OrderLine.id == line.id, OrderLine.refunded_qty + qty <= OrderLine.qty)
+        .values(refunded_qty=OrderLine.refunded_qty + qty, refunded_amount=OrderLine.refunded_amount + amount)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_("These items were refunded meanwhile."), code="refund_conflict")
+    db.session.refresh(line)
+
+
+def _spread_over_payments(order: Order, amount: Decimal) -> dict[str, Decimal]:
+    """Refunded money goes back over the payment methods in proportion to what is left on each."""
+    payments = [p for p in order.payments if p.amount - p.refunded > 0]
+    shares = spread_pro_rata(amount, [p.amount - p.refunded for p in payments]) if payments else []
+    by_method: dict[str, Decimal] = {}
+    for payment, share in zip(payments, shares, strict=True):
+        share = min(share, payment.amount - payment.refunded)
+        if share <= 0:
+            continue
+        payment.refunded = payment.refunded + share
+        if payment.method == "gateway":
+            gateway.refund(payment.reference, share)
+        by_method[payment.method] = by_method.get(payment.method, ZERO) + share
+    return by_method
+
+
+def settle_due_orders(at, dry_run: bool = False) -> list[int]:
+    """Settle every shipped order whose shop's return window has passed by `at`, exactly once.
+
+    Each order moves with a conditional update; only the run that moved it sends
+    `order_settled`, so running the tick twice for the same moment settles nothing twice.
+    """
+    settleable = (OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.PARTIALLY_REFUNDED)
+    settled: list[int] = []
+    app = current_app._get_current_object()
+    for tenant in db.session.execute(db.select(Tenant).order_by(Tenant.id)).scalars():
+        cutoff = at - timedelta(days=tenant.return_window_days)
+        due = db.session.execute(
+            db.select(Order).where(
+                Order.tenant_id == tenant.id, Order.status.in_(settleable),
+                Order.shipped_at.is_not(None), Order.shipped_at <= cutoff, Order.settled_at.is_(None),
+            ).order_by(Order.id)
+        ).scalars().all()
+        for order in due:
+            if dry_run:
+                settled.append(order.id)
+                continue
+            result = db.session.execute(
+                update(Order)
+                .where(Order.id == order.id, Order.status.in_(settleable), Order.settled_at.is_(None))
+                .values(status=OrderStatus.SETTLED, settled_at=at)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:
+                db.session.refresh(order)
+                signals.order_settled.send(app, order=order, at=at)
+                settled.append(order.id)
+    return settled

@@ -1,0 +1,86 @@
+"""Shopper order pages: list, detail, confirm receipt, cancel, review."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from mall.errors import DomainError, FieldErrors
+from mall.extensions import db
+from mall.orders import operations
+from mall.orders.models import Order, OrderLine
+from mall.pagination import paginate
+from mall.reviews.models import Review
+from mall.reviews.operations import post_review
+from tenants.access import actor, login_required
+
+bp = Blueprint("orders", __name__)
+
+
+def own_order_or_404(order_id: int) -> Order:
+    """The signed-in shopper's order; anyone else's is a 404."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.user_id != actor().id:
+        abort(404)
+    return order
+
+
+@bp.route("/orders")
+@login_required
+def index():
+    """The shopper's orders, newest first."""
+    page = paginate(db.select(Order).where(Order.user_id == actor().id).order_by(Order.id.desc()))
+    return render_template("orders/list.html", page=page)
+
+
+@bp.route("/orders/<int:order_id>")
+@login_required
+def detail(order_id: int):
+    """One order with its lines, payments, refunds and review forms."""
+    order = own_order_or_404(order_id)
+    reviewed = set(db.session.execute(
+        db.select(Review.order_line_id).where(Review.order_line_id.in_([line.id for line in order.lines]))
+    ).scalars())
+    return render_template("orders/detail.html", order=order, reviewed=reviewed)
+
+
+@bp.route("/orders/<int:order_id>/confirm", methods=["POST"])
+@login_required
+def confirm(order_id: int):
+    """Confirm receipt of a shipped order."""
+    order = own_order_or_404(order_id)
+    return _act(order, lambda: operations.complete(order, actor()), _("Thanks for confirming receipt."))
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@login_required
+def cancel(order_id: int):
+    """Cancel an order that has not shipped; the payment is refunded."""
+    order = own_order_or_404(order_id)
+    return _act(order, lambda: operations.cancel(order, actor()), _("The order is cancelled and refunded."))
+
+
+@bp.route("/orders/<int:order_id>/lines/<int:line_id>/review", methods=["POST"])
+@login_required
+def review(order_id: int, line_id: int):
+    """Review a product of a completed order."""
+    order = own_order_or_404(order_id)
+    line = db.session.get(OrderLine, line_id)
+    if line is None or line.order_id != order.id:
+        abort(404)
+    rating = request.form.get("rating", type=int)
+    return _act(order, lambda: post_review(actor(), line, rating, request.form.get("text", "")),
+                _("Thank you for your review."))
+
+
+def _act(order: Order, action, success: str):
+    try:
+        action()
+    except FieldErrors as exc:
+        db.session.rollback()
+        flash(exc.message + " " + " ".join(m for ms in exc.fields.values() for m in ms), "error")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("orders.detail", order_id=order.id))

@@ -1,0 +1,1 @@
+"""Payments: the simulated gateway."""

@@ -1,0 +1,1 @@
+"""Platform super-admin: tenants and users."""

@@ -1,0 +1,1 @@
+"""Product reviews by buyers of completed orders."""

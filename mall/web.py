@@ -1,0 +1,71 @@
+"""Page blueprints, the login manager and Jinja helpers shared by every layout."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_babel import format_datetime
+from flask_login import current_user
+
+from mall.accounts.models import User
+from mall.extensions import db, login_manager
+from mall.money import format_money
+from mall.plugins import nav_entries, template_hook
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def _staff_shops():
+    """The shops the signed-in user works in (for the header menu)."""
+    if not current_user.is_authenticated:
+        return []
+    if "staff_shops" not in g:
+        from tenants.models import Staff, Tenant
+
+        g.staff_shops = db.session.execute(
+            db.select(Tenant).join(Staff, Staff.tenant_id == Tenant.id)
+            .where(Staff.user_id == current_user.id).order_by(Tenant.name)
+        ).scalars().all()
+    return g.staff_shops
+
+
+def _cart_count() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    from sqlalchemy import func
+
+    from mall.cart.models import CartItem
+
+    return db.session.execute(
+        db.select(func.coalesce(func.sum(CartItem.qty), 0)).where(CartItem.user_id == current_user.id)
+    ).scalar()
+
+
+def init_app(app: Flask) -> None:
+    """Register the page blueprints and template helpers."""
+    from mall.accounts.views import bp as accounts_bp
+    from mall.admin.views import bp as admin_bp
+    from mall.cart.views import bp as cart_bp
+    from mall.catalog.views import bp as catalog_bp
+    from mall.checkout.views import bp as checkout_bp
+    from mall.orders.views import bp as orders_bp
+    from mall.platform.views import bp as platform_bp
+
+    for bp in (catalog_bp, accounts_bp, cart_bp, checkout_bp, orders_bp, admin_bp, platform_bp):
+        app.register_blueprint(bp)
+
+    login_manager.login_view = "accounts.login"
+    app.jinja_env.globals.update(
+        template_hook=template_hook, nav_entries=nav_entries, staff_shops=_staff_shops, cart_count=_cart_count,
+    )
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else "—"
+
+    @app.context_processor
+    def _layout_context():
+        return {"languages": app.config["LANGUAGES"], "request_path": request.full_path.rstrip("?")}

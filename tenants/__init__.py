@@ -1,0 +1,1 @@
+"""Tenants (shops): the model, staff roles, per-request resolution and scoped queries."""

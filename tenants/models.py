@@ -1,0 +1,85 @@
+"""Tenant and Staff tables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, UniqueConstraint
+
+from mall import clock
+from mall.dbtypes import Money, UTCDateTime
+from mall.extensions import db
+
+
+class TenantStatus:
+    """Shop statuses."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class StaffRole:
+    """Staff roles inside one shop, weakest first."""
+
+    SUPPORT = "support"
+    MANAGER = "manager"
+    OWNER = "owner"
+    ORDER = (SUPPORT, MANAGER, OWNER)
+
+    @classmethod
+    def at_least(cls, role: str, needed: str) -> bool:
+        """Whether `role` includes the rights of `needed`."""
+        return cls.ORDER.index(role) >= cls.ORDER.index(needed)
+
+
+class Tenant(db.Model):
+    """A merchant shop on the platform."""
+
+    __tablename__ = "tenants"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'suspended')", name="status"),
+        CheckConstraint("shipping_fee >= 0", name="shipping_fee_nonneg"),
+        CheckConstraint("return_window_days >= 0", name="return_window_nonneg"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(40), nullable=False, unique=True)
+    name = db.Column(db.String(120), nullable=False)
+    status = db.Column(db.String(16), nullable=False, default=TenantStatus.ACTIVE)
+    timezone = db.Column(db.String(64), nullable=False, default="Asia/Shanghai")
+    currency = db.Column(db.String(3), nullable=False, default="CNY")
+    shipping_fee = db.Column(Money, nullable=False, default=Decimal("0.00"))
+    #: Goods total (after coupons) from which shipping is free; None = never free.
+    free_shipping_threshold = db.Column(Money, nullable=True)
+    return_window_days = db.Column(db.Integer, nullable=False, default=30)
+    #: The platform's own self-operated shop (自营).
+    is_self_operated = db.Column(db.Boolean, nullable=False, default=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the storefront is open."""
+        return self.status == TenantStatus.ACTIVE
+
+    def __repr__(self):
+        return f"<Tenant {self.slug}>"
+
+
+class Staff(db.Model):
+    """A user's role in one shop."""
+
+    __tablename__ = "staff"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "user_id"),
+        CheckConstraint("role IN ('owner', 'manager', 'support')", name="role"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=False, index=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    role = db.Column(db.String(16), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+
+    tenant = db.relationship("Tenant")
+    user = db.relationship("User")
