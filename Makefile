@@ -17,7 +17,6 @@ $(STAMP): pyproject.toml
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d mall/translations -D messages >/dev/null
-	$(BIN)/pybabel compile --use-fuzzy -d plugins/loyalty/translations -D messages >/dev/null
 
 demo: $(STAMP) translations
 	mkdir -p instance

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -60,7 +61,8 @@ def _plugin_version_locations(config):
         folder = getattr(__import__(plugin.__module__, fromlist=["MIGRATIONS"]), "MIGRATIONS", None)
         if folder is not None:
             locations.append(str(folder))
-    config.set_main_option("version_locations", " ".join(locations))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(locations))
     return config
 
 

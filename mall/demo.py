@@ -108,4 +108,5 @@ def print_logins() -> None:
     for email, name, _born in SHOPPERS:
         click.echo(f"  shopper           : {email}   ({name})")
     for slug, name, *_rest in SHOPS:
-        click.echo(f"  {name}: owner@{slug}.mall-demo.cn, manager@{slug}.mall-demo.cn, support@{slug}.mall-demo.cn → /admin/{slug}/")
+        staff = ", ".join(f"{role}@{slug}.mall-demo.cn" for role in ("owner", "manager", "support"))
+        click.echo(f"  {name}: {staff} → /admin/{slug}/")

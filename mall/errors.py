@@ -79,7 +79,10 @@ def init_app(app: Flask) -> None:
     def _http(exc: HTTPException):
         status = exc.code or 500
         if is_api_request():
-            message = exc.description if status in (403, 404, 409, 422, 429) and exc.description else exc.name
+            if status == 429:
+                message = "Too many attempts; please wait a minute and try again."
+            else:
+                message = exc.description if status in (401, 403, 404, 409, 422) and exc.description else exc.name
             return api_error(status, _HTTP_CODES.get(status, "error"), message)
         if status == 401:
             return redirect(url_for("accounts.login", next=request.full_path))

@@ -42,7 +42,7 @@ def switch(code: str):
 
 def init_app(app: Flask) -> None:
     """Configure Flask-Babel with the core's and plugins' catalogues."""
-    dirs = [str(ROOT / "mall" / "translations"), str(ROOT / "plugins" / "loyalty" / "translations")]
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(dirs))
+    # One catalogue covers the core and the bundled plugins (babel.cfg extracts both).
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "mall" / "translations"))
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)

@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func
+from sqlalchemy import func, type_coerce
 
 from mall.admin.forms import ProductForm, StaffForm
 from mall.catalog import operations as catalog
 from mall.catalog.models import Product
+from mall.dbtypes import Money
 from mall.errors import DomainError, FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors
@@ -32,7 +33,7 @@ def dashboard(shop: str):
         db.select(Order.status, func.count(Order.id)).where(Order.tenant_id == g.tenant.id).group_by(Order.status)
     ).all())
     revenue = db.session.execute(
-        db.select(func.coalesce(func.sum(Order.total), 0)).where(
+        db.select(type_coerce(func.coalesce(func.sum(Order.total), 0), Money())).where(
             Order.tenant_id == g.tenant.id, Order.status.notin_([OrderStatus.CANCELLED, OrderStatus.PENDING_PAYMENT]))
     ).scalar()
     to_ship = db.session.execute(

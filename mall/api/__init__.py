@@ -60,6 +60,7 @@ def write(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
+        json_body()  # a malformed body is a 400 even where the endpoint takes none
         key = request.headers.get("Idempotency-Key")
         if key is None or "api_user" not in g:
             status, body = view(*args, **kwargs)

@@ -1,6 +1,6 @@
 """Marshmallow schemas of the API's request bodies (also the OpenAPI components)."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -10,7 +10,11 @@ from mall.checkout.quote import MAX_LINES, MAX_QTY
 
 def two_places(value: Decimal) -> None:
     """Money has at most two decimals."""
-    if value != value.quantize(Decimal("0.01")):
+    try:
+        exact = value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # too many digits to be an amount at all
+        exact = False
+    if not exact:
         raise ValidationError("Use at most two decimals.")
 
 

@@ -1,8 +1,9 @@
 """Member-centre pages of the loyalty plugin."""
 
 from flask import Blueprint, render_template
-from sqlalchemy import func
+from sqlalchemy import func, type_coerce
 
+from mall.dbtypes import Money
 from mall.extensions import db
 from mall.orders.models import Order, OrderStatus
 from tenants.access import actor, login_required
@@ -20,7 +21,9 @@ BOUGHT = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderSta
 def memberships():
     """The shops the shopper buys from, with orders and spend per shop."""
     rows = db.session.execute(
-        db.select(Tenant, func.count(Order.id), func.coalesce(func.sum(Order.total - Order.refunded_amount), 0),
+        # Arithmetic on Money columns loses the column type: coerce so cents come back as yuan.
+        db.select(Tenant, func.count(Order.id),
+                  type_coerce(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0), Money()),
                   func.max(Order.created_at))
         .join(Order, Order.tenant_id == Tenant.id)
         .where(Order.user_id == actor().id, Order.status.in_(BOUGHT))

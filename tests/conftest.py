@@ -1,0 +1,100 @@
+"""Test set-up: SQLite by default, PostgreSQL / Redis when MALL_TEST_DATABASE_URL / MALL_TEST_REDIS_URL are set."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask import g
+from sqlalchemy import text
+
+from mall import CORE_MIGRATIONS, create_app
+from mall.extensions import db, limiter
+
+pytest_plugins = ["tests.fixtures.factories"]
+
+PG_URL = os.environ.get("MALL_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("MALL_TEST_REDIS_URL")
+_TMP = Path(tempfile.mkdtemp(prefix="mall-tests-"))
+DB_URL = PG_URL or f"sqlite:///{_TMP / 'test.db'}"
+if DB_URL.startswith("postgresql://") or DB_URL.startswith("postgres://"):
+    DB_URL = "postgresql+psycopg://" + DB_URL.split("://", 1)[1]
+IS_PG = DB_URL.startswith("postgresql")
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SQLALCHEMY_DATABASE_URI": DB_URL,
+    "EMBEDDED_QUEUE_INLINE": True,
+    "REDIS_URL": None,
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "WTF_CSRF_ENABLED": False,
+    "SECRET_KEY": "test",
+    "RATELIMIT_STORAGE_URI": "memory://",
+}
+
+
+def pytest_report_header(config):
+    """Say which database and queue the run uses, so a skip is never silent."""
+    return [f"database: {'PostgreSQL' if IS_PG else 'SQLite'} ({DB_URL.split('@')[-1]})",
+            f"redis: {REDIS_URL or 'not set (Redis tests skip; set MALL_TEST_REDIS_URL)'}"]
+
+
+def _reset_schema(app):
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        if IS_PG:
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade(directory=str(CORE_MIGRATIONS), revision="heads")
+
+
+def fresh_g():
+    """Tests keep an app context pushed, so requests share `g`; clear it as a new request would."""
+    for name in list(g):
+        g.pop(name)
+
+
+def make_test_app(**overrides):
+    """An app with the test configuration (and `g` cleared per request)."""
+    application = create_app({**TEST_CONFIG, **overrides})
+    application.before_request_funcs.setdefault(None, []).insert(0, fresh_g)
+    return application
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The app under test, with the schema built by the real migrations."""
+    application = make_test_app()
+    _reset_schema(application)
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, app):
+    """Each test starts from empty tables; views commit, so rollback alone cannot isolate tests."""
+    ctx = app.app_context()
+    ctx.push()
+    limiter.reset()
+    yield
+    db.session.remove()
+    tables = [t.name for t in db.metadata.sorted_tables] + ["alembic_version"]
+    with db.engine.begin() as conn:
+        if IS_PG:
+            names = ", ".join(f'"{t}"' for t in tables if t != "alembic_version")
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    """A test client for pages (CSRF off; the CSRF test builds its own app)."""
+    return app.test_client()
+
+
+requires_pg = pytest.mark.skipif(not IS_PG, reason="needs PostgreSQL: set MALL_TEST_DATABASE_URL")
+requires_redis = pytest.mark.skipif(not REDIS_URL, reason="needs Redis: set MALL_TEST_REDIS_URL")
