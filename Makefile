@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo test worker bench lint translations clean
+.PHONY: demo test worker translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,6 @@ test: $(STAMP) translations
 worker: $(STAMP)
 	$(FLASK) mall worker
 
-bench: $(STAMP) translations
-	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) instance/mall.db tests/artifacts

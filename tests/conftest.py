@@ -30,6 +30,8 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "SECRET_KEY": "test",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Concurrency tests run 20+ threads, each with its own connection.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 30, "max_overflow": 10} if IS_PG else {},
 }
 
 
@@ -56,11 +58,25 @@ def fresh_g():
         g.pop(name)
 
 
+_APPS: list = []
+
+
 def make_test_app(**overrides):
-    """An app with the test configuration (and `g` cleared per request)."""
+    """An app with the test configuration (and `g` cleared per request); its pool closes at the end."""
     application = create_app({**TEST_CONFIG, **overrides})
     application.before_request_funcs.setdefault(None, []).insert(0, fresh_g)
+    _APPS.append(application)
     return application
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_pools():
+    """Close every test app's connections so none is left to the garbage collector."""
+    yield
+    for application in _APPS:
+        with application.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture(scope="session")
