@@ -37,10 +37,3 @@ class StaffForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[("support", _l("Support")), ("manager", _l("Manager")),
                                             ("owner", _l("Owner"))])
-
-
-class RefundLineForm(FlaskForm):
-    """Refund some units of one order line."""
-
-    line_id = IntegerField(validators=[DataRequired()])
-    qty = IntegerField(_l("Quantity"), validators=[DataRequired(), NumberRange(min=1)])

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from mall import clock, signals
 from mall.catalog.models import Product
-from mall.checkout.quote import Quote, build_quote
+from mall.checkout.quote import build_quote
 from mall.errors import Conflict
 from mall.extensions import db
 from mall.orders.models import Checkout, Order, OrderLine, OrderStatus, Payment
@@ -107,8 +107,3 @@ def _record_payments(order: Order, oq, reference: str | None) -> None:
     if oq.gateway_paid > 0:
         db.session.add(Payment(order_id=order.id, tenant_id=order.tenant_id, method="gateway",
                                amount=oq.gateway_paid, reference=reference))
-
-
-def quote_for(user, raw_lines, options: dict | None = None) -> Quote:
-    """Price a cart without placing it (the quote endpoint and the checkout page)."""
-    return build_quote(user, raw_lines, options)
