@@ -11,7 +11,7 @@ from sqlalchemy import text
 from mall import CORE_MIGRATIONS, create_app
 from mall.extensions import db, limiter
 
-pytest_plugins = ["tests.fixtures.factories"]
+pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.programmes"]
 
 PG_URL = os.environ.get("MALL_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("MALL_TEST_REDIS_URL")

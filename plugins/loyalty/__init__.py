@@ -4,19 +4,28 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from mall import signals
 from mall.plugins import Plugin
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
 
 class LoyaltyPlugin(Plugin):
-    """Registers the loyalty blueprint and its member-centre entry."""
+    """Registers the loyalty pages, API, pricing hooks, signal receivers and commands."""
 
     name = "loyalty"
 
     def init_app(self) -> None:
-        """Register the member-centre page and its navigation entry."""
-        from plugins.loyalty.views import bp
+        """Wire the plugin into the app."""
+        from plugins.loyalty import api, lifecycle, pricing, tick, views
+        from plugins.loyalty.cli import loyalty_cli
 
-        self.app.register_blueprint(bp)
+        self.app.register_blueprint(views.bp)
+        api.init_app(self.app)
         self.register_nav("member", lambda: str(_l("My memberships")), "loyalty.memberships")
+        self.register_pricing_hook("goods", pricing.price_goods)
+        self.register_pricing_hook("payment", pricing.price_payment)
+        self.register_template_hook("shop-header", views.join_button)
+        self.register_cli(loyalty_cli)
+        lifecycle.connect(self.app)
+        signals.tick.connect(tick.on_tick, sender=self.app)

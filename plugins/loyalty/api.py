@@ -1,0 +1,374 @@
+"""Loyalty JSON API under /api/v1: programmes, memberships, points, check-in, wallet, coupons."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, jsonify, request
+from flask_babel import gettext as _
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from mall import clock
+from mall.accounts.models import User
+from mall.api import _authenticate, json_body, write
+from mall.api.serializers import iso, order_json
+from mall.errors import FieldErrors
+from mall.extensions import csrf, db
+from mall.money import format_money
+from mall.orders.models import Order
+from plugins.loyalty import coupons as coupon_ops
+from plugins.loyalty import points as ledger
+from plugins.loyalty.lifecycle import check_in, join_programme
+from plugins.loyalty.memberships import effective_tier, membership
+from plugins.loyalty.models import PLATFORM, Coupon, Membership, PointsEntry, WalletEntry
+from plugins.loyalty.programmes import programme_for, rules, save_document
+from plugins.loyalty.wallet import parse_amount, top_up, wallet_for
+from tenants.access import actor, login_required, open_shop_or_404, operator_required, resolve_tenant, staff_required
+from tenants.models import StaffRole
+
+bp = Blueprint("loyalty_api", __name__, url_prefix="/api/v1")
+bp.before_request(_authenticate)
+PAGE = 50
+
+
+def init_app(app) -> None:
+    """Register the loyalty API (token auth as the core API, no CSRF)."""
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def membership_json(member: Membership) -> dict:
+    """A membership as API.md describes it."""
+    tier = effective_tier(member)
+    return {"programme": member.programme.slug, "level": {"code": tier.code, "name": tier.name},
+            "points": {"available": member.points_available, "pending": member.points_pending},
+            "level_metric": format_money(member.period_metric if rules(member.programme).window["kind"] == "validity"
+                                         else member.lifetime_metric),
+            "level_expires_at": iso(member.paid_until if tier.is_paid else member.period_end),
+            "joined_at": iso(member.joined_at)}
+
+
+def wallet_json(wallet) -> dict:
+    """Balances of a wallet."""
+    return {"cash": format_money(wallet.cash), "bonus": format_money(wallet.bonus),
+            "total": format_money(wallet.cash + wallet.bonus)}
+
+
+def coupon_json(coupon: Coupon) -> dict:
+    """A coupon as API.md describes it."""
+    t = coupon.template
+    return {"id": coupon.id, "template_id": coupon.template_id, "programme": coupon.programme.slug,
+            "name": t.name, "kind": t.kind, "value": str(t.value), "min_spend": format_money(t.min_spend),
+            "status": coupon.status(clock.now()), "valid_from": iso(coupon.valid_from),
+            "valid_until": iso(coupon.valid_until), "used_order_id": coupon.used_order_id}
+
+
+def template_json(t) -> dict:
+    """A coupon template."""
+    return {"id": t.id, "name": t.name, "kind": t.kind, "value": str(t.value), "min_spend": format_money(t.min_spend),
+            "max_discount": format_money(t.max_discount) if t.max_discount is not None else None,
+            "exclude_sale_items": t.exclude_sale_items, "stock": t.stock, "issued": t.issued,
+            "per_member_limit": t.per_member_limit, "valid_days": t.valid_days, "valid_from": iso(t.valid_from),
+            "valid_until": iso(t.valid_until), "claimable": t.claimable, "points_price": t.points_price,
+            "funded_by": t.funded_by, "active": t.is_active}
+
+
+def _programme_or_404(tenant):
+    programme = programme_for(tenant)
+    if programme is None:
+        abort(404, description=_("This shop has no loyalty programme."))
+    return programme
+
+
+def _document_reply(programme):
+    return {"programme": {**programme.document, "version": programme.version}}
+
+
+# --- programmes -------------------------------------------------------------------------------
+
+@bp.route("/shops/<shop>/programme", methods=["GET"])
+@staff_required(StaffRole.SUPPORT)
+def shop_programme(shop: str):
+    """The shop's programme document."""
+    return jsonify(_document_reply(_programme_or_404(g.tenant)))
+
+
+@bp.route("/shops/<shop>/programme", methods=["PUT"])
+@staff_required(StaffRole.MANAGER)
+@write
+def shop_programme_put(shop: str):
+    """Replace the shop's programme document (a new version)."""
+    programme = save_document(g.tenant, json_body(), actor())
+    return 200, _document_reply(programme)
+
+
+@bp.route("/platform/programme", methods=["GET"])
+@operator_required
+def platform_programme_get():
+    """The platform programme document."""
+    return jsonify(_document_reply(_programme_or_404(None)))
+
+
+@bp.route("/platform/programme", methods=["PUT"])
+@operator_required
+@write
+def platform_programme_put():
+    """Replace the platform programme document (a new version)."""
+    return 200, _document_reply(save_document(None, json_body(), actor()))
+
+
+# --- memberships, points, check-in --------------------------------------------------------------
+
+@bp.route("/shops/<shop>/join", methods=["POST"])
+@login_required
+@write
+def join_shop(shop: str):
+    """Join a shop's programme (201, or 200 when already a member)."""
+    programme = _programme_or_404(open_shop_or_404(shop))
+    member, created = join_programme(programme, actor())
+    return (201 if created else 200), {"membership": membership_json(member)}
+
+
+def _my_memberships(user):
+    return db.session.execute(
+        db.select(Membership).where(Membership.user_id == user.id).order_by(Membership.programme_id)
+    ).scalars().all()
+
+
+@bp.route("/me/memberships", methods=["GET"])
+@login_required
+def my_memberships():
+    """Every programme the shopper belongs to."""
+    return jsonify({"items": [membership_json(m) for m in _my_memberships(actor())]})
+
+
+def _programme_by_name(name):
+    if name == PLATFORM:
+        return programme_for(None)
+    if not isinstance(name, str):
+        return None
+    tenant = resolve_tenant(name)
+    return programme_for(tenant)
+
+
+def entry_json(e: PointsEntry) -> dict:
+    """A points ledger row."""
+    return {"delta": e.delta, "kind": e.kind, "status": e.bucket, "created_at": iso(e.created_at),
+            "expires_at": iso(e.expires_at), "order_id": e.order_id, "reason": e.reason}
+
+
+@bp.route("/me/points", methods=["GET"])
+@login_required
+def my_points():
+    """Balances and history of one programme (?programme=<slug>|platform)."""
+    programme = _programme_by_name(request.args.get("programme", PLATFORM))
+    member = membership(programme, actor()) if programme else None
+    if member is None:
+        abort(404, description=_("You are not a member of this programme."))
+    rows = db.session.execute(
+        db.select(PointsEntry).filter_by(membership_id=member.id).order_by(PointsEntry.id.desc())
+        .limit(PAGE).offset((_page() - 1) * PAGE)
+    ).scalars()
+    return jsonify({"available": member.points_available, "pending": member.points_pending,
+                    "items": [entry_json(e) for e in rows]})
+
+
+@bp.route("/me/check-in", methods=["POST"])
+@login_required
+@write
+def my_check_in():
+    """Daily check-in in a programme; 409 when already done today."""
+    data = json_body()
+    programme = _programme_by_name(data.get("programme", PLATFORM))
+    if programme is None:
+        raise FieldErrors(_("No such programme."), {"programme": [_("Give a shop's slug or platform.")]})
+    points, streak = check_in(programme, actor())
+    return 201, {"points": points, "streak": streak}
+
+
+class AdjustSchema(Schema):
+    """A staff points adjustment."""
+
+    class Meta:
+        unknown = RAISE
+
+    delta = fields.Integer(required=True, strict=True, validate=validate.Range(min=-1_000_000, max=1_000_000))
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+@bp.route("/shops/<shop>/members/<int:user_id>/points/adjust", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+@write
+def adjust_points(shop: str, user_id: int):
+    """Add or take points with a reason (audited by its ledger row)."""
+    data = AdjustSchema().load(json_body())
+    if data["delta"] == 0:
+        raise ValidationError({"delta": ["Must not be zero."]})
+    member = _member_or_404(user_id)
+    key = f"adjust:{member.id}:{request.headers.get('Idempotency-Key') or clock.now().isoformat()}"
+    if data["delta"] > 0:
+        ledger.credit(member, data["delta"], "adjust", key, reason=data["reason"], actor=actor(), funded_by="shop")
+    else:
+        if -data["delta"] > member.points_available:
+            raise FieldErrors(_("Not enough points."), {"delta": [
+                _("The member has %(n)d points available.", n=member.points_available)]})
+        ledger.debit(member, -data["delta"], "adjust", key, reason=data["reason"], actor=actor())
+    return 200, {"membership": membership_json(member)}
+
+
+def _member_or_404(user_id: int) -> Membership:
+    programme = _programme_or_404(g.tenant)
+    user = db.session.get(User, user_id)
+    member = membership(programme, user) if user else None
+    if member is None:
+        abort(404)
+    return member
+
+
+@bp.route("/shops/<shop>/members", methods=["GET"])
+@staff_required(StaffRole.SUPPORT)
+def members(shop: str):
+    """The shop's members, filterable by level (?level=code)."""
+    programme = _programme_or_404(g.tenant)
+    select = db.select(Membership).where(Membership.programme_id == programme.id)
+    if request.args.get("level"):
+        select = select.where(Membership.tier_code == request.args["level"])
+    total = db.session.execute(select.with_only_columns(db.func.count(Membership.id))).scalar()
+    rows = db.session.execute(select.order_by(Membership.id).limit(PAGE).offset((_page() - 1) * PAGE)).scalars()
+    return jsonify({"items": [{"user_id": m.user_id, "name": m.user.name, **membership_json(m)} for m in rows],
+                    "total": total})
+
+
+@bp.route("/shops/<shop>/members/<int:user_id>", methods=["GET"])
+@staff_required(StaffRole.SUPPORT)
+def member_detail(shop: str, user_id: int):
+    """One member with their orders in this shop."""
+    member = _member_or_404(user_id)
+    orders = db.session.execute(
+        db.select(Order).where(Order.tenant_id == g.tenant.id, Order.user_id == user_id).order_by(Order.id.desc())
+        .limit(PAGE)
+    ).scalars()
+    return jsonify({"membership": membership_json(member), "user_id": user_id, "name": member.user.name,
+                    "orders": [order_json(o) for o in orders]})
+
+
+# --- wallet -----------------------------------------------------------------------------------
+
+def _wallet_reply(user):
+    wallet = wallet_for(user)
+    rows = db.session.execute(
+        db.select(WalletEntry).filter_by(wallet_id=wallet.id).order_by(WalletEntry.id.desc())
+        .limit(PAGE).offset((_page() - 1) * PAGE)
+    ).scalars()
+    items = [{"balance": e.balance, "delta": format_money(e.delta), "kind": e.kind, "order_id": e.order_id,
+              "reason": e.reason if e.kind == "adjust" else None, "created_at": iso(e.created_at)} for e in rows]
+    return {**wallet_json(wallet), "items": items}
+
+
+@bp.route("/me/wallet", methods=["GET"])
+@login_required
+def my_wallet():
+    """Cash and bonus balances with the latest movements."""
+    reply = _wallet_reply(actor())
+    db.session.commit()  # the wallet may just have been created
+    return jsonify(reply)
+
+
+@bp.route("/me/wallet/top-up", methods=["POST"])
+@login_required
+@write
+def my_top_up():
+    """Top the cash balance up through the simulated gateway."""
+    data = json_body()
+    key = request.headers.get("Idempotency-Key") or clock.now().isoformat()
+    wallet = top_up(actor(), data.get("amount"), data.get("payment_token"), key)
+    return 200, {"wallet": wallet_json(wallet)}
+
+
+class WalletAdjustSchema(Schema):
+    """An operator's wallet adjustment."""
+
+    class Meta:
+        unknown = RAISE
+
+    amount = fields.Raw(required=True)
+    balance = fields.String(required=True, validate=validate.OneOf(["cash", "bonus"]))
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+@bp.route("/platform/users/<int:user_id>/wallet/adjust", methods=["POST"])
+@operator_required
+@write
+def wallet_adjust(user_id: int):
+    """Credit or debit a user's wallet with a reason."""
+    from plugins.loyalty.wallet import move
+
+    data = WalletAdjustSchema().load(json_body())
+    amount = parse_amount(data["amount"], allow_negative=True)
+    user = db.session.get(User, user_id) or abort(404)
+    wallet = wallet_for(user)
+    if amount < 0 and -amount > getattr(wallet, data["balance"]):
+        raise FieldErrors(_("Not enough balance."), {"amount": [_("The %(b)s balance is %(v)s.", b=data["balance"],
+                                                                   v=getattr(wallet, data["balance"]))]})
+    key = f"adjust:{wallet.id}:{request.headers.get('Idempotency-Key') or clock.now().isoformat()}"
+    move(wallet, data["balance"], amount, "adjust", key, reason=data["reason"], actor=actor(), funded_by="platform")
+    return 200, {"wallet": wallet_json(wallet)}
+
+
+# --- coupons ----------------------------------------------------------------------------------
+
+@bp.route("/shops/<shop>/coupon-templates", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+@write
+def create_shop_template(shop: str):
+    """Create a coupon template for the shop's programme."""
+    template = coupon_ops.create_template(_programme_or_404(g.tenant), json_body())
+    return 201, {"template": template_json(template)}
+
+
+@bp.route("/platform/coupon-templates", methods=["POST"])
+@operator_required
+@write
+def create_platform_template():
+    """Create a platform coupon template."""
+    template = coupon_ops.create_template(_programme_or_404(None), json_body())
+    return 201, {"template": template_json(template)}
+
+
+@bp.route("/shops/<shop>/coupon-templates/<int:template_id>/claim", methods=["POST"])
+@login_required
+@write
+def claim_shop_coupon(shop: str, template_id: int):
+    """Claim a claimable coupon of a shop (joining its programme if needed)."""
+    coupon = coupon_ops.claim(_programme_or_404(open_shop_or_404(shop)), template_id, actor())
+    return 201, {"coupon": coupon_json(coupon)}
+
+
+@bp.route("/platform/coupon-templates/<int:template_id>/claim", methods=["POST"])
+@login_required
+@write
+def claim_platform_coupon(template_id: int):
+    """Claim a claimable platform coupon."""
+    coupon = coupon_ops.claim(_programme_or_404(None), template_id, actor())
+    return 201, {"coupon": coupon_json(coupon)}
+
+
+@bp.route("/me/coupons", methods=["GET"])
+@login_required
+def my_coupons():
+    """The shopper's coupons (?status=available|used|expired)."""
+    status = request.args.get("status")
+    if status not in (None, "available", "used", "expired"):
+        raise FieldErrors(_("Unknown status."), {"status": [_("Use available, used or expired.")]})
+    now = clock.now()
+    select = db.select(Coupon).where(Coupon.user_id == actor().id)
+    if status == "used":
+        select = select.where(Coupon.used_order_id.is_not(None))
+    elif status == "available":
+        select = select.where(Coupon.used_order_id.is_(None), Coupon.valid_until > now)
+    elif status == "expired":
+        select = select.where(Coupon.used_order_id.is_(None), Coupon.valid_until <= now)
+    rows = db.session.execute(select.order_by(Coupon.valid_until, Coupon.id).limit(200)).scalars()
+    return jsonify({"items": [coupon_json(c) for c in rows]})

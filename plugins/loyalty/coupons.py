@@ -1,0 +1,226 @@
+"""Coupon templates and coupons: creating templates, issuing within stock and limits, using, restoring."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+
+from mall import clock
+from mall.errors import Conflict, FieldErrors
+from mall.extensions import db
+from plugins.loyalty import points as ledger
+from plugins.loyalty.memberships import join, membership
+from plugins.loyalty.models import Coupon, CouponTemplate
+
+KINDS = ("amount_off", "percent_off", "free_shipping")
+FAR_FUTURE_DAYS = 3650
+
+
+class TemplateSchema(Schema):
+    """A coupon template as the API and the admin form send it."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    value = fields.Decimal(load_default=Decimal("0"), allow_nan=False, places=2,
+                           validate=validate.Range(min=0, max=100000))
+    min_spend = fields.Decimal(load_default=Decimal("0"), allow_nan=False, validate=validate.Range(min=0, max=1000000))
+    max_discount = fields.Decimal(load_default=None, allow_none=True, allow_nan=False,
+                                  validate=validate.Range(min=Decimal("0.01"), max=100000))
+    exclude_sale_items = fields.Boolean(load_default=False)
+    category_ids = fields.List(fields.Integer(), load_default=list)
+    product_ids = fields.List(fields.Integer(), load_default=list)
+    stock = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
+    per_member_limit = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+    valid_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650))
+    valid_from = fields.AwareDateTime(load_default=None, allow_none=True)
+    valid_until = fields.AwareDateTime(load_default=None, allow_none=True)
+    claimable = fields.Boolean(load_default=False)
+    points_price = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=10_000_000))
+    funded_by = fields.String(load_default=None, validate=validate.OneOf(["shop", "platform", "split"]))
+    platform_share = fields.Decimal(load_default=Decimal("0"), allow_nan=False, validate=validate.Range(min=0, max=1))
+
+    @validates_schema
+    def _rules(self, data, **kwargs):
+        errors = {}
+        kind, value = data.get("kind"), data.get("value")
+        if kind == "amount_off" and (value is None or value <= 0):
+            errors["value"] = ["An amount-off coupon needs an amount above 0."]
+        if kind == "percent_off" and (value is None or not 0 < value < 1):
+            errors["value"] = ["Give the factor paid, above 0 and below 1 (0.80 = 20 % off)."]
+        has_days = data.get("valid_days") is not None
+        has_dates = data.get("valid_from") is not None or data.get("valid_until") is not None
+        if has_days and has_dates:
+            errors["valid_days"] = ["Give valid_days or valid_from + valid_until, not both."]
+        elif not has_days and not (data.get("valid_from") and data.get("valid_until")):
+            errors["valid_days"] = ["Give valid_days, or valid_from and valid_until."]
+        elif has_dates and data["valid_until"] <= data["valid_from"]:
+            errors["valid_until"] = ["Must be after valid_from."]
+        if errors:
+            raise ValidationError(errors)
+
+
+def create_template(programme, raw: dict) -> CouponTemplate:
+    """Validate and store a template for a programme (422 with field messages)."""
+    data = TemplateSchema().load(raw)
+    if data["kind"] == "free_shipping":
+        data["value"] = Decimal("0")
+    funded = data.pop("funded_by") or ("platform" if programme.is_platform else "shop")
+    if programme.is_platform and data["product_ids"]:
+        raise ValidationError({"product_ids": ["Platform coupons apply to whole orders."]})
+    template = CouponTemplate(programme_id=programme.id, tenant_id=programme.tenant_id, funded_by=funded, **data)
+    db.session.add(template)
+    db.session.flush()
+    return template
+
+
+def template_in(programme, template_id: int) -> CouponTemplate | None:
+    """A template of this programme (None for another programme's id)."""
+    template = db.session.get(CouponTemplate, template_id)
+    return template if template is not None and template.programme_id == programme.id else None
+
+
+def _validity(template: CouponTemplate, at):
+    if template.valid_days:
+        return at, at + timedelta(days=template.valid_days)
+    return template.valid_from, template.valid_until
+
+
+def issue(template: CouponTemplate, user, source: str, issue_key: str | None = None, at=None) -> Coupon:
+    """Issue one coupon: within stock (conditional update) and the per-member limit (UNIQUE key).
+
+    `issue_key` names a rule's period (birthday, level schedule); a claim uses the member's next
+    ordinal under the limit, so two concurrent claims cannot both take the last one.
+    """
+    at = at or clock.now()
+    if not template.is_active:
+        raise Conflict(_("This coupon is no longer offered."), code="coupon_stopped")
+    valid_from, valid_until = _validity(template, at)
+    if valid_until <= at:
+        raise Conflict(_("This coupon has expired."), code="coupon_expired")
+    if issue_key is None:
+        held = db.session.execute(
+            db.select(func.count(Coupon.id)).filter_by(template_id=template.id, user_id=user.id)
+        ).scalar()
+        if held >= template.per_member_limit:
+            raise Conflict(_("You already have as many of these coupons as allowed."), code="coupon_limit")
+        issue_key = f"{template.id}:{user.id}:{held + 1}"
+    if db.session.execute(db.select(Coupon.id).filter_by(issue_key=issue_key)).first():
+        raise Conflict(_("This coupon was already issued."), code="coupon_issued")
+    result = db.session.execute(
+        update(CouponTemplate)
+        .where(CouponTemplate.id == template.id,
+               db.or_(CouponTemplate.stock.is_(None), CouponTemplate.issued < CouponTemplate.stock))
+        .values(issued=CouponTemplate.issued + 1).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_("Sorry, these coupons are all gone."), code="coupon_out_of_stock")
+    coupon = Coupon(template_id=template.id, programme_id=template.programme_id, user_id=user.id, source=source,
+                    issue_key=issue_key, valid_from=valid_from, valid_until=valid_until, created_at=at)
+    try:
+        with db.session.begin_nested():
+            db.session.add(coupon)
+    except IntegrityError:
+        raise Conflict(_("This coupon was already issued."), code="coupon_issued") from None
+    db.session.refresh(template)
+    return coupon
+
+
+def issue_once(template: CouponTemplate, user, source: str, issue_key: str, at=None) -> Coupon | None:
+    """Issue for a rule (join, birthday, level schedule); None when already issued or out of stock."""
+    if db.session.execute(db.select(Coupon.id).filter_by(issue_key=issue_key)).first():
+        return None
+    try:
+        with db.session.begin_nested():
+            return issue(template, user, source, issue_key, at)
+    except Conflict:
+        return None
+
+
+def claim(programme, template_id: int, user) -> Coupon:
+    """Claim a claimable template in the coupon centre; paying its points price if it has one."""
+    template = template_in(programme, template_id)
+    if template is None or not template.claimable:
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound()
+    if programme.tenant_id is not None:
+        join(programme, user)
+    if template.points_price:
+        member = membership(programme, user)
+        if member is None or member.points_available < template.points_price:
+            raise Conflict(_("You need %(n)d points for this coupon.", n=template.points_price),
+                           code="insufficient_points")
+    coupon = issue(template, user, "exchange" if template.points_price else "claim")
+    if template.points_price:
+        ledger.debit(membership(programme, user), template.points_price, "exchange", f"exchange:{coupon.id}")
+    return coupon
+
+
+def lines_in_scope(template: CouponTemplate, lines) -> list:
+    """The quote lines a coupon's scope and sale-item rule allow."""
+    chosen = []
+    for lq in lines:
+        if template.exclude_sale_items and lq.sale:
+            continue
+        if template.product_ids and lq.product.id not in template.product_ids:
+            continue
+        if template.category_ids and lq.product.category_id not in template.category_ids:
+            continue
+        chosen.append(lq)
+    return chosen
+
+
+def discount_for(template: CouponTemplate, eligible_subtotal: Decimal) -> Decimal:
+    """The money a coupon takes off an eligible subtotal (before spreading)."""
+    from mall.money import round_half_up
+
+    if template.kind == "amount_off":
+        return min(template.value, eligible_subtotal)
+    if template.kind == "percent_off":
+        off = round_half_up(eligible_subtotal * (1 - template.value))
+        return min(off, template.max_discount) if template.max_discount is not None else off
+    return Decimal("0.00")
+
+
+def usable_coupon(coupon_id, user, at) -> Coupon:
+    """A coupon the user may use now, or a 422 naming the problem."""
+    if not isinstance(coupon_id, int) or isinstance(coupon_id, bool):
+        raise FieldErrors(_("Not a coupon."), {"coupons": [_("Coupon ids are whole numbers.")]})
+    coupon = db.session.get(Coupon, coupon_id)
+    if coupon is None or coupon.user_id != user.id:
+        raise FieldErrors(_("Not your coupon."), {"coupons": [_("Coupon %(id)d is not yours.", id=coupon_id)]})
+    status = coupon.status(at)
+    if status != "available" or coupon.valid_from > at:
+        raise FieldErrors(_("This coupon cannot be used."),
+                          {"coupons": [_("Coupon %(id)d is %(status)s.", id=coupon_id, status=status)]})
+    return coupon
+
+
+def use(coupon: Coupon, checkout_id: int, order_id: int, at) -> None:
+    """Mark a coupon used with a conditional update: a coupon serves one checkout only."""
+    result = db.session.execute(
+        update(Coupon).where(Coupon.id == coupon.id, Coupon.used_order_id.is_(None))
+        .values(used_checkout_id=checkout_id, used_order_id=order_id, used_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_("This coupon has just been used."), code="coupon_used")
+
+
+def restore(coupon: Coupon, at) -> bool:
+    """Make a used coupon available again after a full refund, unless it has expired."""
+    if coupon.valid_until <= at:
+        return False
+    db.session.execute(
+        update(Coupon).where(Coupon.id == coupon.id)
+        .values(used_checkout_id=None, used_order_id=None, used_at=None).execution_options(synchronize_session=False)
+    )
+    return True

@@ -1,0 +1,68 @@
+"""Points earned by an order and the level metric it is worth, exactly as PROGRAMME.md states."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+
+from mall.money import ZERO
+
+
+def kept_paid(line, kept_qty: int) -> Fraction:
+    """Money paid for the kept units of a line, exactly."""
+    if kept_qty >= line.qty:
+        return Fraction(line.paid)
+    return Fraction(line.paid) * kept_qty / line.qty
+
+
+def method_shares(order) -> dict[str, Fraction]:
+    """Each payment method's share of the money the order was paid with."""
+    total = sum((Fraction(p.amount) for p in order.payments), Fraction(0))
+    if not total:
+        return {}
+    shares: dict[str, Fraction] = {}
+    for payment in order.payments:
+        shares[payment.method] = shares.get(payment.method, Fraction(0)) + Fraction(payment.amount) / total
+    return shares
+
+
+def points_for(order, rules, multiplier: Decimal, kept: dict[int, int] | None = None) -> int:
+    """Points an order earns in a programme (kept: line id → units still kept; default all).
+
+    Fractions are carried exactly and floored once for the order.
+    """
+    shares = method_shares(order)
+    listed = {m: s for m, s in shares.items() if m in rules.method_rates}
+    rest = 1 - sum(listed.values(), Fraction(0))
+    total = Fraction(0)
+    for line in order.lines:
+        qty = line.qty if kept is None else kept.get(line.id, 0)
+        if qty <= 0:
+            continue
+        paid = kept_paid(line, qty)
+        line_rate = rules.sale_rate if line.sale else rules.rate
+        rate = rest * line_rate + sum((s * rules.method_rates[m] for m, s in listed.items()), Fraction(0))
+        total += paid * rate / Fraction(rules.per_amount)
+    return math.floor(total * Fraction(multiplier))
+
+
+def kept_quantities(order) -> dict[int, int]:
+    """Units of each line not refunded."""
+    return {line.id: line.qty - line.refunded_qty for line in order.lines}
+
+
+def metric_for(order, rules, kept: dict[int, int] | None = None) -> Decimal:
+    """The level metric an order is worth: spend (goods money paid), 1 order, or growth value."""
+    paid = sum((kept_paid(line, line.qty if kept is None else kept.get(line.id, 0)) for line in order.lines),
+               Fraction(0))
+    if rules.metric == "orders":
+        return Decimal(1) if paid > 0 else ZERO
+    if rules.metric == "growth":
+        growth = rules.growth
+        value = paid * Fraction(Decimal(growth["points"])) / Fraction(Decimal(growth["per_amount"]))
+        return Decimal(math.floor(value))
+    # Spend: cents are exact in Fraction; the kept share rounds half-up to the cent.
+    from mall.money import round_half_up
+
+    return round_half_up(Decimal(paid.numerator) / Decimal(paid.denominator))

@@ -1,0 +1,290 @@
+"""Signal receivers: capture at checkout, pending points on payment, release at settlement, refunds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from mall import clock, signals
+from mall.extensions import db
+from mall.money import ZERO, round_half_up
+from mall.orders.models import Order, OrderStatus
+from plugins.loyalty import coupons as coupon_ops
+from plugins.loyalty import points as ledger
+from plugins.loyalty.earning import kept_quantities, metric_for, points_for
+from plugins.loyalty.memberships import credit_metric, effective_tier, join, membership
+from plugins.loyalty.models import Coupon, Membership, OrderCredit, PointsEntry
+from plugins.loyalty.programmes import platform_programme, programme_for, rules
+from plugins.loyalty.wallet import move, wallet_for
+
+
+def connect(app) -> None:
+    """Subscribe the loyalty receivers to this app's lifecycle signals (other apps stay untouched)."""
+    for signal, receiver in ((signals.checkout_placed, on_checkout_placed), (signals.order_paid, on_order_paid),
+                             (signals.order_settled, on_order_settled), (signals.order_refunded, on_order_refunded),
+                             (signals.order_cancelled, on_order_refunded),
+                             (signals.user_registered, on_user_registered),
+                             (signals.review_posted, on_review_posted)):
+        signal.connect(receiver, sender=app)
+
+
+def _credit_row(order, member) -> OrderCredit:
+    row = db.session.execute(
+        db.select(OrderCredit).filter_by(order_id=order.id, membership_id=member.id)
+    ).scalar_one_or_none()
+    if row is None:
+        row = OrderCredit(order_id=order.id, membership_id=member.id, multiplier="1", points_redeemed=0,
+                          points_value=ZERO, points_returned=0, pending=0, released=0, metric=ZERO,
+                          metric_counted=False, shortfall=0)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
+    """Take what the quote promised: use coupons, spend points, debit the wallet."""
+    plan = getattr(quote, "loyalty_plan", None)
+    at = clock.now()
+    if plan is not None:
+        for coupon, index in plan.coupons:
+            coupon_ops.use(coupon, checkout.id, orders[index].id, at)
+        for r in plan.redemptions:
+            order = orders[r.order_index]
+            ledger.debit(r.member, r.points, "redeem", f"redeem:{order.id}:{r.member.id}", order_id=order.id, at=at)
+            row = _credit_row(order, r.member)
+            row.points_redeemed += r.points
+            row.points_value = row.points_value + r.value
+    wallet = None
+    for order, oq in zip(orders, quote.orders, strict=True):
+        for share in oq.payments:
+            if not share.method.startswith("wallet_") or share.amount <= 0:
+                continue
+            wallet = wallet or wallet_for(user)
+            balance = share.method.removeprefix("wallet_")
+            move(wallet, balance, -share.amount, "payment", f"pay:{order.id}:{balance}", order_id=order.id)
+
+
+def _programmes_of(order):
+    """(programme, membership) pairs an order earns in: its shop's (if a member) and the platform's."""
+    pairs = []
+    for programme in (programme_for(order.tenant), platform_programme()):
+        member = membership(programme, order.user)
+        if member is not None:
+            pairs.append((programme, member))
+    return pairs
+
+
+def on_order_paid(sender, order, **kwargs) -> None:
+    """Pending points from payment; level metric now when counted at payment; renew inactivity."""
+    at = order.paid_at or clock.now()
+    unlock_at = None
+    for programme, member in _programmes_of(order):
+        r = rules(programme)
+        tier = effective_tier(member, at)
+        row = _credit_row(order, member)
+        row.multiplier = str(tier.points_multiplier)
+        earned = points_for(order, r, tier.points_multiplier)
+        row.pending = earned
+        row.metric = metric_for(order, r)
+        ledger.add_pending(member, earned, "earn", f"earn:{order.id}:{member.id}", order_id=order.id,
+                           available_at=unlock_at)
+        member.last_order_at = at
+        if r.count_at == "payment":
+            _count_metric(row, member, at, order)
+    db.session.flush()
+
+
+def _count_metric(row: OrderCredit, member: Membership, at, order) -> None:
+    if row.metric_counted:
+        return
+    row.metric_counted = True
+    row.metric_counted_at = at
+    credit_metric(member, row.metric, f"metric:{order.id}:{member.id}", at, order_id=order.id)
+
+
+def on_order_settled(sender, order, at, **kwargs) -> None:
+    """Pending points become available, the level metric counts, and the tier's rebate is paid."""
+    for programme, member in _programmes_of(order):
+        row = _credit_row(order, member)
+        r = rules(programme)
+        if row.pending:
+            ledger.add_pending(member, -row.pending, "unlock", f"unlock:{order.id}:{member.id}", order_id=order.id)
+            ledger.credit(member, row.pending, "earn", f"earned:{order.id}:{member.id}", order_id=order.id, at=at,
+                          funded_by="platform" if programme.is_platform else "shop")
+            row.released, row.pending = row.pending, 0
+        if r.count_at == "settlement":
+            row.metric = metric_for(order, r, kept_quantities(order))
+            _count_metric(row, member, at, order)
+        tier = effective_tier(member, at)
+        if tier.rebate_rate > 0:
+            paid = metric_for(order, _SpendView(r), kept_quantities(order))
+            rebate = round_half_up(paid * tier.rebate_rate)
+            if rebate > 0:
+                move(wallet_for(order.user), "bonus", rebate, "rebate", f"rebate:{order.id}:{member.id}",
+                     order_id=order.id, funded_by="platform" if programme.is_platform else "shop")
+    db.session.flush()
+
+
+class _SpendView:
+    """Rules seen with the spend metric, for rebates computed on goods money paid."""
+
+    metric = "spend"
+
+    def __init__(self, r):
+        self.growth = r.growth
+
+
+def on_order_refunded(sender, order, refund, actor=None, **kwargs) -> None:
+    """Wallet money back to its balances; points, pending points, level credit and coupons as specified."""
+    key = refund.idempotency_key
+    wallet = None
+    for method, amount in (refund.by_method or {}).items():
+        if method.startswith("wallet_") and Decimal(amount) > 0:
+            wallet = wallet or wallet_for(order.user)
+            move(wallet, method.removeprefix("wallet_"), Decimal(amount), "refund", f"{key}:{method}",
+                 order_id=order.id)
+    everything = order.status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED)
+    kept = kept_quantities(order)
+    paid_goods = sum((line.paid for line in order.lines), ZERO)
+    refunded_goods = sum((Decimal(row["amount"]) for row in refund.lines or []), ZERO)
+    for programme, member in _programmes_of(order):
+        row = _credit_row(order, member)
+        _return_points(row, member, order, key, everything, refunded_goods, paid_goods)
+        earned = 0 if everything else points_for(order, rules(programme), Decimal(row.multiplier), kept)
+        if row.pending:
+            ledger.add_pending(member, min(earned, row.pending) - row.pending, "cancel", f"{key}:pending:{member.id}",
+                               order_id=order.id)
+            row.pending = min(earned, row.pending)
+        elif row.released > earned:
+            taken, shortfall = ledger.take_back(member, row.released - earned, f"{key}:clawback:{member.id}",
+                                                order_id=order.id)
+            row.released -= row.released - earned
+            row.shortfall += shortfall
+        if row.metric_counted:
+            new_metric = ZERO if everything else metric_for(order, rules(programme), kept)
+            if new_metric != row.metric:
+                credit_metric(member, new_metric - row.metric, f"{key}:metric:{member.id}", clock.now(),
+                              order_id=order.id)
+                row.metric = new_metric
+        elif everything:
+            row.metric = ZERO
+    if everything:
+        _restore_coupons(order)
+    db.session.flush()
+
+
+def _return_points(row, member, order, key, everything, refunded_goods, paid_goods) -> None:
+    left = row.points_redeemed - row.points_returned
+    if left <= 0:
+        return
+    redeem = db.session.execute(
+        db.select(PointsEntry).filter_by(idempotency_key=f"redeem:{order.id}:{member.id}")
+    ).scalar_one_or_none()
+    if everything and redeem is not None:
+        returned = ledger.return_to_lots(member, redeem, left, f"{key}:points:{member.id}", order_id=order.id)
+    else:
+        share = Fraction(refunded_goods) / Fraction(paid_goods) if paid_goods else Fraction(0)
+        n = min(int(round_half_up(Decimal(row.points_redeemed) * Decimal(share.numerator) / share.denominator)), left)
+        entry = ledger.credit(member, n, "return", f"{key}:points:{member.id}", order_id=order.id)
+        returned = n if entry is not None else 0
+    row.points_returned += returned
+
+
+def _restore_coupons(order: Order) -> None:
+    at = clock.now()
+    for coupon in db.session.execute(db.select(Coupon).filter_by(used_order_id=order.id)).scalars():
+        if coupon.programme.is_platform:
+            siblings = db.session.execute(
+                db.select(Order.status).where(Order.checkout_id == order.checkout_id, Order.id != order.id)
+            ).scalars().all()
+            if any(s not in (OrderStatus.REFUNDED, OrderStatus.CANCELLED) for s in siblings):
+                continue
+        coupon_ops.restore(coupon, at)
+
+
+def on_user_registered(sender, user, **kwargs) -> None:
+    """Every account is a platform member; a referral pays the referrer's bonus."""
+    platform = platform_programme()
+    if platform is None:
+        return
+    join_programme(platform, user)
+    if user.referred_by_id:
+        from mall.accounts.models import User
+
+        referrer = db.session.get(User, user.referred_by_id)
+        bonus = rules(platform).bonuses.get("referral", 0)
+        if referrer is not None and bonus:
+            member, _created = join(platform, referrer)
+            ledger.credit(member, bonus, "referral", f"referral:{user.id}", funded_by="platform")
+
+
+def join_programme(programme, user, at=None):
+    """Join a programme with its joining bonus and coupon; returns (membership, created)."""
+    at = at or clock.now()
+    member, created = join(programme, user, at)
+    if created:
+        r = rules(programme)
+        funded = "platform" if programme.is_platform else "shop"
+        ledger.credit(member, r.bonuses.get("join", 0), "join", f"join:{member.id}", funded_by=funded, at=at)
+        if r.join_coupon:
+            template = coupon_ops.template_in(programme, r.join_coupon)
+            if template is not None:
+                coupon_ops.issue_once(template, user, "join", f"join:{template.id}:{user.id}", at)
+        if r.window["kind"] == "rolling":
+            member.evaluated_for = ledger.month_key(at, _tz(programme), r.window["evaluate"])
+        db.session.flush()
+    return member, created
+
+
+def _tz(programme) -> str:
+    return programme.tenant.timezone if programme.tenant_id else "Asia/Shanghai"
+
+
+def on_review_posted(sender, review, **kwargs) -> None:
+    """A review earns the shop programme's review bonus (and growth value)."""
+    tenant_id = getattr(review, "tenant_id", None)
+    from tenants.models import Tenant
+
+    tenant = db.session.get(Tenant, tenant_id) if tenant_id else None
+    programme = programme_for(tenant) if tenant else None
+    from mall.accounts.models import User
+
+    member = membership(programme, db.session.get(User, review.user_id)) if programme else None
+    if member is None:
+        return
+    r = rules(programme)
+    ledger.credit(member, r.bonuses.get("review", 0), "review", f"review:{review.id}", funded_by="shop")
+    if r.metric == "growth" and r.growth.get("review"):
+        credit_metric(member, Decimal(r.growth["review"]), f"growth-review:{review.id}")
+
+
+def check_in(programme, user, at=None) -> tuple[int, int]:
+    """Daily check-in in a programme (tenant-local day); returns (points, streak); 409 if done today."""
+    from flask_babel import gettext as _
+    from sqlalchemy import update
+
+    from mall.errors import Conflict
+
+    at = at or clock.now()
+    member, _created = join_programme(programme, user, at) if programme.is_platform else (membership(programme, user),
+                                                                                      False)
+    if member is None:
+        raise Conflict(_("Join this shop's programme first."), code="not_a_member")
+    today = clock.local_date(_tz(programme), at)
+    streak = member.streak + 1 if member.last_check_in == today - timedelta(days=1) else 1
+    result = db.session.execute(
+        update(Membership).where(Membership.id == member.id,
+                                 db.or_(Membership.last_check_in.is_(None), Membership.last_check_in < today))
+        .values(last_check_in=today, streak=streak).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_("You have already checked in today."), code="already_checked_in")
+    db.session.refresh(member)
+    r = rules(programme)
+    bonus = r.bonuses.get("check_in", 0) + (r.bonuses.get("check_in_streak") or {}).get(str(streak), 0)
+    ledger.credit(member, bonus, "check_in", f"check-in:{member.id}:{today.isoformat()}", at=at,
+                  funded_by="platform" if programme.is_platform else "shop")
+    if r.metric == "growth" and r.growth.get("check_in"):
+        credit_metric(member, Decimal(r.growth["check_in"]), f"growth-check-in:{member.id}:{today.isoformat()}", at)
+    return bonus, streak

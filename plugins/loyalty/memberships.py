@@ -1,0 +1,206 @@
+"""Joining programmes, the member's effective tier, and level windows (lifetime, validity, rolling)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, type_coerce, update
+from sqlalchemy.exc import IntegrityError
+
+from mall import clock
+from mall.dbtypes import Money
+from mall.extensions import db
+from plugins.loyalty.document import Tier
+from plugins.loyalty.models import LevelCredit, Membership, TierChange
+from plugins.loyalty.programmes import rules
+
+ZERO = Decimal("0.00")
+
+
+def membership(programme, user) -> Membership | None:
+    """The user's membership of a programme, if any."""
+    if programme is None or user is None:
+        return None
+    return db.session.execute(
+        db.select(Membership).filter_by(programme_id=programme.id, user_id=user.id)
+    ).scalar_one_or_none()
+
+
+def join(programme, user, at=None) -> tuple[Membership, bool]:
+    """Make the user a member (lowest tier); returns (membership, created). Safe under races."""
+    existing = membership(programme, user)
+    if existing is not None:
+        return existing, False
+    at = at or clock.now()
+    row = Membership(programme_id=programme.id, user_id=user.id, tier_code=rules(programme).lowest.code,
+                     joined_at=at, period_start=at)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return membership(programme, user), False
+    return row, True
+
+
+def effective_tier(member: Membership | None, at=None) -> Tier | None:
+    """The tier whose benefits apply now: a paid tier while it lasts, else the earned tier."""
+    if member is None:
+        return None
+    r = rules(member.programme)
+    at = at or clock.now()
+    if member.paid_tier_code and member.paid_until and member.paid_until > at:
+        return r.tier(member.paid_tier_code)
+    return r.tier(member.tier_code)
+
+
+def _change_tier(member: Membership, to_code: str, reason: str, at, key: str) -> None:
+    if to_code == member.tier_code and reason not in ("kept",):
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(TierChange(membership_id=member.id, from_code=member.tier_code, to_code=to_code,
+                                      reason=reason, at=at, idempotency_key=key))
+    except IntegrityError:
+        return
+    member.tier_code = to_code
+
+
+def rolling_metric(member: Membership, at) -> Decimal:
+    """The metric over the rolling window ending at `at`."""
+    days = rules(member.programme).window["days"]
+    total = db.session.execute(
+        db.select(type_coerce(func.coalesce(func.sum(LevelCredit.amount), 0), Money()))
+        .where(LevelCredit.membership_id == member.id, LevelCredit.at > at - timedelta(days=days),
+               LevelCredit.at <= at)
+    ).scalar()
+    return Decimal(total or 0)
+
+
+def credit_metric(member: Membership, amount: Decimal, key: str, at=None, order_id=None) -> bool:
+    """Add (or with a negative amount take back) level metric; upgrades happen at once.
+
+    Returns False when `key` was credited before (nothing changes then).
+    """
+    at = at or clock.now()
+    try:
+        with db.session.begin_nested():
+            db.session.add(LevelCredit(membership_id=member.id, amount=amount, at=at, order_id=order_id,
+                                       idempotency_key=key))
+    except IntegrityError:
+        return False
+    # Cached sums move with conditional arithmetic in SQL, never read-modify-write in Python.
+    db.session.execute(
+        update(Membership).where(Membership.id == member.id).values(
+            lifetime_metric=func.max(Membership.lifetime_metric + amount, 0) if _is_sqlite()
+            else func.greatest(Membership.lifetime_metric + amount, 0),
+            period_metric=func.max(Membership.period_metric + amount, 0) if _is_sqlite()
+            else func.greatest(Membership.period_metric + amount, 0),
+        ).execution_options(synchronize_session=False)
+    )
+    db.session.refresh(member)
+    if amount > 0:
+        _upgrade(member, at, key)
+    return True
+
+
+def _is_sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def _upgrade(member: Membership, at, key: str) -> None:
+    r = rules(member.programme)
+    kind = r.window["kind"]
+    current = r.earned_index(member.tier_code)
+    if kind == "lifetime":
+        metric = member.lifetime_metric
+    elif kind == "rolling":
+        metric = rolling_metric(member, at)
+    else:
+        metric = member.period_metric
+    reached = r.earned_index(r.reached(metric).code)
+    if reached <= current:
+        return
+    target = current + 1 if r.upgrade == "step" else reached
+    _change_tier(member, r.earned_tiers[target].code, "up", at, f"up:{key}")
+    if kind == "validity":
+        member.period_start = at
+        member.period_end = at + timedelta(days=r.window["days"])
+        if r.reset_on_change:
+            member.period_metric = ZERO
+    db.session.flush()
+
+
+def end_validity_periods(member: Membership, at, dry_run: bool = False) -> str | None:
+    """Close every validity period that ended by `at`: keep or drop the tier, restart the amount.
+
+    Returns the resulting tier code when something changed.
+    """
+    r = rules(member.programme)
+    if r.window["kind"] != "validity":
+        return None
+    changed = None
+    while member.period_end is not None and member.period_end <= at:
+        end = member.period_end
+        current = r.earned_index(member.tier_code)
+        kept = r.earned_tiers[0]
+        for tier in r.earned_tiers[: current + 1]:
+            if tier.keep <= member.period_metric:
+                kept = tier
+        if dry_run:
+            return kept.code
+        # The move is guarded by the period end itself, so a second run for the same moment finds nothing.
+        result = db.session.execute(
+            update(Membership).where(Membership.id == member.id, Membership.period_end == end)
+            .values(tier_code=kept.code, period_metric=ZERO, period_start=end,
+                    period_end=None if kept.rank == r.lowest.rank else end + timedelta(days=r.window["days"]))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            db.session.refresh(member)
+            break
+        db.session.add(TierChange(membership_id=member.id, from_code=member.tier_code, to_code=kept.code,
+                                  reason="kept" if kept.code == member.tier_code else "down", at=end,
+                                  idempotency_key=f"period:{member.id}:{end.isoformat()}"))
+        db.session.flush()
+        db.session.refresh(member)
+        changed = kept.code
+    return changed
+
+
+def evaluate_rolling(member: Membership, boundary_key: str, at, dry_run: bool = False) -> str | None:
+    """Re-evaluate a rolling window at a boundary (up or down), once per boundary."""
+    r = rules(member.programme)
+    if r.window["kind"] != "rolling" or member.evaluated_for == boundary_key:
+        return None
+    tier = r.reached(rolling_metric(member, at))
+    if dry_run:
+        return tier.code
+    result = db.session.execute(
+        update(Membership).where(Membership.id == member.id,
+                                 db.or_(Membership.evaluated_for.is_(None), Membership.evaluated_for != boundary_key))
+        .values(evaluated_for=boundary_key).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    db.session.refresh(member)
+    if tier.code != member.tier_code:
+        reason = "up" if tier.rank > r.tier(member.tier_code).rank else "down"
+        _change_tier(member, tier.code, reason, at, f"rolling:{member.id}:{boundary_key}")
+        db.session.flush()
+        return tier.code
+    return None
+
+
+def next_tier_progress(member: Membership, at=None) -> dict | None:
+    """How far the member is from the next earned tier: the metric, the threshold and what is missing."""
+    r = rules(member.programme)
+    at = at or clock.now()
+    following = r.next_tier(member.tier_code)
+    if following is None:
+        return None
+    kind = r.window["kind"]
+    metric = (member.lifetime_metric if kind == "lifetime" else
+              rolling_metric(member, at) if kind == "rolling" else member.period_metric)
+    return {"tier": following, "metric": metric, "threshold": following.threshold,
+            "missing": max(following.threshold - metric, ZERO)}

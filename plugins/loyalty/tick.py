@@ -1,0 +1,84 @@
+"""Time-driven loyalty work on the core tick: expiry, level periods, rolling windows, birthdays, tier coupons."""
+
+from __future__ import annotations
+
+from mall import clock
+from mall.extensions import db
+from plugins.loyalty import coupons as coupon_ops
+from plugins.loyalty import points as ledger
+from plugins.loyalty.memberships import effective_tier, end_validity_periods, evaluate_rolling
+from plugins.loyalty.models import Membership, Programme
+from plugins.loyalty.programmes import rules
+
+BATCH = 500
+
+
+def _tz(programme) -> str:
+    return programme.tenant.timezone if programme.tenant_id else "Asia/Shanghai"
+
+
+def on_tick(sender, at, dry_run, report, **kwargs) -> None:
+    """Run every programme's time-driven rules as of `at`; each effect happens once per moment."""
+    counts = {"points_expired": 0, "periods_ended": 0, "rolling_evaluated": 0, "birthday": 0, "tier_coupons": 0}
+    for programme in db.session.execute(db.select(Programme).order_by(Programme.id)).scalars().all():
+        last_id = 0
+        while True:
+            members = db.session.execute(
+                db.select(Membership).where(Membership.programme_id == programme.id, Membership.id > last_id)
+                .order_by(Membership.id).limit(BATCH)
+            ).scalars().all()
+            if not members:
+                break
+            for member in members:
+                _member_tick(programme, member, at, dry_run, counts)
+            last_id = members[-1].id
+    for key, value in counts.items():
+        report[f"loyalty_{key}"] = value
+
+
+def _member_tick(programme, member, at, dry_run, counts) -> None:
+    r = rules(programme)
+    counts["points_expired"] += ledger.expire_due(member, at, dry_run)
+    if end_validity_periods(member, at, dry_run):
+        counts["periods_ended"] += 1
+    if r.window["kind"] == "rolling":
+        boundary = ledger.month_key(at, _tz(programme), r.window["evaluate"])
+        if member.evaluated_for and member.evaluated_for != boundary:
+            evaluate_rolling(member, boundary, ledger.period_start(boundary, _tz(programme)), dry_run)
+            counts["rolling_evaluated"] += 1
+    if dry_run:
+        return
+    _birthday(programme, member, at, counts)
+    _tier_coupons(programme, member, at, counts)
+
+
+def _birthday(programme, member, at, counts) -> None:
+    """On or after the birthday, within its month: the bonus and the coupon, once a year."""
+    birthday = member.user.birthday
+    if birthday is None:
+        return
+    today = clock.local_date(_tz(programme), at)
+    if today.month != birthday.month or today.day < birthday.day:
+        return
+    r = rules(programme)
+    funded = "platform" if programme.is_platform else "shop"
+    if ledger.credit(member, r.bonuses.get("birthday", 0), "birthday", f"birthday:{member.id}:{today.year}",
+                     funded_by=funded, at=at):
+        counts["birthday"] += 1
+    if r.birthday_coupon:
+        template = coupon_ops.template_in(programme, r.birthday_coupon)
+        if template is not None and coupon_ops.issue_once(
+                template, member.user, "birthday", f"birthday:{template.id}:{member.user_id}:{today.year}", at):
+            counts["birthday"] += 1
+
+
+def _tier_coupons(programme, member, at, counts) -> None:
+    """A tier's monthly / quarterly coupons, once per calendar period."""
+    tier = effective_tier(member, at)
+    for template_id, every in tier.coupons:
+        template = coupon_ops.template_in(programme, template_id)
+        if template is None:
+            continue
+        period = ledger.month_key(at, _tz(programme), every)
+        if coupon_ops.issue_once(template, member.user, "level", f"level:{template.id}:{member.user_id}:{period}", at):
+            counts["tier_coupons"] += 1
