@@ -168,8 +168,27 @@ def validate_document(raw) -> dict:
     """Validate a programme document; returns its normalised JSON form or raises ValidationError."""
     if not isinstance(raw, dict):
         raise ValidationError({"_schema": ["A programme is a JSON object."]})
-    loaded = ProgrammeSchema().load(raw)
+    try:
+        loaded = ProgrammeSchema().load(raw)
+    except ValidationError as exc:
+        raise ValidationError(flatten(exc.messages)) from None
     return ProgrammeSchema().dump(loaded)
+
+
+def flatten(messages, prefix: str = "") -> dict:
+    """Nested marshmallow messages as dotted field paths: {"levels.tiers.2.threshold": [...]}."""
+    if not isinstance(messages, dict):
+        return {prefix or "_schema": messages if isinstance(messages, list) else [str(messages)]}
+    out: dict = {}
+    for key, value in messages.items():
+        path = f"{prefix}.{key}" if prefix and key != "_schema" else (prefix or str(key))
+        if key == "_schema" and prefix:
+            path = prefix
+        if isinstance(value, dict):
+            out.update(flatten(value, path))
+        else:
+            out.setdefault(path, []).extend(value if isinstance(value, list) else [str(value)])
+    return out
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from mall import clock
-from mall.errors import Conflict, FieldErrors
+from mall.errors import Conflict
 from mall.extensions import db
 from plugins.loyalty.models import LotUse, Membership, PointsEntry, PointsLot
 from plugins.loyalty.programmes import rules
@@ -213,22 +212,3 @@ def month_key(moment: datetime, tz: str, every: str = "month") -> str:
     if every == "quarter":
         return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
     return f"{local.year}-{local.month:02d}"
-
-
-def period_start(key: str, tz: str) -> datetime:
-    """The first moment of a period key made by month_key."""
-    year, rest = key.split("-")
-    month = (int(rest[1]) - 1) * 3 + 1 if rest.startswith("Q") else int(rest)
-    return clock.as_utc(datetime(int(year), month, 1, tzinfo=ZoneInfo(tz)))
-
-
-def days_in_month(year: int, month: int) -> int:
-    """Number of days in a month."""
-    return calendar.monthrange(year, month)[1]
-
-
-def check_points_request(value) -> int:
-    """A points amount from a request: a whole number ≥ 0."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise FieldErrors(_("Points must be a whole number."), {"points": [_("Enter a whole number of points.")]})
-    return value

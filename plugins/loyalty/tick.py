@@ -44,7 +44,7 @@ def _member_tick(programme, member, at, dry_run, counts) -> None:
     if r.window["kind"] == "rolling":
         boundary = ledger.month_key(at, _tz(programme), r.window["evaluate"])
         if member.evaluated_for and member.evaluated_for != boundary:
-            evaluate_rolling(member, boundary, ledger.period_start(boundary, _tz(programme)), dry_run)
+            evaluate_rolling(member, boundary, at, dry_run)
             counts["rolling_evaluated"] += 1
     if dry_run:
         return
