@@ -14,6 +14,7 @@ from mall.catalog import operations as catalog
 from mall.checkout.operations import place_checkout
 from mall.extensions import db
 from mall.orders import operations as orders
+from mall.plugins import registry
 from tenants import operations as tenants
 
 PASSWORD = "demo-pass-2026"
@@ -50,11 +51,12 @@ def load_demo() -> bool:
     accounts.create_operator(OPERATOR, PASSWORD, "Platform operator 平台运营")
     shoppers = [accounts.register(email, PASSWORD, name, birthday=born, consent_email=True)
                 for email, name, born in SHOPPERS]
-    products = {}
+    products, shops = {}, {}
     for slug, name, description, fee, threshold, items in SHOPS:
         owner = accounts.register(f"owner@{slug}.mall-demo.cn", PASSWORD, f"{slug} owner 店主")
         tenant = tenants.create_tenant(slug, name, owner.email, shipping_fee=Decimal(fee),
                                        free_shipping_threshold=Decimal(threshold), description=description)
+        shops[slug] = tenant
         for role in ("manager", "support"):
             staff = accounts.register(f"{role}@{slug}.mall-demo.cn", PASSWORD, f"{slug} {role}")
             tenants.add_staff(tenant, staff.email, role, owner)
@@ -66,6 +68,8 @@ def load_demo() -> bool:
                 values["sale_ends_at"] = clock.now() + timedelta(days=30)
             products.setdefault(slug, []).append(catalog.save_product(tenant, None, values))
     db.session.flush()
+    for hook in registry().demo_hooks:
+        hook(shops, shoppers)
     _history(shoppers, products)
     db.session.commit()
     return True

@@ -59,6 +59,10 @@ class Plugin:
         """Contribute HTML to `template_hook(name, **ctx)` slots in core templates."""
         self.app.extensions["mall_plugins"].template_hooks[name].append(func)
 
+    def register_demo_hook(self, func: Callable) -> None:
+        """Add `func(shops, shoppers)` to `flask mall demo`, run after the shops exist, before the orders."""
+        self.app.extensions["mall_plugins"].demo_hooks.append(func)
+
 
 class PluginRegistry:
     """What the enabled plugins contributed to this app."""
@@ -68,6 +72,7 @@ class PluginRegistry:
         self.nav: dict[str, list[NavEntry]] = defaultdict(list)
         self.template_hooks: dict[str, list[Callable[..., str]]] = defaultdict(list)
         self.pricing_hooks: dict[str, list[Callable]] = defaultdict(list)
+        self.demo_hooks: list[Callable] = []
 
 
 def available_plugins() -> dict[str, type[Plugin]]:

@@ -10,7 +10,7 @@ from mall import clock
 from mall.extensions import db
 from plugins.loyalty.audit import violations
 from plugins.loyalty.models import Coupon, CouponTemplate, ProgrammeVersion
-from tests.fixtures.programmes import FOUR_TIERS, VANCL
+from plugins.loyalty.seeds import FOUR_TIERS, VANCL
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from plugins.loyalty.coupons import create_template
 from plugins.loyalty.lifecycle import join_programme
 from plugins.loyalty.models import Coupon, Membership
 from plugins.loyalty.programmes import save_document
-from tests.fixtures.programmes import FOUR_TIERS, START, TAOBAO
+from plugins.loyalty.seeds import FOUR_TIERS, TAOBAO
+from tests.fixtures.programmes import START
 
 
 def _tier(user, programme) -> str:

@@ -13,8 +13,9 @@ from mall.orders import operations as orders
 from plugins.loyalty.audit import violations
 from plugins.loyalty.lifecycle import join_programme
 from plugins.loyalty.models import Membership, PointsEntry
+from plugins.loyalty.seeds import VANCL
 from plugins.loyalty.wallet import move, wallet_for
-from tests.fixtures.programmes import START, VANCL
+from tests.fixtures.programmes import START
 
 
 @pytest.fixture

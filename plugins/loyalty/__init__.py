@@ -17,7 +17,7 @@ class LoyaltyPlugin(Plugin):
 
     def init_app(self) -> None:
         """Wire the plugin into the app."""
-        from plugins.loyalty import api, lifecycle, pricing, tick, views
+        from plugins.loyalty import api, demo, lifecycle, pricing, tick, views
         from plugins.loyalty.cli import loyalty_cli
 
         self.app.register_blueprint(views.bp)
@@ -27,5 +27,6 @@ class LoyaltyPlugin(Plugin):
         self.register_pricing_hook("payment", pricing.price_payment)
         self.register_template_hook("shop-header", views.join_button)
         self.register_cli(loyalty_cli)
+        self.register_demo_hook(demo.load)
         lifecycle.connect(self.app)
         signals.tick.connect(tick.on_tick, sender=self.app)
