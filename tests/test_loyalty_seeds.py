@@ -1,16 +1,14 @@
 """The Taobao-shop rolling window and the four-tier scheme's coupons, with hand-computed expectations."""
 
-import copy
 from datetime import UTC, date, datetime, timedelta
 
 from mall.cli import run_tick
 from mall.extensions import db
 from plugins.loyalty.audit import violations
-from plugins.loyalty.coupons import create_template
+from plugins.loyalty.demo import four_tiers_programme
 from plugins.loyalty.lifecycle import join_programme
 from plugins.loyalty.models import Coupon, Membership
-from plugins.loyalty.programmes import save_document
-from plugins.loyalty.seeds import FOUR_TIERS, TAOBAO
+from plugins.loyalty.seeds import TAOBAO
 from tests.fixtures.programmes import START
 
 
@@ -51,18 +49,8 @@ def test_four_tiers_birthday_monthly_and_quarterly_coupons_once_per_period(
         make_shop, make_user, make_product, checkout_at, settle):
     """Birthday 20 %-off once a year; silver's monthly and gold's quarterly coupons once per period."""
     shop = make_shop(slug="fourtier")
-    programme = save_document(shop, copy.deepcopy(FOUR_TIERS))
-    birthday = create_template(programme, {"name": "Birthday 20% off", "kind": "percent_off", "value": "0.80",
-                                           "valid_days": 30})
-    monthly = create_template(programme, {"name": "Silver 10% off", "kind": "percent_off", "value": "0.90",
-                                          "valid_days": 30})
-    quarterly = create_template(programme, {"name": "Gold 20% off", "kind": "percent_off", "value": "0.80",
-                                            "valid_days": 90})
-    doc = copy.deepcopy(FOUR_TIERS)
-    doc["points"]["birthday_coupon"] = birthday.id
-    doc["levels"]["tiers"][1]["coupons"] = [{"template": monthly.id, "every": "month"}]
-    doc["levels"]["tiers"][2]["coupons"] = [{"template": quarterly.id, "every": "quarter"}]
-    save_document(shop, doc)
+    programme, templates = four_tiers_programme(shop)
+    birthday, monthly, quarterly = templates["birthday"], templates["monthly"], templates["quarterly"]
     db.session.commit()
     item = make_product(shop, price="1000.00", stock=100)
     user = make_user(birthday=date(1990, 3, 15))

@@ -20,7 +20,7 @@ def load(shops: dict, shoppers: list) -> None:
     platform = save_document(None, copy.deepcopy(PLATFORM_PROGRAMME))
     vancl = save_document(shops["vancl"], copy.deepcopy(VANCL))
     taobao = save_document(shops["taobao"], copy.deepcopy(TAOBAO))
-    four = _four_tiers(shops["fourtier"])
+    four, _templates = four_tiers_programme(shops["fourtier"])
     create_template(vancl, {"name": "满300减30", "kind": "amount_off", "value": "30.00", "min_spend": "300.00",
                             "valid_days": 30, "claimable": True, "stock": 500, "exclude_sale_items": True})
     create_template(vancl, {"name": "500积分换20元券", "kind": "amount_off", "value": "20.00", "min_spend": "100.00",
@@ -41,7 +41,8 @@ def load(shops: dict, shoppers: list) -> None:
     move(wallet_for(bob), "cash", Decimal("120.00"), "top_up", "demo:bob:top-up")
 
 
-def _four_tiers(tenant):
+def four_tiers_programme(tenant):
+    """The four-tier programme with its joining, birthday, monthly and quarterly coupon templates."""
     programme = save_document(tenant, copy.deepcopy(FOUR_TIERS))
     join = create_template(programme, {"name": "新人10元券", "kind": "amount_off", "value": "10.00",
                                        "min_spend": "50.00", "valid_days": 7})
@@ -56,4 +57,5 @@ def _four_tiers(tenant):
     doc["points"]["birthday_coupon"] = birthday.id
     doc["levels"]["tiers"][1]["coupons"] = [{"template": monthly.id, "every": "month"}]
     doc["levels"]["tiers"][2]["coupons"] = [{"template": quarterly.id, "every": "quarter"}]
-    return save_document(tenant, doc)
+    save_document(tenant, doc)
+    return programme, {"join": join, "birthday": birthday, "monthly": monthly, "quarterly": quarterly}

@@ -6,7 +6,7 @@ import math
 from decimal import Decimal
 from fractions import Fraction
 
-from mall.money import ZERO
+from mall.money import ZERO, round_half_up
 
 
 def kept_paid(line, kept_qty: int) -> Fraction:
@@ -52,17 +52,24 @@ def kept_quantities(order) -> dict[int, int]:
     return {line.id: line.qty - line.refunded_qty for line in order.lines}
 
 
+def _paid(order, kept) -> Fraction:
+    return sum((kept_paid(line, line.qty if kept is None else kept.get(line.id, 0)) for line in order.lines),
+               Fraction(0))
+
+
+def paid_goods(order, kept: dict[int, int] | None = None) -> Decimal:
+    """Money paid for the (kept) goods, no shipping and no points, rounded half-up to the cent."""
+    paid = _paid(order, kept)
+    return round_half_up(Decimal(paid.numerator) / Decimal(paid.denominator))
+
+
 def metric_for(order, rules, kept: dict[int, int] | None = None) -> Decimal:
     """The level metric an order is worth: spend (goods money paid), 1 order, or growth value."""
-    paid = sum((kept_paid(line, line.qty if kept is None else kept.get(line.id, 0)) for line in order.lines),
-               Fraction(0))
+    paid = _paid(order, kept)
     if rules.metric == "orders":
         return Decimal(1) if paid > 0 else ZERO
     if rules.metric == "growth":
         growth = rules.growth
         value = paid * Fraction(Decimal(growth["points"])) / Fraction(Decimal(growth["per_amount"]))
         return Decimal(math.floor(value))
-    # Spend: cents are exact in Fraction; the kept share rounds half-up to the cent.
-    from mall.money import round_half_up
-
-    return round_half_up(Decimal(paid.numerator) / Decimal(paid.denominator))
+    return paid_goods(order, kept)

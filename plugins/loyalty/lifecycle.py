@@ -12,7 +12,7 @@ from mall.money import ZERO, round_half_up
 from mall.orders.models import Order, OrderStatus
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty import points as ledger
-from plugins.loyalty.earning import kept_quantities, metric_for, points_for
+from plugins.loyalty.earning import kept_quantities, metric_for, paid_goods, points_for
 from plugins.loyalty.memberships import credit_metric, effective_tier, join, membership
 from plugins.loyalty.models import Coupon, Membership, OrderCredit, PointsEntry
 from plugins.loyalty.programmes import platform_programme, programme_for, rules
@@ -118,21 +118,11 @@ def on_order_settled(sender, order, at, **kwargs) -> None:
             _count_metric(row, member, at, order)
         tier = effective_tier(member, at)
         if tier.rebate_rate > 0:
-            paid = metric_for(order, _SpendView(r), kept_quantities(order))
-            rebate = round_half_up(paid * tier.rebate_rate)
+            rebate = round_half_up(paid_goods(order, kept_quantities(order)) * tier.rebate_rate)
             if rebate > 0:
                 move(wallet_for(order.user), "bonus", rebate, "rebate", f"rebate:{order.id}:{member.id}",
                      order_id=order.id, funded_by="platform" if programme.is_platform else "shop")
     db.session.flush()
-
-
-class _SpendView:
-    """Rules seen with the spend metric, for rebates computed on goods money paid."""
-
-    metric = "spend"
-
-    def __init__(self, r):
-        self.growth = r.growth
 
 
 def on_order_refunded(sender, order, refund, actor=None, **kwargs) -> None:
@@ -157,9 +147,9 @@ def on_order_refunded(sender, order, refund, actor=None, **kwargs) -> None:
                                order_id=order.id)
             row.pending = min(earned, row.pending)
         elif row.released > earned:
-            taken, shortfall = ledger.take_back(member, row.released - earned, f"{key}:clawback:{member.id}",
-                                                order_id=order.id)
-            row.released -= row.released - earned
+            _taken, shortfall = ledger.take_back(member, row.released - earned, f"{key}:clawback:{member.id}",
+                                                 order_id=order.id)
+            row.released = earned
             row.shortfall += shortfall
         if row.metric_counted:
             new_metric = ZERO if everything else metric_for(order, rules(programme), kept)

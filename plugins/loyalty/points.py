@@ -7,29 +7,13 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 
 from mall import clock
 from mall.errors import Conflict
 from mall.extensions import db
+from plugins.loyalty.keys import insert_once
 from plugins.loyalty.models import LotUse, Membership, PointsEntry, PointsLot
 from plugins.loyalty.programmes import rules
-
-
-def _entry_exists(key: str) -> bool:
-    return db.session.execute(db.select(PointsEntry.id).filter_by(idempotency_key=key)).first() is not None
-
-
-def _add_entry(entry: PointsEntry) -> bool:
-    """Insert a ledger row; False (and nothing written) when its idempotency key was used before."""
-    if _entry_exists(entry.idempotency_key):
-        return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-    except IntegrityError:
-        return False
-    return True
 
 
 def _move_balance(membership: Membership, bucket: str, delta: int) -> None:
@@ -67,7 +51,7 @@ def credit(membership: Membership, points: int, kind: str, key: str, *, order_id
     entry = PointsEntry(membership_id=membership.id, bucket="available", delta=points, kind=kind, order_id=order_id,
                         expires_at=expires_at, programme_version=membership.programme.version, idempotency_key=key,
                         reason=reason, actor_id=getattr(actor, "id", None), funded_by=funded_by, created_at=at)
-    if not _add_entry(entry):
+    if not insert_once(entry):
         return None
     lot = PointsLot(membership_id=membership.id, amount=points, remaining=points, expires_at=expires_at, created_at=at)
     db.session.add(lot)
@@ -85,7 +69,7 @@ def add_pending(membership: Membership, points: int, kind: str, key: str, *, ord
     entry = PointsEntry(membership_id=membership.id, bucket="pending", delta=points, kind=kind, order_id=order_id,
                         available_at=available_at, programme_version=membership.programme.version,
                         idempotency_key=key, created_at=clock.now())
-    if not _add_entry(entry):
+    if not insert_once(entry):
         return None
     _move_balance(membership, "pending", points)
     return entry
@@ -111,7 +95,7 @@ def debit(membership: Membership, points: int, kind: str, key: str, *, order_id=
     entry = PointsEntry(membership_id=membership.id, bucket="available", delta=-points, kind=kind, order_id=order_id,
                         programme_version=membership.programme.version, idempotency_key=key, reason=reason,
                         actor_id=getattr(actor, "id", None), created_at=at)
-    if not _add_entry(entry):
+    if not insert_once(entry):
         return None
     _move_balance(membership, "available", -points)
     left = points
@@ -143,7 +127,7 @@ def return_to_lots(membership: Membership, redeem_entry: PointsEntry, points: in
     entry = PointsEntry(membership_id=membership.id, bucket="available", delta=points, kind="return",
                         order_id=order_id, programme_version=membership.programme.version, idempotency_key=key,
                         created_at=clock.now())
-    if not _add_entry(entry):
+    if not insert_once(entry):
         return 0
     left = points
     for use in uses:

@@ -126,7 +126,8 @@ def _apply_coupons(quote, at) -> None:
 
 def _apply_one(coupon, pairs, orders) -> None:
     template = coupon.template
-    eligible = [(oq, lq) for oq, lq in pairs if lq in coupon_ops.lines_in_scope(template, [lq])]
+    in_scope = {id(lq) for lq in coupon_ops.lines_in_scope(template, [lq for _oq, lq in pairs])}
+    eligible = [(oq, lq) for oq, lq in pairs if id(lq) in in_scope]
     subtotal = sum((lq.net for _oq, lq in eligible), ZERO)
     if not eligible or subtotal < template.min_spend:
         raise FieldErrors(_("This coupon's conditions are not met."), {"coupons": [

@@ -12,6 +12,7 @@ from mall import clock
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.payments import gateway
+from plugins.loyalty.keys import insert_once
 from plugins.loyalty.models import Wallet, WalletEntry
 
 ZERO = Decimal("0.00")
@@ -36,15 +37,10 @@ def move(wallet: Wallet, balance: str, delta: Decimal, kind: str, key: str, *, o
     """Change one balance by `delta` with its ledger row; None if `key` was used before; 409 if short."""
     if delta == 0:
         return None
-    if db.session.execute(db.select(WalletEntry.id).filter_by(idempotency_key=key)).first():
-        return None
     entry = WalletEntry(wallet_id=wallet.id, balance=balance, delta=delta, kind=kind, order_id=order_id,
                         idempotency_key=key, reason=reason, actor_id=getattr(actor, "id", None),
                         funded_by=funded_by, created_at=clock.now())
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-    except IntegrityError:
+    if not insert_once(entry):
         return None
     column = Wallet.cash if balance == "cash" else Wallet.bonus
     result = db.session.execute(
