@@ -201,3 +201,16 @@ def test_partial_refund_returns_the_share_and_trims_pending(vancl, member, check
     assert m.points_available == 1000 + 333
     assert m.points_pending == 1973
     assert violations() == []
+
+
+def test_partial_refund_rounds_returned_points_half_up(vancl, member, checkout_at, settle):
+    """Three jeans with 200 points (4.00) paid 1496.00; one back is 498.67, so round(200 × 498.67/1496) =
+    round(66.67) = 67 points come back, not 66."""
+    (order,) = checkout_at(member, START, (vancl["coat"], 1))
+    settle(order, START + timedelta(days=1))
+    (order,) = checkout_at(member, START + timedelta(days=40), (vancl["jeans"], 3), points={"vancl": 200})
+    assert order.lines[0].paid == Decimal("1496.00")
+    orders.refund(order, None, lines=[{"line_id": order.lines[0].id, "qty": 1}])
+    db.session.commit()
+    assert _m(member, vancl["programme"]).points_available == 2000 - 200 + 67
+    assert violations() == []

@@ -14,7 +14,7 @@ from mall import clock
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from plugins.loyalty import points as ledger
-from plugins.loyalty.memberships import join, membership
+from plugins.loyalty.memberships import membership
 from plugins.loyalty.models import Coupon, CouponTemplate
 
 KINDS = ("amount_off", "percent_off", "free_shipping")
@@ -152,7 +152,10 @@ def claim(programme, template_id: int, user) -> Coupon:
 
         raise NotFound()
     if programme.tenant_id is not None:
-        join(programme, user)
+        # Claiming in a shop joins its programme, with the joining bonus like any other join.
+        from plugins.loyalty.lifecycle import join_programme
+
+        join_programme(programme, user)
     if template.points_price:
         member = membership(programme, user)
         if member is None or member.points_available < template.points_price:

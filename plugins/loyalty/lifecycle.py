@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -13,8 +14,9 @@ from mall.orders.models import Order, OrderStatus
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty import points as ledger
 from plugins.loyalty.earning import kept_quantities, metric_for, paid_goods, points_for
+from plugins.loyalty.keys import insert_once
 from plugins.loyalty.memberships import credit_metric, effective_tier, join, membership
-from plugins.loyalty.models import Coupon, Membership, OrderCredit, PointsEntry
+from plugins.loyalty.models import Coupon, HandledEvent, Membership, OrderCredit, PointsEntry
 from plugins.loyalty.programmes import platform_programme, programme_for, rules
 from plugins.loyalty.wallet import move, wallet_for
 
@@ -66,19 +68,27 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
 
 
 def _programmes_of(order):
-    """(programme, membership) pairs an order earns in: its shop's (if a member) and the platform's."""
+    """(programme, membership) pairs an order earns in: those the shopper belonged to when paying."""
+    paid_at = order.paid_at or clock.now()
     pairs = []
     for programme in (programme_for(order.tenant), platform_programme()):
         member = membership(programme, order.user)
-        if member is not None:
+        # Joining after paying does not make an earlier order count.
+        if member is not None and member.joined_at <= paid_at:
             pairs.append((programme, member))
     return pairs
 
 
+def first_time(key: str) -> bool:
+    """True the first time an order event is handled; a replayed signal or job gets False and does nothing."""
+    return insert_once(HandledEvent(idempotency_key=key, created_at=clock.now()))
+
+
 def on_order_paid(sender, order, **kwargs) -> None:
     """Pending points from payment; level metric now when counted at payment; renew inactivity."""
+    if not first_time(f"paid:{order.id}"):
+        return
     at = order.paid_at or clock.now()
-    unlock_at = None
     for programme, member in _programmes_of(order):
         r = rules(programme)
         tier = effective_tier(member, at)
@@ -87,8 +97,7 @@ def on_order_paid(sender, order, **kwargs) -> None:
         earned = points_for(order, r, tier.points_multiplier)
         row.pending = earned
         row.metric = metric_for(order, r)
-        ledger.add_pending(member, earned, "earn", f"earn:{order.id}:{member.id}", order_id=order.id,
-                           available_at=unlock_at)
+        ledger.add_pending(member, earned, "earn", f"earn:{order.id}:{member.id}", order_id=order.id)
         member.last_order_at = at
         if r.count_at == "payment":
             _count_metric(row, member, at, order)
@@ -105,6 +114,8 @@ def _count_metric(row: OrderCredit, member: Membership, at, order) -> None:
 
 def on_order_settled(sender, order, at, **kwargs) -> None:
     """Pending points become available, the level metric counts, and the tier's rebate is paid."""
+    if not first_time(f"settled:{order.id}"):
+        return
     for programme, member in _programmes_of(order):
         row = _credit_row(order, member)
         r = rules(programme)
@@ -127,6 +138,8 @@ def on_order_settled(sender, order, at, **kwargs) -> None:
 
 def on_order_refunded(sender, order, refund, actor=None, **kwargs) -> None:
     """Wallet money back to its balances; points, pending points, level credit and coupons as specified."""
+    if not first_time(f"refund:{refund.id}"):
+        return
     key = refund.idempotency_key
     wallet = None
     for method, amount in (refund.by_method or {}).items():
@@ -175,21 +188,28 @@ def _return_points(row, member, order, key, everything, refunded_goods, paid_goo
         returned = ledger.return_to_lots(member, redeem, left, f"{key}:points:{member.id}", order_id=order.id)
     else:
         share = Fraction(refunded_goods) / Fraction(paid_goods) if paid_goods else Fraction(0)
-        n = min(int(round_half_up(Decimal(row.points_redeemed) * Decimal(share.numerator) / share.denominator)), left)
+        # round(redeemed × share) to a whole point, halves up, computed exactly.
+        n = min(math.floor(row.points_redeemed * share + Fraction(1, 2)), left)
         entry = ledger.credit(member, n, "return", f"{key}:points:{member.id}", order_id=order.id)
         returned = n if entry is not None else 0
     row.points_returned += returned
 
 
 def _restore_coupons(order: Order) -> None:
+    """The order's shop coupon comes back; the checkout's platform coupon once every order of it is refunded."""
     at = clock.now()
-    for coupon in db.session.execute(db.select(Coupon).filter_by(used_order_id=order.id)).scalars():
+    coupons = db.session.execute(
+        db.select(Coupon).where(db.or_(Coupon.used_order_id == order.id, Coupon.used_checkout_id == order.checkout_id))
+    ).scalars().all()
+    for coupon in coupons:
         if coupon.programme.is_platform:
-            siblings = db.session.execute(
-                db.select(Order.status).where(Order.checkout_id == order.checkout_id, Order.id != order.id)
+            statuses = db.session.execute(
+                db.select(Order.status).where(Order.checkout_id == order.checkout_id)
             ).scalars().all()
-            if any(s not in (OrderStatus.REFUNDED, OrderStatus.CANCELLED) for s in siblings):
+            if any(s not in (OrderStatus.REFUNDED, OrderStatus.CANCELLED) for s in statuses):
                 continue
+        elif coupon.used_order_id != order.id:
+            continue
         coupon_ops.restore(coupon, at)
 
 

@@ -169,6 +169,16 @@ class OrderCredit(db.Model):
     shortfall = db.Column(db.Integer, nullable=False, default=0)
 
 
+class HandledEvent(db.Model):
+    """An order event the loyalty plugin has acted on; a replayed signal or job finds its key and does nothing."""
+
+    __tablename__ = "loyalty_handled_events"
+
+    id = db.Column(db.Integer, primary_key=True)
+    idempotency_key = db.Column(db.String(120), nullable=False, unique=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+
+
 class LevelCredit(db.Model):
     """A dated change of a member's level metric (rolling windows sum these)."""
 
