@@ -106,3 +106,77 @@ def test_the_same_points_wallet_and_coupon_spent_at_once(app, make_shop, make_us
     assert db.session.execute(db.select(Wallet).filter_by(user_id=uid)).scalar_one().cash == Decimal("20.00")
     assert db.session.get(Coupon, cid).used_order_id is not None
     assert violations() == []
+
+
+@requires_pg
+def test_replaying_order_events_and_the_tick_credits_nothing_twice(app, make_shop, make_user, make_product,
+                                                                     make_programme, checkout_at):
+    """An order's payment, settlement and refund events each delivered 32 times at once, and the tick run
+    32 times at once for the same moment: the points move exactly once each time."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from mall import clock, signals
+    from mall.cli import run_tick
+    from mall.orders import operations as orders
+    from mall.orders.models import Order
+    from plugins.loyalty.models import PointsEntry
+    from tests.fixtures.programmes import START
+
+    shop = make_shop(slug="replay", return_window_days=7)
+    programme = make_programme(shop, FOUR_TIERS)  # 1 point per yuan for 普通 members, 100 for joining
+    user = make_user()
+    with clock.frozen_at(START):
+        join_programme(programme, user)
+        db.session.commit()
+    product = make_product(shop, price="300.00", stock=100)
+    (order,) = checkout_at(user, START, (product, 2))
+    oid, uid, mid = order.id, user.id, programme.id
+
+    def points():
+        db.session.expire_all()
+        m = db.session.execute(db.select(Membership).filter_by(user_id=uid, programme_id=mid)).scalar_one()
+        return m.points_available, m.points_pending
+
+    assert points() == (100, 600)
+    app_ = current_app._get_current_object()
+
+    def paid_again(i):
+        signals.order_paid.send(app_, order=db.session.get(Order, oid))
+
+    assert _race(app, paid_again).count("ok") == THREADS
+    assert points() == (100, 600)
+
+    with clock.frozen_at(START + timedelta(days=1)):
+        orders.ship(db.session.get(Order, oid), None)
+        db.session.commit()
+    settle_at = START + timedelta(days=8, hours=1)
+
+    def tick(i):
+        run_tick(settle_at)
+
+    assert _race(app, tick).count("ok") == THREADS
+    assert points() == (700, 0)
+
+    def settled_again(i):
+        signals.order_settled.send(app_, order=db.session.get(Order, oid), at=settle_at)
+
+    assert _race(app, settled_again).count("ok") == THREADS
+    assert points() == (700, 0)
+
+    order = db.session.get(Order, oid)
+    with clock.frozen_at(settle_at + timedelta(days=1)):
+        orders.refund(order, None, lines=[{"line_id": order.lines[0].id, "qty": 1}])
+        db.session.commit()
+    assert points() == (400, 0)  # 300 earned by the returned unit are taken back
+
+    def refunded_again(i):
+        o = db.session.get(Order, oid)
+        signals.order_refunded.send(app_, order=o, refund=o.refunds[-1], actor=None)
+
+    assert _race(app, refunded_again).count("ok") == THREADS
+    assert points() == (400, 0)
+    keys = db.session.execute(db.select(PointsEntry.idempotency_key).filter_by(order_id=oid)).scalars().all()
+    assert len(keys) == len(set(keys)) == 4  # earn, unlock, earned, clawback
+    assert violations() == []
