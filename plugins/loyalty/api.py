@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, abort, g, jsonify, request
 from flask_babel import gettext as _
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -15,6 +17,7 @@ from mall.extensions import csrf, db
 from mall.money import format_money
 from mall.orders.models import Order
 from plugins.loyalty import coupons as coupon_ops
+from plugins.loyalty import paid_tiers
 from plugins.loyalty import points as ledger
 from plugins.loyalty.lifecycle import check_in, join_programme
 from plugins.loyalty.memberships import effective_tier, membership
@@ -33,6 +36,11 @@ def init_app(app) -> None:
     """Register the loyalty API (token auth as the core API, no CSRF)."""
     csrf.exempt(bp)
     app.register_blueprint(bp)
+
+
+def request_key() -> str:
+    """The request's Idempotency-Key, or a fresh one: without the header every call is a new operation."""
+    return request.headers.get("Idempotency-Key") or uuid.uuid4().hex
 
 
 def _page() -> int:
@@ -188,6 +196,29 @@ def my_check_in():
     return 201, {"points": points, "streak": streak}
 
 
+def purchase_json(p) -> dict:
+    """A paid tier purchase."""
+    return {"tier": p.tier_code, "fee": format_money(p.fee), "paid_with": p.paid_with,
+            "wallet_bonus": format_money(p.wallet_bonus), "wallet_cash": format_money(p.wallet_cash),
+            "gateway_paid": format_money(p.gateway_paid), "starts_at": iso(p.starts_at), "ends_at": iso(p.ends_at)}
+
+
+@bp.route("/me/paid-tier", methods=["POST"])
+@login_required
+@write
+def buy_paid_tier():
+    """Buy or renew a paid tier (the platform's Plus by default) from the wallet or through the gateway."""
+    data = json_body()
+    programme = _programme_by_name(data.get("programme", PLATFORM))
+    if programme is None:
+        raise FieldErrors(_("No such programme."), {"programme": [_("Give a shop's slug or platform.")]})
+    token = data.get("payment_token")
+    if token is not None and not isinstance(token, str):
+        raise FieldErrors(_("Not a payment token."), {"payment_token": [_("Give the token as text.")]})
+    purchase = paid_tiers.buy(programme, actor(), data.get("tier"), data.get("pay_with"), request_key(), token)
+    return 201, {"membership": membership_json(purchase.membership), "purchase": purchase_json(purchase)}
+
+
 class AdjustSchema(Schema):
     """A staff points adjustment."""
 
@@ -207,7 +238,7 @@ def adjust_points(shop: str, user_id: int):
     if data["delta"] == 0:
         raise ValidationError({"delta": ["Must not be zero."]})
     member = _member_or_404(user_id)
-    key = f"adjust:{member.id}:{request.headers.get('Idempotency-Key') or clock.now().isoformat()}"
+    key = f"adjust:{member.id}:{request_key()}"
     if data["delta"] > 0:
         ledger.credit(member, data["delta"], "adjust", key, reason=data["reason"], actor=actor(), funded_by="shop")
     else:
@@ -282,7 +313,7 @@ def my_wallet():
 def my_top_up():
     """Top the cash balance up through the simulated gateway."""
     data = json_body()
-    key = request.headers.get("Idempotency-Key") or clock.now().isoformat()
+    key = request_key()
     wallet = top_up(actor(), data.get("amount"), data.get("payment_token"), key)
     return 200, {"wallet": wallet_json(wallet)}
 
@@ -312,7 +343,7 @@ def wallet_adjust(user_id: int):
     if amount < 0 and -amount > getattr(wallet, data["balance"]):
         raise FieldErrors(_("Not enough balance."), {"amount": [_("The %(b)s balance is %(v)s.", b=data["balance"],
                                                                    v=getattr(wallet, data["balance"]))]})
-    key = f"adjust:{wallet.id}:{request.headers.get('Idempotency-Key') or clock.now().isoformat()}"
+    key = f"adjust:{wallet.id}:{request_key()}"
     move(wallet, data["balance"], amount, "adjust", key, reason=data["reason"], actor=actor(), funded_by="platform")
     return 200, {"wallet": wallet_json(wallet)}
 

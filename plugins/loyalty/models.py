@@ -207,6 +207,28 @@ class TierChange(db.Model):
     idempotency_key = db.Column(db.String(120), nullable=False, unique=True)
 
 
+class TierPurchase(db.Model):
+    """A paid tier bought (or renewed) for its fee, from the wallet or through the gateway."""
+
+    __tablename__ = "loyalty_tier_purchases"
+
+    id = db.Column(db.Integer, primary_key=True)
+    membership_id = db.Column(db.Integer, db.ForeignKey("loyalty_memberships.id"), nullable=False, index=True)
+    tier_code = db.Column(db.String(40), nullable=False)
+    fee = db.Column(Money, nullable=False)
+    paid_with = db.Column(db.String(10), nullable=False)
+    wallet_bonus = db.Column(Money, nullable=False, default=ZERO)
+    wallet_cash = db.Column(Money, nullable=False, default=ZERO)
+    gateway_paid = db.Column(Money, nullable=False, default=ZERO)
+    gateway_reference = db.Column(db.String(40), nullable=True)
+    starts_at = db.Column(UTCDateTime, nullable=False)
+    ends_at = db.Column(UTCDateTime, nullable=False)
+    idempotency_key = db.Column(db.String(120), nullable=False, unique=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+
+    membership = db.relationship("Membership")
+
+
 class Wallet(db.Model):
     """A shopper's platform wallet: cash (top-ups, refunds) and bonus (rebates, gifts; spent first)."""
 
