@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo test worker translations clean
+.PHONY: demo test worker bench translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(STAMP) translations
 
 worker: $(STAMP)
 	$(FLASK) mall worker
+
+# Benchmarks on PostgreSQL (MALL_BENCH_DATABASE_URL, default the local server's mall_bench database).
+bench: $(STAMP)
+	$(BIN)/python bench/checkout.py
 
 
 clean:

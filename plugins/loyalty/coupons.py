@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from mall import clock
 from mall.errors import Conflict, FieldErrors
@@ -197,7 +198,7 @@ def usable_coupon(coupon_id, user, at) -> Coupon:
     """A coupon the user may use now, or a 422 naming the problem."""
     if not isinstance(coupon_id, int) or isinstance(coupon_id, bool):
         raise FieldErrors(_("Not a coupon."), {"coupons": [_("Coupon ids are whole numbers.")]})
-    coupon = db.session.get(Coupon, coupon_id)
+    coupon = db.session.get(Coupon, coupon_id, options=[joinedload(Coupon.template)])
     if coupon is None or coupon.user_id != user.id:
         raise FieldErrors(_("Not your coupon."), {"coupons": [_("Coupon %(id)d is not yours.", id=coupon_id)]})
     status = coupon.status(at)

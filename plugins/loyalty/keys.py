@@ -1,18 +1,28 @@
 """Ledger rows guarded by a UNIQUE idempotency key: insert once, report a replay."""
 
-from sqlalchemy.exc import IntegrityError
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import inspect
+from sqlalchemy.dialects import postgresql, sqlite
 
 from mall.extensions import db
 
+Row = TypeVar("Row")
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
-def insert_once(row) -> bool:
-    """Add a row whose `idempotency_key` is UNIQUE; False (nothing written) when the key was used before."""
+
+def insert_once(row: Row) -> Row | None:
+    """Insert a row whose `idempotency_key` is UNIQUE in one statement (INSERT … ON CONFLICT DO NOTHING).
+
+    Returns the stored row (now in the session), or None when the key was used before; no
+    read-then-write, so concurrent replays cannot both get through.
+    """
     model = type(row)
-    if db.session.execute(db.select(model.id).filter_by(idempotency_key=row.idempotency_key)).first():
-        return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        return False
-    return True
+    values = {attr.key: getattr(row, attr.key) for attr in inspect(model).column_attrs
+              if getattr(row, attr.key) is not None}
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    statement = (insert(model).values(**values)
+                 .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(model))
+    return db.session.scalars(statement).one_or_none()

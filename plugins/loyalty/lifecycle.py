@@ -7,6 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from flask import g
+
 from mall import clock, signals
 from mall.extensions import db
 from mall.money import ZERO, round_half_up
@@ -32,6 +34,11 @@ def connect(app) -> None:
 
 
 def _credit_row(order, member) -> OrderCredit:
+    """The order's row in a programme, created on first use (remembered for the request)."""
+    cache = g.setdefault("_loyalty_credit_rows", {})
+    row = cache.get((order.id, member.id))
+    if row is not None and row in db.session:
+        return row
     row = db.session.execute(
         db.select(OrderCredit).filter_by(order_id=order.id, membership_id=member.id)
     ).scalar_one_or_none()
@@ -41,6 +48,7 @@ def _credit_row(order, member) -> OrderCredit:
                           metric_counted=False, shortfall=0)
         db.session.add(row)
         db.session.flush()
+    cache[(order.id, member.id)] = row
     return row
 
 
@@ -81,7 +89,7 @@ def _programmes_of(order):
 
 def first_time(key: str) -> bool:
     """True the first time an order event is handled; a replayed signal or job gets False and does nothing."""
-    return insert_once(HandledEvent(idempotency_key=key, created_at=clock.now()))
+    return insert_once(HandledEvent(idempotency_key=key, created_at=clock.now())) is not None
 
 
 def on_order_paid(sender, order, **kwargs) -> None:

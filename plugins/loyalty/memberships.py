@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from flask import g
 from sqlalchemy import func, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
@@ -22,9 +23,18 @@ def membership(programme, user) -> Membership | None:
     """The user's membership of a programme, if any."""
     if programme is None or user is None:
         return None
-    return db.session.execute(
+    # Memberships are never deleted, so a found one is remembered for the request; a row rolled
+    # back since is no longer in the session and is looked up again.
+    cache = g.setdefault("_loyalty_memberships", {})
+    found = cache.get((programme.id, user.id))
+    if found is not None and found in db.session:
+        return found
+    found = db.session.execute(
         db.select(Membership).filter_by(programme_id=programme.id, user_id=user.id)
     ).scalar_one_or_none()
+    if found is not None:
+        cache[(programme.id, user.id)] = found
+    return found
 
 
 def join(programme, user, at=None) -> tuple[Membership, bool]:

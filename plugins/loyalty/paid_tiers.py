@@ -49,7 +49,8 @@ def buy(programme, user, code, pay_with, key: str, token: str | None = None) -> 
     purchase = TierPurchase(membership_id=member.id, tier_code=tier.code, fee=tier.fee, paid_with=pay_with,
                             starts_at=starts, ends_at=starts + timedelta(days=tier.duration_days),
                             idempotency_key=f"tier:{user.id}:{key}", created_at=at)
-    if not insert_once(purchase):
+    purchase = insert_once(purchase)
+    if purchase is None:
         raise Conflict(_("This purchase was already made."), code="duplicate_purchase")
     if pay_with == "wallet":
         _pay_from_wallet(user, purchase)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mall import clock
 from mall.errors import Conflict
@@ -19,13 +20,14 @@ from plugins.loyalty.programmes import rules
 def _move_balance(membership: Membership, bucket: str, delta: int) -> None:
     """Change a cached balance with one conditional update that refuses to go below zero."""
     column = Membership.points_available if bucket == "available" else Membership.points_pending
-    result = db.session.execute(
+    balance = db.session.execute(
         update(Membership).where(Membership.id == membership.id, column + delta >= 0)
-        .values({column.key: column + delta}).execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+        .values({column.key: column + delta}).returning(column).execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if balance is None:
         raise Conflict(_("Not enough points."), code="insufficient_points")
-    db.session.refresh(membership)
+    # The database's new balance, without reloading the whole row.
+    set_committed_value(membership, column.key, balance)
 
 
 def lot_expiry(membership: Membership, available_at: datetime):
@@ -51,7 +53,8 @@ def credit(membership: Membership, points: int, kind: str, key: str, *, order_id
     entry = PointsEntry(membership_id=membership.id, bucket="available", delta=points, kind=kind, order_id=order_id,
                         expires_at=expires_at, programme_version=membership.programme.version, idempotency_key=key,
                         reason=reason, actor_id=getattr(actor, "id", None), funded_by=funded_by, created_at=at)
-    if not insert_once(entry):
+    entry = insert_once(entry)
+    if entry is None:
         return None
     lot = PointsLot(membership_id=membership.id, amount=points, remaining=points, expires_at=expires_at, created_at=at)
     db.session.add(lot)
@@ -69,7 +72,8 @@ def add_pending(membership: Membership, points: int, kind: str, key: str, *, ord
     entry = PointsEntry(membership_id=membership.id, bucket="pending", delta=points, kind=kind, order_id=order_id,
                         available_at=available_at, programme_version=membership.programme.version,
                         idempotency_key=key, created_at=clock.now())
-    if not insert_once(entry):
+    entry = insert_once(entry)
+    if entry is None:
         return None
     _move_balance(membership, "pending", points)
     return entry
@@ -95,7 +99,8 @@ def debit(membership: Membership, points: int, kind: str, key: str, *, order_id=
     entry = PointsEntry(membership_id=membership.id, bucket="available", delta=-points, kind=kind, order_id=order_id,
                         programme_version=membership.programme.version, idempotency_key=key, reason=reason,
                         actor_id=getattr(actor, "id", None), created_at=at)
-    if not insert_once(entry):
+    entry = insert_once(entry)
+    if entry is None:
         return None
     _move_balance(membership, "available", -points)
     left = points
@@ -127,7 +132,8 @@ def return_to_lots(membership: Membership, redeem_entry: PointsEntry, points: in
     entry = PointsEntry(membership_id=membership.id, bucket="available", delta=points, kind="return",
                         order_id=order_id, programme_version=membership.programme.version, idempotency_key=key,
                         created_at=clock.now())
-    if not insert_once(entry):
+    entry = insert_once(entry)
+    if entry is None:
         return 0
     left = points
     for use in uses:

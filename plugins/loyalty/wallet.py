@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mall import clock
 from mall.errors import Conflict, FieldErrors
@@ -21,6 +23,10 @@ MAX_TOP_UP = Decimal("50000.00")
 
 def wallet_for(user, create: bool = True) -> Wallet | None:
     """The user's wallet, created empty on first use."""
+    cache = g.setdefault("_loyalty_wallets", {})
+    wallet = cache.get(user.id)
+    if wallet is not None and wallet in db.session:
+        return wallet
     wallet = db.session.execute(db.select(Wallet).filter_by(user_id=user.id)).scalar_one_or_none()
     if wallet is None and create:
         try:
@@ -29,6 +35,8 @@ def wallet_for(user, create: bool = True) -> Wallet | None:
                 db.session.add(wallet)
         except IntegrityError:
             wallet = db.session.execute(db.select(Wallet).filter_by(user_id=user.id)).scalar_one()
+    if wallet is not None:
+        cache[user.id] = wallet
     return wallet
 
 
@@ -40,16 +48,17 @@ def move(wallet: Wallet, balance: str, delta: Decimal, kind: str, key: str, *, o
     entry = WalletEntry(wallet_id=wallet.id, balance=balance, delta=delta, kind=kind, order_id=order_id,
                         idempotency_key=key, reason=reason, actor_id=getattr(actor, "id", None),
                         funded_by=funded_by, created_at=clock.now())
-    if not insert_once(entry):
+    entry = insert_once(entry)
+    if entry is None:
         return None
     column = Wallet.cash if balance == "cash" else Wallet.bonus
-    result = db.session.execute(
+    balance = db.session.execute(
         update(Wallet).where(Wallet.id == wallet.id, column + delta >= 0)
-        .values({column.key: column + delta}).execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+        .values({column.key: column + delta}).returning(column).execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if balance is None:
         raise Conflict(_("Your wallet balance is not enough."), code="insufficient_wallet")
-    db.session.refresh(wallet)
+    set_committed_value(wallet, column.key, balance)
     return entry
 
 
