@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from mall import clock
+from plugins.loyalty import paid_tiers
 from plugins.loyalty.coupons import create_template, issue
 from plugins.loyalty.lifecycle import join_programme
 from plugins.loyalty.programmes import save_document
@@ -29,16 +30,42 @@ def load(shops: dict, shoppers: list) -> None:
                                           "claimable": True, "stock": 1000})
     create_template(platform, {"name": "平台9折券", "kind": "percent_off", "value": "0.90", "max_discount": "50.00",
                                "valid_days": 30, "claimable": True, "stock": 1000})
-    joined = clock.now() - timedelta(days=60)
+    now = clock.now()
     for user in shoppers:
-        join_programme(platform, user, joined)
-    for programme, members in ((vancl, (alice, carol)), (taobao, (alice, bob)), (four, (alice, bob))):
-        for user in members:
-            join_programme(programme, user, joined)
+        join_programme(platform, user, now - timedelta(days=400))
+    for programme, user, days in ((vancl, carol, 400), (vancl, alice, 60), (taobao, alice, 60), (taobao, bob, 60),
+                                  (four, alice, 60), (four, bob, 350)):
+        # Bob's 100 joining points in the four-tier shop lapse 365 days after joining: in 15 days.
+        join_programme(programme, user, now - timedelta(days=days))
     issue(shipping, bob, "staff")
     move(wallet_for(alice), "cash", Decimal("500.00"), "top_up", "demo:alice:top-up")
     move(wallet_for(alice), "bonus", Decimal("30.00"), "adjust", "demo:alice:gift", reason="Welcome gift 新人礼金")
     move(wallet_for(bob), "cash", Decimal("120.00"), "top_up", "demo:bob:top-up")
+    # Earlier purchases, settled as time went by, put the shoppers on different tiers.
+    _bought_and_settled(carol, shops["vancl"], "Oxford", 16, days_ago=300)  # 2064.00 → VIP for a year
+    _bought_and_settled(alice, shops["fourtier"], "teapot", 3, days_ago=50)  # 1497.00 lifetime → 银牌
+    _bought_and_settled(bob, shops["taobao"], "candle", 12, days_ago=40)  # 816.00 in 90 days → VIP
+    with clock.frozen_at(now - timedelta(days=5)):
+        paid_tiers.buy(platform, alice, "plus", "wallet", "demo:alice:plus")  # 30.00 bonus + 69.00 cash
+
+
+def _bought_and_settled(user, tenant, name_part: str, qty: int, days_ago: int) -> None:
+    """A past order of one product, shipped at once and settled when its return window ended."""
+    from mall.catalog.models import Product
+    from mall.checkout.operations import place_checkout
+    from mall.cli import run_tick
+    from mall.extensions import db
+    from mall.orders import operations as orders
+
+    product = db.session.execute(
+        db.select(Product).where(Product.tenant_id == tenant.id, Product.name.contains(name_part))
+    ).scalar_one()
+    at = clock.now() - timedelta(days=days_ago)
+    with clock.frozen_at(at):
+        placed = place_checkout(user, [{"product_id": product.id, "qty": qty}], {})
+        for order in placed.orders:
+            orders.ship(order, None)
+    run_tick(at + timedelta(days=tenant.return_window_days, hours=1))
 
 
 def four_tiers_programme(tenant):
