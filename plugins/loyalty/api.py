@@ -11,11 +11,13 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from mall import clock
 from mall.accounts.models import User
 from mall.api import _authenticate, json_body, write
+from mall.api.openapi import documented
 from mall.api.serializers import iso, order_json
 from mall.errors import FieldErrors
 from mall.extensions import csrf, db
 from mall.money import format_money
 from mall.orders.models import Order
+from plugins.loyalty import api_docs as docs
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty import paid_tiers
 from plugins.loyalty import points as ledger
@@ -97,6 +99,7 @@ def _document_reply(programme):
 # --- programmes -------------------------------------------------------------------------------
 
 @bp.route("/shops/<shop>/programme", methods=["GET"])
+@documented(response=docs.ProgrammeReply)
 @staff_required(StaffRole.SUPPORT)
 def shop_programme(shop: str):
     """The shop's programme document."""
@@ -104,6 +107,7 @@ def shop_programme(shop: str):
 
 
 @bp.route("/shops/<shop>/programme", methods=["PUT"])
+@documented(docs.ProgrammeBody, docs.ProgrammeReply)
 @staff_required(StaffRole.MANAGER)
 @write
 def shop_programme_put(shop: str):
@@ -113,6 +117,7 @@ def shop_programme_put(shop: str):
 
 
 @bp.route("/platform/programme", methods=["GET"])
+@documented(response=docs.ProgrammeReply)
 @operator_required
 def platform_programme_get():
     """The platform programme document."""
@@ -120,6 +125,7 @@ def platform_programme_get():
 
 
 @bp.route("/platform/programme", methods=["PUT"])
+@documented(docs.ProgrammeBody, docs.ProgrammeReply)
 @operator_required
 @write
 def platform_programme_put():
@@ -130,6 +136,7 @@ def platform_programme_put():
 # --- memberships, points, check-in --------------------------------------------------------------
 
 @bp.route("/shops/<shop>/join", methods=["POST"])
+@documented(response=docs.MembershipReply, created=True)
 @login_required
 @write
 def join_shop(shop: str):
@@ -146,6 +153,7 @@ def _my_memberships(user):
 
 
 @bp.route("/me/memberships", methods=["GET"])
+@documented(response=docs.MembershipsReply)
 @login_required
 def my_memberships():
     """Every programme the shopper belongs to."""
@@ -168,6 +176,7 @@ def entry_json(e: PointsEntry) -> dict:
 
 
 @bp.route("/me/points", methods=["GET"])
+@documented(response=docs.PointsReply)
 @login_required
 def my_points():
     """Balances and history of one programme (?programme=<slug>|platform)."""
@@ -184,6 +193,7 @@ def my_points():
 
 
 @bp.route("/me/check-in", methods=["POST"])
+@documented(docs.CheckInBody, docs.CheckInReply, created=True)
 @login_required
 @write
 def my_check_in():
@@ -204,6 +214,7 @@ def purchase_json(p) -> dict:
 
 
 @bp.route("/me/paid-tier", methods=["POST"])
+@documented(docs.PaidTierBody, docs.PurchaseReply, created=True)
 @login_required
 @write
 def buy_paid_tier():
@@ -230,6 +241,7 @@ class AdjustSchema(Schema):
 
 
 @bp.route("/shops/<shop>/members/<int:user_id>/points/adjust", methods=["POST"])
+@documented(docs.PointsAdjustBody, docs.MembershipReply)
 @staff_required(StaffRole.MANAGER)
 @write
 def adjust_points(shop: str, user_id: int):
@@ -259,6 +271,7 @@ def _member_or_404(user_id: int) -> Membership:
 
 
 @bp.route("/shops/<shop>/members", methods=["GET"])
+@documented(response=docs.MembersReply)
 @staff_required(StaffRole.SUPPORT)
 def members(shop: str):
     """The shop's members, filterable by level (?level=code)."""
@@ -273,6 +286,7 @@ def members(shop: str):
 
 
 @bp.route("/shops/<shop>/members/<int:user_id>", methods=["GET"])
+@documented(response=docs.MembershipReply)
 @staff_required(StaffRole.SUPPORT)
 def member_detail(shop: str, user_id: int):
     """One member with their orders in this shop."""
@@ -299,6 +313,7 @@ def _wallet_reply(user):
 
 
 @bp.route("/me/wallet", methods=["GET"])
+@documented(response=docs.WalletHistoryReply)
 @login_required
 def my_wallet():
     """Cash and bonus balances with the latest movements."""
@@ -308,6 +323,7 @@ def my_wallet():
 
 
 @bp.route("/me/wallet/top-up", methods=["POST"])
+@documented(docs.TopUpBody, docs.WalletReply)
 @login_required
 @write
 def my_top_up():
@@ -330,6 +346,7 @@ class WalletAdjustSchema(Schema):
 
 
 @bp.route("/platform/users/<int:user_id>/wallet/adjust", methods=["POST"])
+@documented(docs.WalletAdjustBody, docs.WalletReply)
 @operator_required
 @write
 def wallet_adjust(user_id: int):
@@ -351,6 +368,7 @@ def wallet_adjust(user_id: int):
 # --- coupons ----------------------------------------------------------------------------------
 
 @bp.route("/shops/<shop>/coupon-templates", methods=["POST"])
+@documented(docs.CouponTemplateBody, docs.TemplateReply, created=True)
 @staff_required(StaffRole.MANAGER)
 @write
 def create_shop_template(shop: str):
@@ -360,6 +378,7 @@ def create_shop_template(shop: str):
 
 
 @bp.route("/platform/coupon-templates", methods=["POST"])
+@documented(docs.CouponTemplateBody, docs.TemplateReply, created=True)
 @operator_required
 @write
 def create_platform_template():
@@ -369,6 +388,7 @@ def create_platform_template():
 
 
 @bp.route("/shops/<shop>/coupon-templates/<int:template_id>/claim", methods=["POST"])
+@documented(response=docs.CouponReply, created=True)
 @login_required
 @write
 def claim_shop_coupon(shop: str, template_id: int):
@@ -378,6 +398,7 @@ def claim_shop_coupon(shop: str, template_id: int):
 
 
 @bp.route("/platform/coupon-templates/<int:template_id>/claim", methods=["POST"])
+@documented(response=docs.CouponReply, created=True)
 @login_required
 @write
 def claim_platform_coupon(template_id: int):
@@ -387,6 +408,7 @@ def claim_platform_coupon(template_id: int):
 
 
 @bp.route("/me/coupons", methods=["GET"])
+@documented(response=docs.CouponsReply)
 @login_required
 def my_coupons():
     """The shopper's coupons (?status=available|used|expired)."""
