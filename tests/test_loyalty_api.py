@@ -179,3 +179,19 @@ def test_staff_adjust_points_with_reason_and_tenant_isolation(shop_api, make_sho
     assert api(other_owner).post(foreign, json={"delta": 5, "reason": "x y"}).status_code == 404
     listed = owner.get(f"/api/v1/shops/{shop.slug}/members?level=regular").json
     assert listed["total"] == 1 and listed["items"][0]["user_id"] == user.id
+
+
+def test_programme_field_messages_follow_the_language(shop_api):
+    """The same invalid document answers in Chinese by default and in English when asked."""
+    shop, owner, _shopper, _user = shop_api
+    doc = copy.deepcopy(VANCL)
+    doc["levels"]["tiers"][2]["threshold"] = "500"
+    doc["points"]["earn"]["points"] = "-1"
+    url = f"/api/v1/shops/{shop.slug}/programme"
+    auth = {"Authorization": f"Bearer {owner.token}"}
+    zh = owner.client.put(url, json=doc, headers={**auth, "Accept-Language": "zh-CN"}).json["error"]["fields"]
+    en = owner.client.put(url, json=doc, headers={**auth, "Accept-Language": "en"}).json["error"]["fields"]
+    assert zh["levels.tiers.2.threshold"] == ["等级门槛必须逐级递增。"]
+    assert en["levels.tiers.2.threshold"] == ["Thresholds must increase from tier to tier."]
+    assert zh["points.earn.points"] == ["不能小于 0。"]
+    assert en["points.earn.points"] == ["Must be zero or more."]

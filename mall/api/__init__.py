@@ -14,6 +14,7 @@ from mall import idempotency
 from mall.accounts.models import ApiToken
 from mall.errors import api_error
 from mall.extensions import csrf, db
+from mall.validation import translate_messages
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 #: Endpoints that need no token.
@@ -90,4 +91,4 @@ def init_app(app: Flask) -> None:
     def _invalid(exc: ValidationError):
         db.session.rollback()
         fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return api_error(422, "invalid", _("Some values are invalid."), fields)
+        return api_error(422, "invalid", _("Some values are invalid."), translate_messages(fields))

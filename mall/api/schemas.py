@@ -2,6 +2,7 @@
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mall.catalog.operations import MAX_PRICE, MAX_STOCK
@@ -15,7 +16,7 @@ def two_places(value: Decimal) -> None:
     except InvalidOperation:  # too many digits to be an amount at all
         exact = False
     if not exact:
-        raise ValidationError("Use at most two decimals.")
+        raise ValidationError(_l("Use at most two decimals."))
 
 
 def Money(**kwargs):  # noqa: N802 (reads like a field class)
@@ -88,7 +89,7 @@ class RefundSchema(Schema):
     @validates_schema
     def _one_of(self, data, **kwargs):
         if bool(data.get("lines")) == bool(data.get("full")):
-            raise ValidationError("Send either lines or full: true.", "_schema")
+            raise ValidationError(_l("Send either lines or full: true."), "_schema")
 
 
 class CheckoutLineSchema(Schema):

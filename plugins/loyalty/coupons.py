@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -53,17 +54,17 @@ class TemplateSchema(Schema):
         errors = {}
         kind, value = data.get("kind"), data.get("value")
         if kind == "amount_off" and (value is None or value <= 0):
-            errors["value"] = ["An amount-off coupon needs an amount above 0."]
+            errors["value"] = [_l("An amount-off coupon needs an amount above 0.")]
         if kind == "percent_off" and (value is None or not 0 < value < 1):
-            errors["value"] = ["Give the factor paid, above 0 and below 1 (0.80 = 20 % off)."]
+            errors["value"] = [_l("Give the factor paid, above 0 and below 1 (0.80 means 20 percent off).")]
         has_days = data.get("valid_days") is not None
         has_dates = data.get("valid_from") is not None or data.get("valid_until") is not None
         if has_days and has_dates:
-            errors["valid_days"] = ["Give valid_days or valid_from + valid_until, not both."]
+            errors["valid_days"] = [_l("Give valid_days or valid_from + valid_until, not both.")]
         elif not has_days and not (data.get("valid_from") and data.get("valid_until")):
-            errors["valid_days"] = ["Give valid_days, or valid_from and valid_until."]
+            errors["valid_days"] = [_l("Give valid_days, or valid_from and valid_until.")]
         elif has_dates and data["valid_until"] <= data["valid_from"]:
-            errors["valid_until"] = ["Must be after valid_from."]
+            errors["valid_until"] = [_l("Must be after valid_from.")]
         if errors:
             raise ValidationError(errors)
 
@@ -75,7 +76,7 @@ def create_template(programme, raw: dict) -> CouponTemplate:
         data["value"] = Decimal("0")
     funded = data.pop("funded_by") or ("platform" if programme.is_platform else "shop")
     if programme.is_platform and data["product_ids"]:
-        raise ValidationError({"product_ids": ["Platform coupons apply to whole orders."]})
+        raise ValidationError({"product_ids": [_l("Platform coupons apply to whole orders.")]})
     template = CouponTemplate(programme_id=programme.id, tenant_id=programme.tenant_id, funded_by=funded, **data)
     db.session.add(template)
     db.session.flush()

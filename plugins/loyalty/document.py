@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 ONE = Decimal("1")
@@ -15,7 +16,7 @@ def _dec(places=None, **kwargs):
     return fields.Decimal(as_string=True, places=places, allow_nan=False, **kwargs)
 
 
-NON_NEGATIVE = validate.Range(min=0, error="Must be zero or more.")
+NON_NEGATIVE = validate.Range(min=0, error=_l("Must be zero or more."))
 
 
 class Strict(Schema):
@@ -26,7 +27,7 @@ class Strict(Schema):
 
 
 class EarnSchema(Strict):
-    per_amount = _dec(required=True, validate=validate.Range(min=Decimal("0.01"), error="Must be at least 0.01."))
+    per_amount = _dec(required=True, validate=validate.Range(min=Decimal("0.01"), error=_l("Must be at least 0.01.")))
     points = _dec(required=True, validate=NON_NEGATIVE)
     sale_points = _dec(load_default=None, validate=NON_NEGATIVE)
     payment_methods = fields.Dict(keys=fields.String(validate=validate.OneOf(["wallet_bonus", "wallet_cash",
@@ -43,15 +44,15 @@ class ExpirySchema(Strict):
     def _needs(self, data, **kwargs):
         policy = data.get("policy")
         if policy in ("fixed", "inactivity") and "days" not in data:
-            raise ValidationError("Give the number of days.", "days")
+            raise ValidationError(_l("Give the number of days."), "days")
         if policy == "year_end" and "years_after" not in data:
-            raise ValidationError("Give years_after.", "years_after")
+            raise ValidationError(_l("Give years_after."), "years_after")
 
 
 class RedeemSchema(Strict):
     points_per_unit = fields.Integer(required=True, validate=validate.Range(min=1, max=100000))
     max_order_fraction = _dec(required=True, validate=validate.Range(min=0, max=1, min_inclusive=False,
-                                                                      error="Must be above 0 and at most 1."))
+                                                                      error=_l("Must be above 0 and at most 1.")))
     min_points = fields.Integer(load_default=0, validate=NON_NEGATIVE)
 
 
@@ -59,7 +60,7 @@ class BonusSchema(Strict):
     join = fields.Integer(load_default=0, validate=NON_NEGATIVE)
     check_in = fields.Integer(load_default=0, validate=NON_NEGATIVE)
     check_in_streak = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,2}$",
-                                                                              error="A streak length in days.")),
+                                                                              error=_l("A streak length in days."))),
                                   values=fields.Integer(validate=NON_NEGATIVE), load_default=dict)
     review = fields.Integer(load_default=0, validate=NON_NEGATIVE)
     birthday = fields.Integer(load_default=0, validate=NON_NEGATIVE)
@@ -83,9 +84,9 @@ class WindowSchema(Strict):
     @validates_schema
     def _needs(self, data, **kwargs):
         if data.get("kind") in ("validity", "rolling") and "days" not in data:
-            raise ValidationError("Give the number of days.", "days")
+            raise ValidationError(_l("Give the number of days."), "days")
         if data.get("kind") == "rolling" and "evaluate" not in data:
-            raise ValidationError("Say when to re-evaluate: month or quarter.", "evaluate")
+            raise ValidationError(_l("Say when to re-evaluate: month or quarter."), "evaluate")
 
 
 class TierCouponSchema(Strict):
@@ -94,13 +95,14 @@ class TierCouponSchema(Strict):
 
 
 class TierSchema(Strict):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_-]{1,40}$",
-                                                                 error="Use 1–40 lowercase letters, digits, - or _."))
+    code = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z0-9_-]{1,40}$", error=_l("Use 1–40 lowercase letters, digits, - or _.")))
     name = fields.String(required=True, validate=validate.Length(min=1, max=40))
     threshold = _dec(required=True, validate=NON_NEGATIVE)
     keep = _dec(load_default=None, validate=NON_NEGATIVE)
     discount = _dec(load_default=lambda: Decimal("1.00"),
-                    validate=validate.Range(min=0, max=1, min_inclusive=False, error="Must be above 0 and at most 1."))
+                    validate=validate.Range(min=0, max=1, min_inclusive=False,
+                                            error=_l("Must be above 0 and at most 1.")))
     points_multiplier = _dec(load_default=lambda: Decimal("1"), validate=validate.Range(min=0, max=100))
     free_shipping = fields.Boolean(load_default=False)
     rebate_rate = _dec(load_default=lambda: Decimal("0"), validate=validate.Range(min=0, max=1))
@@ -139,21 +141,21 @@ class LevelsSchema(Strict):
         earned = [t for t in tiers if t.get("fee") is None]
         errors = {}
         if not earned or earned[0]["threshold"] != 0:
-            errors["tiers"] = ["The first tier must have threshold 0."]
+            errors["tiers"] = [_l("The first tier must have threshold 0.")]
         for i, (low, high) in enumerate(zip(earned, earned[1:], strict=False), start=1):
             if high["threshold"] <= low["threshold"]:
-                errors[f"tiers.{i}.threshold"] = ["Thresholds must increase from tier to tier."]
+                errors[f"tiers.{i}.threshold"] = [_l("Thresholds must increase from tier to tier.")]
         codes = [t["code"] for t in tiers]
         if len(set(codes)) != len(codes):
-            errors["tiers"] = ["Tier codes must be unique."]
+            errors["tiers"] = [_l("Tier codes must be unique.")]
         for i, tier in enumerate(tiers):
             if (tier.get("fee") is None) != (tier.get("duration_days") is None):
-                errors[f"tiers.{i}.fee"] = ["A paid tier needs both fee and duration_days."]
+                errors[f"tiers.{i}.fee"] = [_l("A paid tier needs both fee and duration_days.")]
         if data.get("metric") == "growth" and not data.get("growth"):
-            errors["growth"] = ["The growth metric needs growth rules."]
+            errors["growth"] = [_l("The growth metric needs growth rules.")]
         a = data.get("activity") or {}
         if a and a["sleeping_days"] <= a["active_days"]:
-            errors["activity.sleeping_days"] = ["Must be more than active_days."]
+            errors["activity.sleeping_days"] = [_l("Must be more than active_days.")]
         if errors:
             raise ValidationError(errors)
 
@@ -167,7 +169,7 @@ class ProgrammeSchema(Strict):
 def validate_document(raw) -> dict:
     """Validate a programme document; returns its normalised JSON form or raises ValidationError."""
     if not isinstance(raw, dict):
-        raise ValidationError({"_schema": ["A programme is a JSON object."]})
+        raise ValidationError({"_schema": [_l("A programme is a JSON object.")]})
     try:
         loaded = ProgrammeSchema().load(raw)
     except ValidationError as exc:
