@@ -17,12 +17,15 @@ class LoyaltyPlugin(Plugin):
 
     def init_app(self) -> None:
         """Wire the plugin into the app."""
-        from plugins.loyalty import api, demo, lifecycle, pricing, tick, views
+        from plugins.loyalty import api, demo, lifecycle, member_pages, pricing, tick, views  # noqa: F401 (routes)
         from plugins.loyalty.cli import loyalty_cli
 
         self.app.register_blueprint(views.bp)
         api.init_app(self.app)
         self.register_nav("member", lambda: str(_l("My memberships")), "loyalty.memberships")
+        self.register_nav("member", lambda: str(_l("My points")), "loyalty.points")
+        self.register_nav("member", lambda: str(_l("My coupons")), "loyalty.coupons")
+        self.register_nav("member", lambda: str(_l("My wallet")), "loyalty.wallet")
         self.register_pricing_hook("goods", pricing.price_goods)
         self.register_pricing_hook("payment", pricing.price_payment)
         self.register_template_hook("shop-header", views.join_button)
