@@ -35,6 +35,7 @@ worker: $(STAMP)
 # Benchmarks on PostgreSQL (MALL_BENCH_DATABASE_URL, default the local server's mall_bench database).
 bench: $(STAMP)
 	$(BIN)/python bench/checkout.py
+	$(BIN)/python bench/pages.py
 
 
 clean:
