@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from mall.catalog.operations import MAX_PRICE, MAX_STOCK, NAME_MAX
@@ -35,5 +36,6 @@ class StaffForm(FlaskForm):
     """Add a staff member by e-mail."""
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[("support", _l("Support")), ("manager", _l("Manager")),
-                                            ("owner", _l("Owner"))])
+    role = SelectField(_l("Role"), choices=[SelectChoice("support", _l("Support")),
+                                            SelectChoice("manager", _l("Manager")),
+                                            SelectChoice("owner", _l("Owner"))])

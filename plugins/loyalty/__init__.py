@@ -17,7 +17,7 @@ class LoyaltyPlugin(Plugin):
 
     def init_app(self) -> None:
         """Wire the plugin into the app."""
-        from plugins.loyalty import api, demo, lifecycle, member_pages, pricing, tick, views  # noqa: F401 (routes)
+        from plugins.loyalty import api, demo, lifecycle, member_actions, member_pages, pricing, tick, views  # noqa: F401
         from plugins.loyalty.cli import loyalty_cli
 
         self.app.register_blueprint(views.bp)
@@ -26,6 +26,9 @@ class LoyaltyPlugin(Plugin):
         self.register_nav("member", lambda: str(_l("My points")), "loyalty.points")
         self.register_nav("member", lambda: str(_l("My coupons")), "loyalty.coupons")
         self.register_nav("member", lambda: str(_l("My wallet")), "loyalty.wallet")
+        self.register_nav("member", lambda: str(_l("Coupon centre")), "loyalty.coupon_centre")
+        self.register_nav("member", lambda: str(_l("Daily check-in")), "loyalty.daily_check_in")
+        self.register_nav("member", lambda: str(_l("Paid membership")), "loyalty.plus")
         self.register_pricing_hook("goods", pricing.price_goods)
         self.register_pricing_hook("payment", pricing.price_payment)
         self.register_template_hook("shop-header", views.join_button)

@@ -70,7 +70,7 @@ PLATFORM_PROGRAMME = {
             {"code": "black", "name": "黑卡会员", "threshold": "20000", "points_multiplier": "2",
              "rebate_rate": "0.05", "free_shipping": True},
             {"code": "plus", "name": "Plus", "threshold": "0", "fee": "99.00", "duration_days": 365,
-             "free_shipping": True, "perks": ["Free shipping in every shop"]},
+             "free_shipping": True, "perks": ["专属客服 Priority service"]},
         ],
     },
 }
