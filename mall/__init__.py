@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     jobs.init_app(app)
     web.init_app(app)
+    from mall.audit import receivers as audit_receivers
+
+    audit_receivers.connect(app)
 
     from mall.api import init_app as init_api
     from mall.cli import mall_cli

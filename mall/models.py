@@ -1,6 +1,7 @@
 """Imports every core table so the metadata (and Alembic) sees them all."""
 
 from mall.accounts.models import ApiToken, User
+from mall.audit.models import AuditEntry
 from mall.cart.models import CartItem
 from mall.catalog.models import Category, Product
 from mall.idempotency import IdempotencyRecord
@@ -9,6 +10,6 @@ from mall.reviews.models import Review
 from tenants.models import Staff, Tenant
 
 __all__ = [
-    "ApiToken", "CartItem", "Category", "Checkout", "IdempotencyRecord", "Order", "OrderLine", "Payment",
+    "ApiToken", "AuditEntry", "CartItem", "Category", "Checkout", "IdempotencyRecord", "Order", "OrderLine", "Payment",
     "Product", "Refund", "Review", "Staff", "Tenant", "User",
 ]

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_
 
 from mall.accounts.models import User
+from mall.audit.operations import record
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors
@@ -95,6 +96,7 @@ def user_detail(user_id: int):
             flash(_("You cannot disable your own account."), "error")
         else:
             user.is_disabled = request.form.get("action") == "disable"
+            record("user.disabled" if user.is_disabled else "user.enabled", user.email, actor=actor())
             db.session.commit()
             flash(_("Account disabled.") if user.is_disabled else _("Account enabled."), "success")
         return redirect(url_for("platform.user_detail", user_id=user.id))

@@ -5,6 +5,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from mall import signals
+from mall.audit.operations import register_action
 from mall.plugins import Plugin
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -17,10 +18,21 @@ class LoyaltyPlugin(Plugin):
 
     def init_app(self) -> None:
         """Wire the plugin into the app."""
-        from plugins.loyalty import api, demo, lifecycle, member_actions, member_pages, pricing, tick, views  # noqa: F401
+        from plugins.loyalty import (  # noqa: F401  (their routes are on views.bp)
+            admin_views,
+            api,
+            demo,
+            lifecycle,
+            member_actions,
+            member_pages,
+            pricing,
+            tick,
+            views,
+        )
         from plugins.loyalty.cli import loyalty_cli
 
         self.app.register_blueprint(views.bp)
+        self.app.register_blueprint(admin_views.bp)
         api.init_app(self.app)
         self.register_nav("member", lambda: str(_l("My memberships")), "loyalty.memberships")
         self.register_nav("member", lambda: str(_l("My points")), "loyalty.points")
@@ -35,4 +47,5 @@ class LoyaltyPlugin(Plugin):
         self.register_cli(loyalty_cli)
         self.register_demo_hook(demo.load)
         lifecycle.connect(self.app)
+        register_action("programme.saved", "points.adjusted", "wallet.adjusted", "coupon_template.created")
         signals.tick.connect(tick.on_tick, sender=self.app)

@@ -13,6 +13,7 @@ from mall.accounts.models import User
 from mall.api import _authenticate, json_body, write
 from mall.api.openapi import documented
 from mall.api.serializers import iso, order_json
+from mall.audit.operations import record
 from mall.errors import FieldErrors
 from mall.extensions import csrf, db
 from mall.money import format_money
@@ -258,6 +259,8 @@ def adjust_points(shop: str, user_id: int):
             raise FieldErrors(_("Not enough points."), {"delta": [
                 _("The member has %(n)d points available.", n=member.points_available)]})
         ledger.debit(member, -data["delta"], "adjust", key, reason=data["reason"], actor=actor())
+    record("points.adjusted", member.user.email, actor=actor(), tenant=g.tenant, delta=data["delta"],
+           reason=data["reason"], membership_id=member.id)
     return 200, {"membership": membership_json(member)}
 
 
@@ -362,6 +365,8 @@ def wallet_adjust(user_id: int):
                                                                    v=getattr(wallet, data["balance"]))]})
     key = f"adjust:{wallet.id}:{request_key()}"
     move(wallet, data["balance"], amount, "adjust", key, reason=data["reason"], actor=actor(), funded_by="platform")
+    record("wallet.adjusted", user.email, actor=actor(), amount=str(amount), balance=data["balance"],
+           reason=data["reason"])
     return 200, {"wallet": wallet_json(wallet)}
 
 
@@ -374,6 +379,7 @@ def wallet_adjust(user_id: int):
 def create_shop_template(shop: str):
     """Create a coupon template for the shop's programme."""
     template = coupon_ops.create_template(_programme_or_404(g.tenant), json_body())
+    record("coupon_template.created", template.name, actor=actor(), tenant=g.tenant, template_id=template.id)
     return 201, {"template": template_json(template)}
 
 
@@ -384,6 +390,7 @@ def create_shop_template(shop: str):
 def create_platform_template():
     """Create a platform coupon template."""
     template = coupon_ops.create_template(_programme_or_404(None), json_body())
+    record("coupon_template.created", template.name, actor=actor(), template_id=template.id)
     return 201, {"template": template_json(template)}
 
 

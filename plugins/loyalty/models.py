@@ -52,6 +52,8 @@ class ProgrammeVersion(db.Model):
     actor_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
 
+    actor = db.relationship("User")
+
 
 class Membership(db.Model):
     """A shopper in one programme: tier, level period, cached points balances, check-in streak."""

@@ -6,6 +6,7 @@ from flask import g
 from marshmallow import ValidationError
 
 from mall import clock
+from mall.audit.operations import record
 from mall.extensions import db
 from plugins.loyalty.document import Rules, validate_document
 from plugins.loyalty.models import PLATFORM, CouponTemplate, Programme, ProgrammeVersion
@@ -61,6 +62,8 @@ def save_document(tenant, raw, actor=None) -> Programme:
         db.session.refresh(programme)
     db.session.add(ProgrammeVersion(programme_id=programme.id, version=programme.version, document=document,
                                     actor_id=getattr(actor, "id", None)))
+    record("programme.saved", programme.key, actor=actor, tenant=programme.tenant_id, programme_id=programme.id,
+           version=programme.version)
     db.session.flush()
     g.pop("_loyalty_programmes", None)
     return programme

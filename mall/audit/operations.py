@@ -1,0 +1,25 @@
+"""Recording audit entries; the caller's transaction commits them with the change itself."""
+
+from __future__ import annotations
+
+from mall import clock
+from mall.audit.models import AuditEntry
+from mall.extensions import db
+
+#: Every action the log knows, for the filter (plugins add theirs with `register_action`).
+ACTIONS: set[str] = {"tenant.created", "tenant.suspended", "tenant.reopened", "staff.added", "staff.changed",
+                     "staff.removed", "user.disabled", "user.enabled"}
+
+
+def register_action(*names: str) -> None:
+    """Let a plugin name the actions it records, so the log can filter by them."""
+    ACTIONS.update(names)
+
+
+def record(action: str, target: str = "", *, actor=None, tenant=None, **details) -> AuditEntry:
+    """Add an audit entry to the current transaction (values in details must be JSON: str(Decimal) first)."""
+    entry = AuditEntry(action=action, target=str(target)[:200], actor_id=getattr(actor, "id", None),
+                       tenant_id=getattr(tenant, "id", tenant if isinstance(tenant, int) else None),
+                       details=details, created_at=clock.now())
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,35 @@
+"""The audit log page of the platform super-admin, filterable by shop, actor and action."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import func
+
+from mall.accounts.models import User
+from mall.audit.models import AuditEntry
+from mall.audit.operations import ACTIONS
+from mall.extensions import db
+from mall.pagination import paginate
+from tenants.access import operator_required
+from tenants.models import Tenant
+
+bp = Blueprint("audit", __name__, url_prefix="/platform/audit")
+
+
+@bp.route("/")
+@operator_required
+def log():
+    """Every audited change, newest first; filters: ?tenant=<slug>&actor=<e-mail part>&action=<name>."""
+    shop = (request.args.get("tenant") or "").strip()[:40]
+    who = (request.args.get("actor") or "").strip()[:100]
+    action = request.args.get("action") or ""
+    select = db.select(AuditEntry).order_by(AuditEntry.id.desc())
+    if shop:
+        select = select.join(Tenant, Tenant.id == AuditEntry.tenant_id).where(Tenant.slug == shop)
+    if who:
+        select = select.join(User, User.id == AuditEntry.actor_id).where(func.lower(User.email).contains(who.lower()))
+    if action in ACTIONS:
+        select = select.where(AuditEntry.action == action)
+    shops = db.session.execute(db.select(Tenant.slug).order_by(Tenant.slug)).scalars().all()
+    return render_template("platform/audit.html", page=paginate(select), shops=shops, actions=sorted(ACTIONS),
+                           shop=shop, who=who, action=action)
