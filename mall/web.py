@@ -6,6 +6,7 @@ from flask import Flask, g, request
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
+from mall import clock
 from mall.accounts.models import User
 from mall.extensions import db, login_manager
 from mall.money import format_money
@@ -63,7 +64,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     app.jinja_env.globals.update(
         template_hook=template_hook, nav_entries=nav_entries, staff_shops=_staff_shops, cart_count=_cart_count,
-        get_locale=get_locale, has_endpoint=lambda name: name in app.view_functions,
+        get_locale=get_locale, has_endpoint=lambda name: name in app.view_functions, now=clock.now,
     )
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else "—"

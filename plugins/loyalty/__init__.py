@@ -25,6 +25,7 @@ class LoyaltyPlugin(Plugin):
             lifecycle,
             member_actions,
             member_pages,
+            merchant_members,
             pricing,
             tick,
             views,
@@ -33,6 +34,8 @@ class LoyaltyPlugin(Plugin):
 
         self.app.register_blueprint(views.bp)
         self.app.register_blueprint(admin_views.bp)
+        self.app.register_blueprint(merchant_members.bp)
+        self.register_nav("merchant", lambda: str(_l("Members")), "loyalty_merchant.members")
         api.init_app(self.app)
         self.register_nav("member", lambda: str(_l("My memberships")), "loyalty.memberships")
         self.register_nav("member", lambda: str(_l("My points")), "loyalty.points")

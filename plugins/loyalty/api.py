@@ -23,6 +23,7 @@ from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty import paid_tiers
 from plugins.loyalty import points as ledger
 from plugins.loyalty.lifecycle import check_in, join_programme
+from plugins.loyalty.member_filters import MemberFilter, member_select
 from plugins.loyalty.memberships import effective_tier, membership
 from plugins.loyalty.models import PLATFORM, Coupon, Membership, PointsEntry, WalletEntry
 from plugins.loyalty.programmes import programme_for, rules, save_document
@@ -277,13 +278,11 @@ def _member_or_404(user_id: int) -> Membership:
 @documented(response=docs.MembersReply)
 @staff_required(StaffRole.SUPPORT)
 def members(shop: str):
-    """The shop's members, filterable by level (?level=code)."""
+    """The shop's members: ?level=, ?activity=active|intermittent|sleeping, ?min_spend=, ?asleep_days=, ?q=."""
     programme = _programme_or_404(g.tenant)
-    select = db.select(Membership).where(Membership.programme_id == programme.id)
-    if request.args.get("level"):
-        select = select.where(Membership.tier_code == request.args["level"])
-    total = db.session.execute(select.with_only_columns(db.func.count(Membership.id))).scalar()
-    rows = db.session.execute(select.order_by(Membership.id).limit(PAGE).offset((_page() - 1) * PAGE)).scalars()
+    select = member_select(programme, MemberFilter.from_args(request.args))
+    total = db.session.execute(db.select(db.func.count()).select_from(select.order_by(None).subquery())).scalar()
+    rows = db.session.execute(select.limit(PAGE).offset((_page() - 1) * PAGE)).scalars()
     return jsonify({"items": [{"user_id": m.user_id, "name": m.user.name, **membership_json(m)} for m in rows],
                     "total": total})
 

@@ -119,6 +119,8 @@ class PointsEntry(db.Model):
     funded_by = db.Column(db.String(10), nullable=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
 
+    actor = db.relationship("User")
+
 
 class PointsLot(db.Model):
     """Available points earned together, spent earliest-expiring first."""

@@ -1,0 +1,115 @@
+"""Filtering a programme's members in SQL: tier, activity, spend and days asleep (pages and API share it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, type_coerce
+
+from mall import clock
+from mall.accounts.models import User
+from mall.dbtypes import Money
+from mall.extensions import db
+from mall.orders.models import Order, OrderStatus
+from plugins.loyalty.models import Membership
+from plugins.loyalty.programmes import rules
+
+ACTIVITY = ("active", "intermittent", "sleeping")
+#: Orders that count as spending in a shop.
+BOUGHT = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.SETTLED,
+          OrderStatus.PARTIALLY_REFUNDED)
+
+
+@dataclass
+class MemberFilter:
+    """What a merchant filters members by; empty values filter nothing."""
+
+    level: str | None = None
+    activity: str | None = None
+    min_spend: Decimal | None = None
+    asleep_days: int | None = None
+    q: str | None = None
+
+    @classmethod
+    def from_args(cls, args) -> MemberFilter:
+        """Read the filter from query arguments, ignoring values that do not parse."""
+        def number(name, kind):
+            try:
+                value = kind(args.get(name) or "")
+            except (ValueError, InvalidOperation):
+                return None
+            return value if value >= 0 else None
+
+        activity = args.get("activity")
+        return cls(level=args.get("level") or None, activity=activity if activity in ACTIVITY else None,
+                   min_spend=number("min_spend", Decimal), asleep_days=number("asleep_days", int),
+                   q=(args.get("q") or "").strip()[:100] or None)
+
+
+def spend_column(programme):
+    """Money the member has paid in the programme's shop (all shops for the platform), refunds deducted."""
+    where = [Order.user_id == Membership.user_id, Order.status.in_(BOUGHT)]
+    if programme.tenant_id is not None:
+        where.append(Order.tenant_id == programme.tenant_id)
+    return type_coerce(
+        db.select(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0)).where(*where)
+        .correlate(Membership).scalar_subquery(), Money())
+
+
+def member_select(programme, f: MemberFilter, at=None):
+    """A select of the filter's memberships, newest members first."""
+    at = at or clock.now()
+    select = (db.select(Membership).join(User, User.id == Membership.user_id)
+              .where(Membership.programme_id == programme.id))
+    if f.level:
+        select = select.where(db.or_(Membership.tier_code == f.level,
+                                     db.and_(Membership.paid_tier_code == f.level, Membership.paid_until > at)))
+    if f.activity:
+        activity = rules(programme).activity
+        active_since = at - timedelta(days=activity["active_days"])
+        asleep_before = at - timedelta(days=activity["sleeping_days"])
+        if f.activity == "active":
+            select = select.where(Membership.last_order_at >= active_since)
+        elif f.activity == "intermittent":
+            select = select.where(Membership.last_order_at < active_since, Membership.last_order_at >= asleep_before)
+        else:  # sleeping: nothing bought for the sleeping period, or never
+            select = select.where(db.or_(Membership.last_order_at.is_(None), Membership.last_order_at < asleep_before))
+    if f.asleep_days is not None:
+        select = select.where(db.or_(Membership.last_order_at.is_(None),
+                                     Membership.last_order_at <= at - timedelta(days=f.asleep_days)))
+    if f.min_spend is not None:
+        select = select.where(spend_column(programme) >= f.min_spend)
+    if f.q:
+        like = f"%{f.q.lower()}%"
+        select = select.where(db.or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
+    return select.order_by(Membership.id.desc())
+
+
+def spend_of(programme, members) -> dict[int, Decimal]:
+    """Spend per membership id for a page of members, in one query."""
+    ids = [m.id for m in members]
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        db.select(Membership.id, spend_column(programme)).where(Membership.id.in_(ids))).all())
+
+
+def activity_of(member: Membership, at=None) -> str:
+    """active / intermittent / sleeping by the time since the last paid order, with the programme's thresholds."""
+    at = at or clock.now()
+    if member.last_order_at is None:
+        return "sleeping"
+    elapsed = at - member.last_order_at
+    activity = rules(member.programme).activity
+    if elapsed <= timedelta(days=activity["active_days"]):
+        return "active"
+    return "intermittent" if elapsed <= timedelta(days=activity["sleeping_days"]) else "sleeping"
+
+
+def days_asleep(member: Membership, at=None) -> int | None:
+    """Whole days since the last paid order (None when the member never bought)."""
+    if member.last_order_at is None:
+        return None
+    return ((at or clock.now()) - member.last_order_at).days
