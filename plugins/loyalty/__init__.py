@@ -25,6 +25,7 @@ class LoyaltyPlugin(Plugin):
             lifecycle,
             member_actions,
             member_pages,
+            merchant_coupons,
             merchant_members,
             pricing,
             tick,
@@ -36,6 +37,7 @@ class LoyaltyPlugin(Plugin):
         self.app.register_blueprint(admin_views.bp)
         self.app.register_blueprint(merchant_members.bp)
         self.register_nav("merchant", lambda: str(_l("Members")), "loyalty_merchant.members")
+        self.register_nav("merchant", lambda: str(_l("Coupons")), "loyalty_merchant.coupon_templates")
         api.init_app(self.app)
         self.register_nav("member", lambda: str(_l("My memberships")), "loyalty.memberships")
         self.register_nav("member", lambda: str(_l("My points")), "loyalty.points")
@@ -50,5 +52,6 @@ class LoyaltyPlugin(Plugin):
         self.register_cli(loyalty_cli)
         self.register_demo_hook(demo.load)
         lifecycle.connect(self.app)
-        register_action("programme.saved", "points.adjusted", "wallet.adjusted", "coupon_template.created")
+        register_action("programme.saved", "points.adjusted", "wallet.adjusted", "coupon_template.created",
+                        "coupon_template.stopped")
         signals.tick.connect(tick.on_tick, sender=self.app)

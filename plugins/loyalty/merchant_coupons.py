@@ -1,0 +1,108 @@
+"""Merchant loyalty admin: coupon templates with stock and use statistics; create and stop them."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from marshmallow import ValidationError
+from sqlalchemy import func
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from mall.audit.operations import record
+from mall.extensions import db
+from mall.pagination import paginate
+from mall.validation import translate_messages
+from plugins.loyalty import coupons as coupon_ops
+from plugins.loyalty.member_pages import coupon_conditions
+from plugins.loyalty.merchant_members import bp, shop_programme
+from plugins.loyalty.models import Coupon, CouponTemplate
+from tenants.access import actor, staff_required
+from tenants.models import StaffRole
+
+
+class TemplateForm(FlaskForm):
+    """A coupon template as a merchant fills it in; the template schema checks the combination."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=80)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("amount_off", _l("Amount off")),
+                                            SelectChoice("percent_off", _l("Percent off (factor paid)")),
+                                            SelectChoice("free_shipping", _l("Free shipping"))])
+    value = DecimalField(_l("Amount off, or factor paid (0.80 = 20 percent off)"), places=2, validators=[Optional()])
+    min_spend = DecimalField(_l("Minimum spend"), places=2, default=0, validators=[Optional()])
+    max_discount = DecimalField(_l("Largest discount (percent off)"), places=2, validators=[Optional()])
+    exclude_sale_items = BooleanField(_l("Not on sale items"))
+    stock = IntegerField(_l("Stock (empty = unlimited)"), validators=[Optional()])
+    per_member_limit = IntegerField(_l("Per member"), default=1, validators=[InputRequired()])
+    valid_days = IntegerField(_l("Valid for days after issue"), default=30, validators=[InputRequired()])
+    claimable = BooleanField(_l("Shoppers may claim it in the coupon centre"))
+    points_price = IntegerField(_l("Points price (empty = free)"), validators=[Optional()])
+
+    def raw(self) -> dict:
+        """The form as the template schema takes it (decimals as strings, empty optionals left out)."""
+        raw = {"name": self.name.data, "kind": self.kind.data, "exclude_sale_items": self.exclude_sale_items.data,
+               "per_member_limit": self.per_member_limit.data, "valid_days": self.valid_days.data,
+               "claimable": self.claimable.data}
+        for name in ("value", "min_spend", "max_discount"):
+            if getattr(self, name).data is not None:
+                raw[name] = str(getattr(self, name).data)
+        for name in ("stock", "points_price"):
+            if getattr(self, name).data is not None:
+                raw[name] = getattr(self, name).data
+        return raw
+
+
+@bp.route("/coupons", methods=["GET", "POST"])
+@staff_required(StaffRole.SUPPORT)
+def coupon_templates(shop: str):
+    """The shop's coupon templates with issued / stock / used; managers create new ones."""
+    programme = shop_programme()
+    form = TemplateForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            template = coupon_ops.create_template(programme, form.raw())
+        except ValidationError as exc:
+            db.session.rollback()
+            for name, messages in translate_messages(exc.messages).items():
+                field = getattr(form, name, None)
+                target = field.errors if field is not None and hasattr(field, "errors") else None
+                if target is None:
+                    form.form_errors = list(getattr(form, "form_errors", [])) + list(messages)
+                else:
+                    field.errors = list(field.errors) + list(messages)
+            status = 422
+        else:
+            record("coupon_template.created", template.name, actor=actor(), tenant=g.tenant, template_id=template.id)
+            db.session.commit()
+            flash(_("Coupon %(name)s created.", name=template.name), "success")
+            return redirect(url_for("loyalty_merchant.coupon_templates", shop=shop))
+    elif request.method == "POST":
+        status = 422
+    page = paginate(db.select(CouponTemplate).where(CouponTemplate.programme_id == programme.id)
+                    .order_by(CouponTemplate.is_active.desc(), CouponTemplate.id.desc()))
+    ids = [t.id for t in page.items]
+    used = dict(db.session.execute(
+        db.select(Coupon.template_id, func.count(Coupon.id))
+        .where(Coupon.template_id.in_(ids), Coupon.used_order_id.is_not(None)).group_by(Coupon.template_id)
+    ).all()) if ids else {}
+    return render_template("loyalty/merchant/coupons.html", shop=g.tenant, form=form, page=page, used=used,
+                           conditions=coupon_conditions), status
+
+
+@bp.route("/coupons/<int:template_id>/stop", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+def stop_template(shop: str, template_id: int):
+    """Stop issuing a template; coupons already issued stay usable until they expire."""
+    template = coupon_ops.template_in(shop_programme(), template_id)
+    if template is None:
+        abort(404)
+    if template.is_active:
+        template.is_active = False
+        record("coupon_template.stopped", template.name, actor=actor(), tenant=g.tenant, template_id=template.id)
+        db.session.commit()
+        flash(_("%(name)s is stopped: no more will be issued.", name=template.name), "success")
+    return redirect(url_for("loyalty_merchant.coupon_templates", shop=shop))
