@@ -26,6 +26,7 @@ class LoyaltyPlugin(Plugin):
             member_actions,
             member_pages,
             merchant_coupons,
+            merchant_dashboard,
             merchant_members,
             pricing,
             tick,
@@ -36,6 +37,7 @@ class LoyaltyPlugin(Plugin):
         self.app.register_blueprint(views.bp)
         self.app.register_blueprint(admin_views.bp)
         self.app.register_blueprint(merchant_members.bp)
+        self.register_nav("merchant", lambda: str(_l("Loyalty dashboard")), "loyalty_merchant.dashboard")
         self.register_nav("merchant", lambda: str(_l("Members")), "loyalty_merchant.members")
         self.register_nav("merchant", lambda: str(_l("Coupons")), "loyalty_merchant.coupon_templates")
         api.init_app(self.app)
