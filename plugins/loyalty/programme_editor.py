@@ -1,0 +1,121 @@
+"""Programme editor pages: the merchant's shop programme and the operator's platform programme."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from mall.extensions import db
+from mall.validation import translate_messages
+from plugins.loyalty.document import validate_document
+from plugins.loyalty.programme_form import STARTER, ProgrammeForm, document_from, fill, place_errors, preview
+from plugins.loyalty.programmes import programme_for, save_document
+from tenants.access import actor, operator_required, staff_required
+from tenants.models import StaffRole
+
+bp = Blueprint("loyalty_programme", __name__)
+MAX_UPLOAD = 256 * 1024
+
+
+def _edit(tenant, layout: str, endpoint: str, url_args: dict):
+    """Show, preview or save the programme of a shop (or of the platform for tenant None)."""
+    programme = programme_for(tenant)
+    current = programme.document if programme else STARTER
+    form = ProgrammeForm()
+    status, sample = 200, None
+    if request.method == "POST" and request.files.get("document"):
+        return _upload(tenant, endpoint, url_args, form, current, layout, programme)
+    if form.is_submitted():
+        if not form.validate():
+            status = 422
+        else:
+            document, rows = document_from(form, current)
+            try:
+                checked = validate_document(document)
+            except ValidationError as exc:
+                place_errors(form, translate_messages(exc.messages), rows)
+                status = 422
+            else:
+                if request.form.get("action") == "preview":
+                    sample = preview(checked, form.sample.data)
+                else:
+                    try:
+                        saved = save_document(tenant, document, actor())
+                    except ValidationError as exc:
+                        db.session.rollback()
+                        place_errors(form, translate_messages(exc.messages), rows)
+                        status = 422
+                    else:
+                        db.session.commit()
+                        flash(_("Programme saved as version %(v)d.", v=saved.version), "success")
+                        return redirect(url_for(endpoint, **url_args))
+    else:
+        fill(form, current)
+        sample = preview(current, form.sample.data)
+    return render_template("loyalty/programme_editor.html", layout=layout, form=form, programme=programme,
+                           sample=sample, endpoint=endpoint, url_args=url_args, shop=tenant), status
+
+
+def _upload(tenant, endpoint, url_args, form, current, layout, programme):
+    """Replace the programme with an uploaded JSON document (validated like any other save)."""
+    raw = request.files["document"].read(MAX_UPLOAD + 1)
+    errors: list[str] = []
+    try:
+        document = json.loads(raw.decode("utf-8")) if len(raw) <= MAX_UPLOAD else None
+        if document is None:
+            errors = [_("The file is larger than 256 KB.")]
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        errors = [_("The file is not a JSON document.")]
+    if not errors:
+        try:
+            saved = save_document(tenant, document, actor())
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = [f"{path}: {' '.join(texts)}" for path, texts in translate_messages(exc.messages).items()]
+        else:
+            db.session.commit()
+            flash(_("Programme uploaded and saved as version %(v)d.", v=saved.version), "success")
+            return redirect(url_for(endpoint, **url_args))
+    fill(form, current)
+    form.form_errors = errors
+    return render_template("loyalty/programme_editor.html", layout=layout, form=form, programme=programme,
+                           sample=None, endpoint=endpoint, url_args=url_args, shop=tenant), 422
+
+
+def _download(tenant, filename: str):
+    programme = programme_for(tenant)
+    document = programme.document if programme else STARTER
+    return Response(json.dumps(document, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/admin/<shop>/loyalty/programme", methods=["GET", "POST"])
+@staff_required(StaffRole.SUPPORT)
+def shop_programme(shop: str):
+    """The shop's programme as a form, with a preview of a sample order; managers save it."""
+    return _edit(g.tenant, "admin_layout.html", "loyalty_programme.shop_programme", {"shop": shop})
+
+
+@bp.route("/admin/<shop>/loyalty/programme.json")
+@staff_required(StaffRole.SUPPORT)
+def shop_programme_json(shop: str):
+    """Download the shop's programme document."""
+    return _download(g.tenant, f"{shop}-programme.json")
+
+
+@bp.route("/platform/loyalty/programme", methods=["GET", "POST"])
+@operator_required
+def platform_programme():
+    """The platform programme (with its paid tier) as a form."""
+    return _edit(None, "platform_layout.html", "loyalty_programme.platform_programme", {})
+
+
+@bp.route("/platform/loyalty/programme.json")
+@operator_required
+def platform_programme_json():
+    """Download the platform programme document."""
+    return _download(None, "platform-programme.json")
+
