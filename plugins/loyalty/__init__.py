@@ -30,6 +30,7 @@ class LoyaltyPlugin(Plugin):
             merchant_members,
             pricing,
             programme_editor,
+            settlement_pages,
             tick,
             views,
         )
@@ -39,10 +40,13 @@ class LoyaltyPlugin(Plugin):
         self.app.register_blueprint(admin_views.bp)
         self.app.register_blueprint(merchant_members.bp)
         self.app.register_blueprint(programme_editor.bp)
+        self.app.register_blueprint(settlement_pages.bp)
         self.register_nav("merchant", lambda: str(_l("Loyalty dashboard")), "loyalty_merchant.dashboard")
         self.register_nav("merchant", lambda: str(_l("Members")), "loyalty_merchant.members")
         self.register_nav("merchant", lambda: str(_l("Programme")), "loyalty_programme.shop_programme")
         self.register_nav("platform", lambda: str(_l("Platform programme")), "loyalty_programme.platform_programme")
+        self.register_nav("platform", lambda: str(_l("Settlement")), "loyalty_settlement.platform_settlement")
+        self.register_nav("merchant", lambda: str(_l("Settlement")), "loyalty_settlement.shop_statement")
         self.register_nav("merchant", lambda: str(_l("Coupons")), "loyalty_merchant.coupon_templates")
         api.init_app(self.app)
         self.register_nav("member", lambda: str(_l("My memberships")), "loyalty.memberships")
