@@ -1,0 +1,108 @@
+"""Every page, for every role: it renders for those it is for, and is refused (or sends to log in) for the rest."""
+
+import re
+
+import pytest
+
+from mall.demo import OPERATOR, PASSWORD, load_demo
+from mall.extensions import db
+from plugins.loyalty.models import CouponTemplate, Programme, ProgrammeVersion
+from tenants.models import Staff, Tenant
+
+#: Role → the demo account that plays it (the fourtier shop's staff, a shopper, the operator).
+ROLES = {
+    "visitor": None,
+    "shopper": "alice@mall-demo.cn",
+    "support": "support@fourtier.mall-demo.cn",
+    "manager": "manager@fourtier.mall-demo.cn",
+    "owner": "owner@fourtier.mall-demo.cn",
+    "other_owner": "owner@vancl.mall-demo.cn",
+    "operator": OPERATOR,
+}
+STAFF_RANK = {"support": 1, "manager": 2, "owner": 3}
+#: Pages that send an allowed user elsewhere when there is nothing to show (checkout with an empty cart).
+REDIRECT_WHEN_EMPTY = {"/checkout"}
+
+
+def _allowed(access: str, role: str) -> bool:
+    """Whether a role may open a page with this access declaration (for the fourtier shop)."""
+    if access == "public":
+        return True
+    if access == "user":
+        return role != "visitor"
+    if access == "operator":
+        return role == "operator"
+    if access.startswith("staff:"):
+        needed = STAFF_RANK[access.split(":", 1)[1]]
+        return STAFF_RANK.get(role, 0) >= needed
+    raise AssertionError(f"unknown access {access}")
+
+
+def _pages(app, ids) -> list[tuple[str, str]]:
+    """(url, access) for every GET page that is not the API, a static file or a download."""
+    pages = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith(("/api/", "/static")) or rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        url = rule.rule
+        for arg in rule.arguments:
+            if arg not in ids:
+                raise AssertionError(f"no demo id for <{arg}> in {rule.rule}")
+            url = re.sub(rf"<(?:[a-z]+:)?{arg}>", str(ids[arg]), url)
+        pages.append((url, view.access))
+    return sorted(set(pages))
+
+
+@pytest.fixture
+def demo_ids(app):
+    """Load the demo and pick an id of each kind from the fourtier shop."""
+    assert load_demo()
+    tenant = db.session.execute(db.select(Tenant).filter_by(slug="fourtier")).scalar_one()
+    programme = db.session.execute(db.select(Programme).filter_by(tenant_id=tenant.id)).scalar_one()
+    from mall.accounts.models import User
+    from mall.catalog.models import Product
+    from mall.orders.models import Order
+
+    alice = User.by_email("alice@mall-demo.cn")
+    order = db.session.execute(db.select(Order).where(Order.tenant_id == tenant.id, Order.user_id == alice.id)
+                               .order_by(Order.id)).scalars().first()
+    platform = db.session.execute(db.select(Programme).filter_by(tenant_id=None)).scalar_one()
+    version = db.session.execute(db.select(db.func.max(ProgrammeVersion.version))
+                                 .where(ProgrammeVersion.programme_id == programme.id)).scalar()
+    return {
+        "shop": "fourtier", "slug": "fourtier", "code": "en", "order_id": order.id, "user_id": alice.id,
+        "product_id": db.session.execute(db.select(Product.id).filter_by(tenant_id=tenant.id)).scalars().first(),
+        "staff_id": db.session.execute(db.select(Staff.id).filter_by(tenant_id=tenant.id)).scalars().first(),
+        "template_id": db.session.execute(db.select(CouponTemplate.id).filter_by(
+            programme_id=programme.id)).scalars().first(),
+        "programme_id": programme.id, "version": version, "platform_id": platform.id,
+    }
+
+
+def test_every_page_for_every_role(app, demo_ids):
+    """200 for the roles a page is for; 302 to the login page for visitors; 403 or 404 for everyone else."""
+    pages = _pages(app, demo_ids)
+    assert len(pages) > 30
+    failures = []
+    for role, email in ROLES.items():
+        client = app.test_client()
+        if email:
+            response = client.post("/login", data={"email": email, "password": PASSWORD})
+            assert response.status_code == 302, role
+        for url, access in pages:
+            status = client.get(url).status_code
+            if role == "other_owner" and access.startswith("staff:"):
+                expected = {403}
+            elif _allowed(access, role):
+                # Orders belong to Alice; another shopper's order is a 404 by design.
+                expected = {200} if not (url.startswith("/orders/") and role != "shopper") else {404}
+                if url in REDIRECT_WHEN_EMPTY:
+                    expected = {200, 302}
+            elif role == "visitor":
+                expected = {302}
+            else:
+                expected = {403, 404}
+            if status not in expected:
+                failures.append(f"{role:11} {url} → {status}, expected {sorted(expected)}")
+    assert failures == [], "\n".join(failures)
