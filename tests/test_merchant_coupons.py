@@ -1,5 +1,7 @@
 """Merchant coupon templates: create (with field messages on bad input), stock and use figures, stop."""
 
+from decimal import Decimal
+
 import pytest
 
 from mall.audit.models import AuditEntry
@@ -71,3 +73,24 @@ def test_stop_keeps_issued_coupons_and_is_refused_to_support(client, manager, ma
     client.post("/login", data={"email": support.email, "password": PASSWORD})
     assert client.post(f"/admin/tea/loyalty/coupons/{template.id}/stop").status_code == 403
     assert "New coupon" not in client.get("/admin/tea/loyalty/coupons").get_data(as_text=True)
+
+
+def test_platform_coupons_page(client, make_user, make_programme):
+    """Operators create a co-funded platform coupon and stop it; shoppers are refused."""
+    from plugins.loyalty.seeds import PLATFORM_PROGRAMME
+
+    make_programme(None, PLATFORM_PROGRAMME)
+    operator = make_user(operator=True)
+    client.post("/lang/en")
+    client.post("/login", data={"email": operator.email, "password": PASSWORD})
+    done = client.post("/platform/loyalty/coupons", data={**GOOD, "name": "Platform 10", "funded_by": "split",
+                                                          "platform_share": "0.6"}, follow_redirects=True)
+    assert "Coupon Platform 10 created." in done.get_data(as_text=True)
+    template = db.session.execute(db.select(CouponTemplate)).scalar_one()
+    assert (template.tenant_id, template.funded_by, template.platform_share) == (None, "split", Decimal("0.60"))
+    client.post(f"/platform/loyalty/coupons/{template.id}/stop")
+    db.session.expire_all()
+    assert db.session.get(CouponTemplate, template.id).is_active is False
+    client.post("/logout")
+    client.post("/login", data={"email": make_user().email, "password": PASSWORD})
+    assert client.get("/platform/loyalty/coupons").status_code == 403

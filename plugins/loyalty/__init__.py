@@ -28,6 +28,7 @@ class LoyaltyPlugin(Plugin):
             merchant_coupons,
             merchant_dashboard,
             merchant_members,
+            platform_users,
             pricing,
             programme_editor,
             settlement_pages,
@@ -41,6 +42,10 @@ class LoyaltyPlugin(Plugin):
         self.app.register_blueprint(merchant_members.bp)
         self.app.register_blueprint(programme_editor.bp)
         self.app.register_blueprint(settlement_pages.bp)
+        self.app.register_blueprint(platform_users.bp)
+        self.app.register_blueprint(merchant_coupons.platform_bp)
+        self.register_nav("platform", lambda: str(_l("Platform coupons")), "loyalty_platform.coupons")
+        self.register_template_hook("platform-user", platform_users.user_section)
         self.register_nav("merchant", lambda: str(_l("Loyalty dashboard")), "loyalty_merchant.dashboard")
         self.register_nav("merchant", lambda: str(_l("Members")), "loyalty_merchant.members")
         self.register_nav("merchant", lambda: str(_l("Programme")), "loyalty_programme.shop_programme")
