@@ -9,35 +9,72 @@ from mall import idempotency
 from mall.cart import operations as cart
 from mall.checkout.operations import place_checkout
 from mall.checkout.quote import build_quote
-from mall.errors import DomainError
+from mall.errors import DomainError, FieldErrors
 from mall.extensions import db
 from tenants.access import actor, login_required
 
 bp = Blueprint("checkout", __name__)
 
 
+def options_from(form) -> dict:
+    """Checkout options from the page's form: coupons (ids), points per programme, wallet amount.
+
+    Values are passed on as typed (a non-number stays text) so the pricing steps refuse them
+    with their own field messages.
+    """
+    options: dict = {}
+    coupons = [int(v) if v.isdigit() else v for v in form.getlist("coupons") if v.strip()]
+    if coupons:
+        options["coupons"] = coupons
+    points = {}
+    for name, value in form.items():
+        if name.startswith("points-") and value.strip():
+            points[name.removeprefix("points-")] = int(value) if value.strip().isdigit() else value.strip()
+    if points:
+        options["points"] = points
+    if form.get("wallet", "").strip():
+        options["wallet"] = form["wallet"].strip()
+    return options
+
+
+def _page(user, lines, options: dict, errors: FieldErrors | None = None):
+    """The checkout page for a quote with the chosen options (without them when they are refused)."""
+    try:
+        quote = build_quote(user, lines, options)
+    except FieldErrors as exc:
+        errors = errors or exc
+        quote = build_quote(user, lines)
+    status = 422 if errors else 200
+    return render_template("checkout/checkout.html", quote=quote, options=options, errors=errors,
+                           idempotency_key=str(uuid.uuid4())), status
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
 @login_required
 def checkout():
-    """Show the quote for the cart; on POST place the orders and pay."""
+    """Show the quote for the cart (with coupons, points or wallet when applied); on pay, place and pay."""
     user = actor()
     lines = cart.as_lines(user)
     if not lines:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.show"))
-    if request.method == "POST":
+    options = options_from(request.form) if request.method == "POST" else {}
+    if request.method == "POST" and request.form.get("action") != "apply":
         key = request.form.get("idempotency_key") or str(uuid.uuid4())
         token = request.form.get("payment_token") or None
-        digest = idempotency.fingerprint("POST", "/checkout", {"lines": lines, "token": token})
+        digest = idempotency.fingerprint("POST", "/checkout", {"lines": lines, "token": token, "options": options})
 
         def work():
-            placed = place_checkout(user, lines, {}, payment_token=token)
+            placed = place_checkout(user, lines, options, payment_token=token)
             cart.clear(user)
             db.session.flush()
             return 201, {"checkout_id": placed.id, "orders": [o.id for o in placed.orders]}
 
         try:
             _status, body = idempotency.run_once(user.id, idempotency.check_key(key), digest, work)
+        except FieldErrors as exc:
+            db.session.rollback()
+            return _page(user, lines, options, exc)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -46,8 +83,7 @@ def checkout():
         first = body["orders"][0]
         return redirect(url_for("orders.detail", order_id=first, placed=1))
     try:
-        quote = build_quote(user, lines)
+        return _page(user, lines, options)
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("cart.show"))
-    return render_template("checkout/checkout.html", quote=quote, idempotency_key=str(uuid.uuid4()))

@@ -21,6 +21,7 @@ class LoyaltyPlugin(Plugin):
         from plugins.loyalty import (  # noqa: F401  (their routes are on views.bp)
             admin_views,
             api,
+            checkout_options,
             demo,
             lifecycle,
             member_actions,
@@ -64,6 +65,7 @@ class LoyaltyPlugin(Plugin):
         self.register_pricing_hook("goods", pricing.price_goods)
         self.register_pricing_hook("payment", pricing.price_payment)
         self.register_template_hook("shop-header", views.join_button)
+        self.register_template_hook("checkout-options", checkout_options.checkout_options)
         self.register_cli(loyalty_cli)
         self.register_demo_hook(demo.load)
         lifecycle.connect(self.app)
