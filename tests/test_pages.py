@@ -22,7 +22,7 @@ def test_register_form_reshown_with_messages(client):
 def test_login_is_rate_limited(client, make_user):
     user = make_user()
     for _ in range(10):
-        assert client.post("/login", data={"email": user.email, "password": "wrong-password"}).status_code == 200
+        assert client.post("/login", data={"email": user.email, "password": "wrong-password"}).status_code == 422
     assert client.post("/login", data={"email": user.email, "password": "wrong-password"}).status_code == 429
 
 

@@ -42,7 +42,7 @@ def login():
             session["locale"] = user.locale or session.get("locale")
             return redirect(_safe_next(url_for("catalog.home")))
         form.form_errors = [_("Wrong e-mail address or password.")]
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form), 422 if request.method == "POST" else 200
 
 
 @bp.route("/logout", methods=["POST"])
@@ -89,7 +89,8 @@ def profile():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, password_form=PasswordForm(prefix="pw"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/profile.html", form=form, password_form=PasswordForm(prefix="pw")), status
 
 
 @bp.route("/account/password", methods=["POST"])
