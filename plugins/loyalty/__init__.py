@@ -26,6 +26,7 @@ class LoyaltyPlugin(Plugin):
             lifecycle,
             member_actions,
             member_pages,
+            member_price,
             merchant_coupons,
             merchant_dashboard,
             merchant_members,
@@ -66,6 +67,8 @@ class LoyaltyPlugin(Plugin):
         self.register_pricing_hook("payment", pricing.price_payment)
         self.register_template_hook("shop-header", views.join_button)
         self.register_template_hook("checkout-options", checkout_options.checkout_options)
+        self.register_template_hook("product-price", member_price.product_price)
+        self.register_template_hook("cart-line-price", member_price.cart_line_price)
         self.register_cli(loyalty_cli)
         self.register_demo_hook(demo.load)
         lifecycle.connect(self.app)
