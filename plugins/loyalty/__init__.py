@@ -34,6 +34,7 @@ class LoyaltyPlugin(Plugin):
             pricing,
             programme_editor,
             settlement_pages,
+            statement,
             tick,
             views,
         )
@@ -60,6 +61,7 @@ class LoyaltyPlugin(Plugin):
         self.register_nav("member", lambda: str(_l("My points")), "loyalty.points")
         self.register_nav("member", lambda: str(_l("My coupons")), "loyalty.coupons")
         self.register_nav("member", lambda: str(_l("My wallet")), "loyalty.wallet")
+        self.register_nav("member", lambda: str(_l("Value statement")), "loyalty.statement")
         self.register_nav("member", lambda: str(_l("Coupon centre")), "loyalty.coupon_centre")
         self.register_nav("member", lambda: str(_l("Daily check-in")), "loyalty.daily_check_in")
         self.register_nav("member", lambda: str(_l("Paid membership")), "loyalty.plus")
@@ -69,6 +71,7 @@ class LoyaltyPlugin(Plugin):
         self.register_template_hook("checkout-options", checkout_options.checkout_options)
         self.register_template_hook("product-price", member_price.product_price)
         self.register_template_hook("cart-line-price", member_price.cart_line_price)
+        self.register_template_hook("order-detail", statement.refund_preview)
         self.register_cli(loyalty_cli)
         self.register_demo_hook(demo.load)
         lifecycle.connect(self.app)

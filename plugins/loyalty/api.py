@@ -24,7 +24,7 @@ from plugins.loyalty import paid_tiers
 from plugins.loyalty import points as ledger
 from plugins.loyalty.lifecycle import check_in, join_programme
 from plugins.loyalty.member_filters import MemberFilter, member_select
-from plugins.loyalty.memberships import effective_tier, membership
+from plugins.loyalty.memberships import effective_tier, membership, memberships_of
 from plugins.loyalty.models import PLATFORM, Coupon, Membership, PointsEntry, WalletEntry
 from plugins.loyalty.programmes import programme_for, rules, save_document
 from plugins.loyalty.wallet import parse_amount, top_up, wallet_for
@@ -148,18 +148,12 @@ def join_shop(shop: str):
     return (201 if created else 200), {"membership": membership_json(member)}
 
 
-def _my_memberships(user):
-    return db.session.execute(
-        db.select(Membership).where(Membership.user_id == user.id).order_by(Membership.programme_id)
-    ).scalars().all()
-
-
 @bp.route("/me/memberships", methods=["GET"])
 @documented(response=docs.MembershipsReply)
 @login_required
 def my_memberships():
     """Every programme the shopper belongs to."""
-    return jsonify({"items": [membership_json(m) for m in _my_memberships(actor())]})
+    return jsonify({"items": [membership_json(m) for m in memberships_of(actor())]})
 
 
 def _programme_by_name(name):

@@ -21,8 +21,8 @@ from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty import paid_tiers
 from plugins.loyalty.lifecycle import check_in
 from plugins.loyalty.member_pages import coupon_conditions
-from plugins.loyalty.memberships import effective_tier, membership
-from plugins.loyalty.models import CouponTemplate, Membership, Programme
+from plugins.loyalty.memberships import effective_tier, membership, memberships_of
+from plugins.loyalty.models import CouponTemplate, Programme
 from plugins.loyalty.programmes import platform_programme, rules
 from plugins.loyalty.views import bp
 from plugins.loyalty.wallet import wallet_for
@@ -81,9 +81,7 @@ def daily_check_in():
             db.session.rollback()
             flash(exc.message, "error")
         return redirect(url_for("loyalty.daily_check_in"))
-    members = db.session.execute(
-        db.select(Membership).where(Membership.user_id == user.id).order_by(Membership.programme_id)
-    ).scalars().all()
+    members = memberships_of(user)
     today = clock.now()
     cards = []
     for m in members:

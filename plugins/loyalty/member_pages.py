@@ -19,6 +19,7 @@ from mall.forms import show_field_errors
 from mall.money import format_money
 from mall.orders.models import Order
 from mall.pagination import paginate
+from plugins.loyalty.memberships import memberships_of
 from plugins.loyalty.models import (
     PLATFORM,
     Coupon,
@@ -38,18 +39,12 @@ EXPIRING_DAYS = 30
 TABS = ("available", "used", "expired")
 
 
-def _my_memberships(user) -> list[Membership]:
-    return db.session.execute(
-        db.select(Membership).where(Membership.user_id == user.id).order_by(Membership.programme_id)
-    ).scalars().all()
-
-
 @bp.route("/member/points")
 @login_required
 def points():
     """One programme's points: available, pending with unlock dates, expiring soon, and the history."""
     user = actor()
-    members = _my_memberships(user)
+    members = memberships_of(user)
     if not members:
         return render_template("loyalty/points.html", members=[], member=None)
     wanted = request.args.get("programme", PLATFORM)
@@ -64,10 +59,10 @@ def points():
     page = paginate(db.select(PointsEntry).where(PointsEntry.membership_id == member.id)
                     .order_by(PointsEntry.id.desc()))
     return render_template("loyalty/points.html", members=members, member=member, rules=rules(member.programme),
-                           expiring=expiring, pending=_pending_unlocks(member), page=page)
+                           expiring=expiring, pending=pending_unlocks(member), page=page)
 
 
-def _pending_unlocks(member: Membership) -> list[dict]:
+def pending_unlocks(member: Membership) -> list[dict]:
     """Each order's pending points and when they become available (shipment + the return window)."""
     rows = db.session.execute(
         db.select(OrderCredit, Order).join(Order, Order.id == OrderCredit.order_id)

@@ -37,6 +37,13 @@ def membership(programme, user) -> Membership | None:
     return found
 
 
+def memberships_of(user) -> list[Membership]:
+    """Every programme membership of a user, in programme order."""
+    return db.session.execute(
+        db.select(Membership).where(Membership.user_id == user.id).order_by(Membership.programme_id)
+    ).scalars().all()
+
+
 def join(programme, user, at=None) -> tuple[Membership, bool]:
     """Make the user a member (lowest tier); returns (membership, created). Safe under races."""
     existing = membership(programme, user)

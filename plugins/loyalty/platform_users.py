@@ -17,8 +17,8 @@ from mall.accounts.models import User
 from mall.audit.operations import record
 from mall.extensions import db
 from mall.pagination import paginate
-from plugins.loyalty.memberships import effective_tier
-from plugins.loyalty.models import Membership, WalletEntry
+from plugins.loyalty.memberships import effective_tier, memberships_of
+from plugins.loyalty.models import WalletEntry
 from plugins.loyalty.wallet import MAX_TOP_UP, move, wallet_for
 from tenants.access import actor, operator_required
 
@@ -27,9 +27,7 @@ bp = Blueprint("loyalty_users", __name__, url_prefix="/platform/loyalty/users")
 
 def user_section(user) -> str:
     """Template hook for the operator's user page: memberships, wallet balances and a link to adjust."""
-    members = db.session.execute(
-        db.select(Membership).where(Membership.user_id == user.id).order_by(Membership.programme_id)
-    ).scalars().all()
+    members = memberships_of(user)
     return render_template("loyalty/_platform_user.html", user=user, members=members, tier_of=effective_tier,
                            wallet=wallet_for(user, create=False))
 

@@ -9,8 +9,7 @@ from mall.dbtypes import Money
 from mall.extensions import db
 from mall.orders.models import Order, OrderStatus
 from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.memberships import effective_tier, membership, next_tier_progress
-from plugins.loyalty.models import Membership
+from plugins.loyalty.memberships import effective_tier, membership, memberships_of, next_tier_progress
 from plugins.loyalty.programmes import programme_for, rules
 from tenants.access import actor, login_required, open_shop_or_404
 from tenants.models import Tenant
@@ -27,9 +26,7 @@ BOUGHT = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderSta
 def memberships():
     """Each programme the shopper belongs to (tier, points, progress) and spend per shop."""
     user = actor()
-    members = db.session.execute(
-        db.select(Membership).where(Membership.user_id == user.id).order_by(Membership.programme_id)
-    ).scalars().all()
+    members = memberships_of(user)
     cards = [{"member": m, "tier": effective_tier(m), "rules": rules(m.programme),
               "progress": next_tier_progress(m)} for m in members]
     rows = db.session.execute(
