@@ -57,6 +57,7 @@ class LoyaltyPlugin(Plugin):
         self.register_nav("merchant", lambda: str(_l("Settlement")), "loyalty_settlement.shop_statement")
         self.register_nav("merchant", lambda: str(_l("Coupons")), "loyalty_merchant.coupon_templates")
         api.init_app(self.app)
+        self.register_nav("member", lambda: str(_l("Overview")), "loyalty.overview")
         self.register_nav("member", lambda: str(_l("My memberships")), "loyalty.memberships")
         self.register_nav("member", lambda: str(_l("My points")), "loyalty.points")
         self.register_nav("member", lambda: str(_l("My coupons")), "loyalty.coupons")

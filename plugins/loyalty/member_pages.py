@@ -19,7 +19,7 @@ from mall.forms import show_field_errors
 from mall.money import format_money
 from mall.orders.models import Order
 from mall.pagination import paginate
-from plugins.loyalty.memberships import memberships_of
+from plugins.loyalty.memberships import effective_tier, memberships_of
 from plugins.loyalty.models import (
     PLATFORM,
     Coupon,
@@ -147,3 +147,13 @@ def wallet():
     status = 422 if request.method == "POST" else 200
     return render_template("loyalty/wallet.html", wallet=held, form=form, page=page), status
 
+
+
+@bp.route("/member/overview")
+@login_required
+def overview():
+    """The member centre at a glance: platform tier, wallet, and points in every programme."""
+    user = actor()
+    members = memberships_of(user)
+    return render_template("loyalty/overview.html", members=members, wallet=wallet_for(user, create=False),
+                           tier_of=effective_tier, rules=rules)
