@@ -118,6 +118,24 @@ class EmbeddedQueue:
         """Wait until every submitted job has run (used by the demo loader)."""
         self._queue.join()
 
+    def health(self) -> dict:
+        """Queue length, the worker thread, and the jobs that failed every attempt."""
+        alive = self.inline or bool(self._thread and self._thread.is_alive())
+        return {"backend": "embedded", "queues": [{"name": "embedded", "queued": self._queue.qsize(),
+                                                   "failed": len(self.failed)}],
+                "workers": [{"name": "inline" if self.inline else "mall-embedded-queue",
+                             "state": "ready" if alive else "idle"}],
+                "failed": [{"id": str(i), "what": job.idempotency_key or job.path, "error": error}
+                           for i, (job, error) in enumerate(self.failed)]}
+
+    def retry(self, app: Flask, job_id: str) -> bool:
+        """Run a failed job again; False when there is no such failed job."""
+        if not job_id.isdigit() or int(job_id) >= len(self.failed):
+            return False
+        job, _error = self.failed.pop(int(job_id))
+        self.submit(app, job)
+        return True
+
 
 class RQBackend:
     """Hands jobs to RQ on Redis; `flask mall worker` (or `rq worker`) runs them."""
@@ -136,6 +154,36 @@ class RQBackend:
             description=job.idempotency_key or job.path,
             retry=_rq_retry(),
         )
+
+
+    def health(self) -> dict:
+        """Every RQ queue's length and failed count, the workers, and this queue's failed jobs."""
+        from rq import Queue, Worker
+        from rq.registry import FailedJobRegistry
+
+        queues = [{"name": q.name, "queued": q.count, "failed": FailedJobRegistry(queue=q).count}
+                  for q in Queue.all(connection=self.connection)]
+        workers = [{"name": w.name, "state": w.get_state()} for w in Worker.all(connection=self.connection)]
+        registry = FailedJobRegistry(queue=self.queue)
+        failed = []
+        for job_id in registry.get_job_ids(0, 49):
+            job = self.queue.fetch_job(job_id)
+            failed.append({"id": job_id, "what": job.description if job else job_id,
+                           "error": ((job.latest_result().exc_string or "") if job and job.latest_result() else "")
+                           .strip().splitlines()[-1:] or [""]})
+        for row in failed:
+            row["error"] = row["error"][0]
+        return {"backend": "rq", "queues": queues, "workers": workers, "failed": failed}
+
+    def retry(self, app: Flask, job_id: str) -> bool:
+        """Put a failed RQ job back on its queue; False when it is not in the failed registry."""
+        from rq.registry import FailedJobRegistry
+
+        registry = FailedJobRegistry(queue=self.queue)
+        if job_id not in registry.get_job_ids():
+            return False
+        registry.requeue(job_id)
+        return True
 
 
 def _rq_retry():

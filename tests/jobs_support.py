@@ -10,3 +10,12 @@ def mark_product(product_id: int, text: str) -> None:
     if text not in product.description:
         product.description += text
     db.session.commit()
+
+
+def mark_if_ready(product_id: int, text: str) -> None:
+    """Fails until the product's description says "ready" (a job that needs a retry)."""
+    product = db.session.get(Product, product_id)
+    if "ready" not in product.description:
+        raise RuntimeError("not ready yet")
+    product.description += text
+    db.session.commit()

@@ -39,3 +39,46 @@ def test_rq_worker_runs_the_job(make_shop, make_product):
     assert worker.returncode == 0, worker.stderr[-2000:]
     db.session.expire_all()
     assert "[by rq]" in db.session.get(Product, product.id).description
+
+
+def test_queue_health_lists_failed_jobs_and_retries_them(make_shop, make_product, make_user, client):
+    """A job failing all its attempts shows on the queue page; once its cause is fixed, retry runs it."""
+    from tests.fixtures.factories import PASSWORD
+    from tests.jobs_support import mark_if_ready
+
+    product = make_product(make_shop())
+    queue = jobs.backend()
+    queue.failed.clear()
+    jobs.enqueue(mark_if_ready, product.id, "[retried]")
+    db.session.commit()
+    operator = make_user(operator=True)
+    client.post("/lang/en")
+    client.post("/login", data={"email": operator.email, "password": PASSWORD})
+    page = client.get("/platform/queues").get_data(as_text=True)
+    assert "tests.jobs_support:mark_if_ready" in page and "not ready yet" in page
+    db.session.get(Product, product.id).description = "ready"
+    db.session.commit()
+    done = client.post("/platform/queues/retry", data={"job_id": "0"}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "The job is queued again." in text and "No failed jobs." in text
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).description == "ready[retried]"
+    again = client.post("/platform/queues/retry", data={"job_id": "0"}, follow_redirects=True)
+    assert "no longer in the failed list" in again.get_data(as_text=True)
+
+
+@requires_redis
+def test_rq_queue_health(make_shop, make_product):
+    """On Redis the health report lists the queue with its waiting job and says no worker runs."""
+    from redis import Redis
+
+    Redis.from_url(REDIS_URL).flushdb()
+    product = make_product(make_shop())
+    app = make_test_app(REDIS_URL=REDIS_URL, QUEUE_NAME="mall-health")
+    with app.app_context():
+        jobs.enqueue(mark_product, product.id, "[waiting]")
+        db.session.commit()
+        health = jobs.backend().health()
+    assert health["backend"] == "rq"
+    assert {"name": "mall-health", "queued": 1, "failed": 0} in health["queues"]
+    assert health["workers"] == [] and health["failed"] == []

@@ -57,3 +57,15 @@ def test_adjustment_is_applied_and_logged(client, operator, make_user):
     client.post("/login", data={"email": operator["shopper"].email, "password": PASSWORD})
     assert client.get(url).status_code == 403
     assert client.post("/platform/loyalty/users/999999/wallet").status_code == 403
+
+
+def test_shop_list_shows_member_counts(client, operator, make_shop, make_programme):
+    """A shop with a programme shows how many members it has."""
+    from plugins.loyalty.lifecycle import join_programme
+    from plugins.loyalty.seeds import FOUR_TIERS
+
+    shop = make_shop(slug="tea")
+    programme = make_programme(shop, FOUR_TIERS)
+    join_programme(programme, operator["shopper"])
+    db.session.commit()
+    assert "1 members" in client.get("/platform/").get_data(as_text=True)

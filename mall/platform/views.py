@@ -105,3 +105,29 @@ def user_detail(user_id: int):
     ).scalars().all()
     roles = db.session.execute(db.select(Staff).where(Staff.user_id == user.id)).scalars().all()
     return render_template("platform/user.html", user=user, orders=orders, roles=roles)
+
+
+@bp.route("/queues")
+@operator_required
+def queues():
+    """Queue health: queue lengths, workers, and failed jobs with a retry button."""
+    from mall.jobs import backend
+
+    return render_template("platform/queues.html", health=backend().health())
+
+
+@bp.route("/queues/retry", methods=["POST"])
+@operator_required
+def retry_job():
+    """Run a failed job again."""
+    from flask import current_app
+
+    from mall.jobs import backend
+
+    # End this request's transaction first: a job run inline needs the database to itself on SQLite.
+    db.session.commit()
+    if backend().retry(current_app._get_current_object(), request.form.get("job_id", "")):
+        flash(_("The job is queued again."), "success")
+    else:
+        flash(_("That job is no longer in the failed list."), "error")
+    return redirect(url_for("platform.queues"))

@@ -49,6 +49,7 @@ class LoyaltyPlugin(Plugin):
         self.app.register_blueprint(merchant_coupons.platform_bp)
         self.register_nav("platform", lambda: str(_l("Platform coupons")), "loyalty_platform.coupons")
         self.register_template_hook("platform-user", platform_users.user_section)
+        self.register_template_hook("platform-tenant", platform_users.tenant_members)
         self.register_nav("merchant", lambda: str(_l("Loyalty dashboard")), "loyalty_merchant.dashboard")
         self.register_nav("merchant", lambda: str(_l("Members")), "loyalty_merchant.members")
         self.register_nav("merchant", lambda: str(_l("Programme")), "loyalty_programme.shop_programme")

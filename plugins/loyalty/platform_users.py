@@ -18,7 +18,7 @@ from mall.audit.operations import record
 from mall.extensions import db
 from mall.pagination import paginate
 from plugins.loyalty.memberships import effective_tier, memberships_of
-from plugins.loyalty.models import WalletEntry
+from plugins.loyalty.models import Membership, WalletEntry
 from plugins.loyalty.wallet import MAX_TOP_UP, move, wallet_for
 from tenants.access import actor, operator_required
 
@@ -30,6 +30,20 @@ def user_section(user) -> str:
     members = memberships_of(user)
     return render_template("loyalty/_platform_user.html", user=user, members=members, tier_of=effective_tier,
                            wallet=wallet_for(user, create=False))
+
+
+def tenant_members(tenant) -> str:
+    """Template hook on the operator's shop list: the shop's member count."""
+    from flask_babel import gettext
+
+    from plugins.loyalty.programmes import programme_for
+
+    programme = programme_for(tenant)
+    if programme is None:
+        return ""
+    count = db.session.execute(db.select(db.func.count(Membership.id))
+                               .where(Membership.programme_id == programme.id)).scalar()
+    return f'<br><span class="muted small">{gettext("%(n)d members", n=count)}</span>'
 
 
 class WalletAdjustForm(FlaskForm):
