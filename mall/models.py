@@ -5,11 +5,12 @@ from mall.audit.models import AuditEntry
 from mall.cart.models import CartItem
 from mall.catalog.models import Category, Product
 from mall.idempotency import IdempotencyRecord
+from mall.notifications.models import Notification
 from mall.orders.models import Checkout, Order, OrderLine, Payment, Refund
 from mall.reviews.models import Review
 from tenants.models import Staff, Tenant
 
 __all__ = [
-    "ApiToken", "AuditEntry", "CartItem", "Category", "Checkout", "IdempotencyRecord", "Order", "OrderLine", "Payment",
-    "Product", "Refund", "Review", "Staff", "Tenant", "User",
+    "ApiToken", "AuditEntry", "CartItem", "Category", "Checkout", "IdempotencyRecord", "Notification", "Order",
+    "OrderLine", "Payment", "Product", "Refund", "Review", "Staff", "Tenant", "User",
 ]

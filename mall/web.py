@@ -47,6 +47,14 @@ def _cart_count() -> int:
     ).scalar()
 
 
+def _unread_count() -> int:
+    from flask_login import current_user
+
+    from mall.notifications.operations import unread_count
+
+    return unread_count(current_user.id) if current_user.is_authenticated else 0
+
+
 def init_app(app: Flask) -> None:
     """Register the page blueprints and template helpers."""
     from mall.accounts.views import bp as accounts_bp
@@ -55,16 +63,19 @@ def init_app(app: Flask) -> None:
     from mall.cart.views import bp as cart_bp
     from mall.catalog.views import bp as catalog_bp
     from mall.checkout.views import bp as checkout_bp
+    from mall.notifications.views import bp as inbox_bp
     from mall.orders.views import bp as orders_bp
     from mall.platform.views import bp as platform_bp
 
-    for bp in (catalog_bp, accounts_bp, cart_bp, checkout_bp, orders_bp, admin_bp, platform_bp, audit_bp):
+    for bp in (catalog_bp, accounts_bp, cart_bp, checkout_bp, orders_bp, admin_bp, platform_bp, audit_bp,
+               inbox_bp):
         app.register_blueprint(bp)
 
     login_manager.login_view = "accounts.login"
     app.jinja_env.globals.update(
         template_hook=template_hook, nav_entries=nav_entries, staff_shops=_staff_shops, cart_count=_cart_count,
         get_locale=get_locale, has_endpoint=lambda name: name in app.view_functions, now=clock.now,
+        unread_count=_unread_count,
     )
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else "—"

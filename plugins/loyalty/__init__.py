@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from mall import signals
 from mall.audit.operations import register_action
+from mall.notifications.operations import register_kind
 from mall.plugins import Plugin
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -77,6 +78,8 @@ class LoyaltyPlugin(Plugin):
         self.register_cli(loyalty_cli)
         self.register_demo_hook(demo.load)
         lifecycle.connect(self.app)
+        register_kind("loyalty.tier_changed", _l("%(programme)s: you are now %(tier)s."))
+        register_kind("loyalty.birthday", _l("Happy birthday! %(points)d points from %(programme)s."))
         register_action("programme.saved", "points.adjusted", "wallet.adjusted", "coupon_template.created",
                         "coupon_template.stopped")
         signals.tick.connect(tick.on_tick, sender=self.app)

@@ -11,12 +11,12 @@ from flask import g
 
 from mall import clock, signals
 from mall.extensions import db
+from mall.insert_once import insert_once
 from mall.money import ZERO, round_half_up
 from mall.orders.models import Order, OrderStatus
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty import points as ledger
 from plugins.loyalty.earning import kept_quantities, metric_for, paid_goods, points_for
-from plugins.loyalty.keys import insert_once
 from plugins.loyalty.memberships import credit_metric, effective_tier, join, membership
 from plugins.loyalty.models import Coupon, HandledEvent, Membership, OrderCredit, PointsEntry
 from plugins.loyalty.programmes import platform_programme, programme_for, rules

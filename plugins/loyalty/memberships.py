@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from mall import clock
 from mall.dbtypes import Money
 from mall.extensions import db
+from mall.notifications.operations import notify
 from plugins.loyalty.document import Tier
 from plugins.loyalty.models import LevelCredit, Membership, TierChange
 from plugins.loyalty.programmes import rules
@@ -80,6 +81,10 @@ def _change_tier(member: Membership, to_code: str, reason: str, at, key: str) ->
                                       reason=reason, at=at, idempotency_key=key))
     except IntegrityError:
         return
+    if to_code != member.tier_code:
+        r = rules(member.programme)
+        notify(member.user_id, "loyalty.tier_changed", f"tier:{key}", link="/member/memberships",
+               tenant_id=member.programme.tenant_id, programme=r.name, tier=r.tier(to_code).name)
     member.tier_code = to_code
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import update
 from mall import clock
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
+from mall.insert_once import insert_once
 from mall.money import format_money
 from mall.payments import gateway
-from plugins.loyalty.keys import insert_once
 from plugins.loyalty.models import Membership, TierPurchase
 from plugins.loyalty.programmes import rules
 from plugins.loyalty.wallet import move, wallet_for

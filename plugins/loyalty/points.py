@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from mall import clock
 from mall.errors import Conflict
 from mall.extensions import db
-from plugins.loyalty.keys import insert_once
+from mall.insert_once import insert_once
 from plugins.loyalty.models import LotUse, Membership, PointsEntry, PointsLot
 from plugins.loyalty.programmes import rules
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mall import clock
 from mall.extensions import db
+from mall.notifications.operations import notify
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty import points as ledger
 from plugins.loyalty.memberships import effective_tier, end_validity_periods, evaluate_rolling
@@ -65,6 +66,8 @@ def _birthday(programme, member, at, counts) -> None:
     if ledger.credit(member, r.bonuses.get("birthday", 0), "birthday", f"birthday:{member.id}:{today.year}",
                      funded_by=funded, at=at):
         counts["birthday"] += 1
+        notify(member.user_id, "loyalty.birthday", f"birthday:{member.id}:{today.year}", link="/member/points",
+               tenant_id=programme.tenant_id, programme=r.name, points=r.bonuses.get("birthday", 0))
     if r.birthday_coupon:
         template = coupon_ops.template_in(programme, r.birthday_coupon)
         if template is not None and coupon_ops.issue_once(

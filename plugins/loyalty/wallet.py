@@ -13,8 +13,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from mall import clock
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
+from mall.insert_once import insert_once
 from mall.payments import gateway
-from plugins.loyalty.keys import insert_once
 from plugins.loyalty.models import Wallet, WalletEntry
 
 ZERO = Decimal("0.00")

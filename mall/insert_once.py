@@ -1,4 +1,4 @@
-"""Ledger rows guarded by a UNIQUE idempotency key: insert once, report a replay."""
+"""Rows guarded by a UNIQUE idempotency key (ledgers, handled events, notifications): insert once, report a replay."""
 
 from __future__ import annotations
 
