@@ -49,7 +49,9 @@ def _pages(app, ids) -> list[tuple[str, str]]:
         for arg in rule.arguments:
             if arg not in ids:
                 raise AssertionError(f"no demo id for <{arg}> in {rule.rule}")
-            url = re.sub(rf"<(?:[a-z]+:)?{arg}>", str(ids[arg]), url)
+            value = ids[f"platform_{arg}"] if rule.rule.startswith("/platform/") and f"platform_{arg}" in ids \
+                else ids[arg]
+            url = re.sub(rf"<(?:[a-z]+:)?{arg}>", str(value), url)
         pages.append((url, view.access))
     return sorted(set(pages))
 
@@ -77,6 +79,8 @@ def demo_ids(app):
         "template_id": db.session.execute(db.select(CouponTemplate.id).filter_by(
             programme_id=programme.id)).scalars().first(),
         "programme_id": programme.id, "version": version, "platform_id": platform.id,
+        "platform_template_id": db.session.execute(db.select(CouponTemplate.id).filter_by(
+            programme_id=platform.id)).scalars().first(),
     }
 
 

@@ -94,3 +94,25 @@ def test_platform_coupons_page(client, make_user, make_programme):
     client.post("/logout")
     client.post("/login", data={"email": make_user().email, "password": PASSWORD})
     assert client.get("/platform/loyalty/coupons").status_code == 403
+
+
+def test_edit_a_template(client, manager, make_user):
+    """Stock, limit and name change (logged); stock below what is issued is refused; the discount stays."""
+    template = coupon_ops.create_template(manager["programme"], {"name": "5 off", "kind": "amount_off",
+                                                                 "value": "5", "valid_days": 7, "stock": 10})
+    for _ in range(3):
+        coupon_ops.issue(template, make_user(), "staff")
+    db.session.commit()
+    url = f"/admin/tea/loyalty/coupons/{template.id}"
+    low = client.post(url, data={"name": "5 off", "stock": "2", "per_member_limit": "1", "valid_days": "7"})
+    assert low.status_code == 422 and "3 are already issued" in low.get_data(as_text=True)
+    done = client.post(url, data={"name": "5 off, more", "stock": "20", "per_member_limit": "2", "valid_days": "7",
+                                  "claimable": "y"}, follow_redirects=True)
+    assert "5 off, more saved." in done.get_data(as_text=True)
+    db.session.expire_all()
+    saved = db.session.get(CouponTemplate, template.id)
+    assert (saved.name, saved.stock, saved.per_member_limit, saved.claimable, saved.value) == (
+        "5 off, more", 20, 2, True, Decimal("5.00"))
+    entry = db.session.execute(db.select(AuditEntry).filter_by(action="coupon_template.changed")).scalar_one()
+    assert entry.details["changes"]["stock"] == ["10", "20"]
+    assert client.get("/admin/tea/loyalty/coupons/999999").status_code == 404

@@ -23,6 +23,7 @@ class LoyaltyPlugin(Plugin):
             admin_views,
             api,
             checkout_options,
+            coupon_edit,
             demo,
             lifecycle,
             member_actions,
@@ -81,5 +82,5 @@ class LoyaltyPlugin(Plugin):
         register_kind("loyalty.tier_changed", _l("%(programme)s: you are now %(tier)s."))
         register_kind("loyalty.birthday", _l("Happy birthday! %(points)d points from %(programme)s."))
         register_action("programme.saved", "points.adjusted", "wallet.adjusted", "coupon_template.created",
-                        "coupon_template.stopped")
+                        "coupon_template.stopped", "coupon_template.changed")
         signals.tick.connect(tick.on_tick, sender=self.app)
