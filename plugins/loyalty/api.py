@@ -20,7 +20,7 @@ from mall.money import format_money
 from mall.orders.models import Order
 from plugins.loyalty import api_docs as docs
 from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty import paid_tiers
+from plugins.loyalty import paid_tiers, segments
 from plugins.loyalty import points as ledger
 from plugins.loyalty.lifecycle import check_in, join_programme
 from plugins.loyalty.member_filters import MemberFilter, member_select
@@ -361,6 +361,26 @@ def wallet_adjust(user_id: int):
     record("wallet.adjusted", user.email, actor=actor(), amount=str(amount), balance=data["balance"],
            reason=data["reason"])
     return 200, {"wallet": wallet_json(wallet)}
+
+
+# --- segments ---------------------------------------------------------------------------------
+
+@bp.route("/shops/<shop>/segments/preview", methods=["POST"])
+@documented(docs.SegmentPreviewBody, docs.SegmentPreviewReply)
+@staff_required(StaffRole.MANAGER)
+@write
+def shop_segment_preview(shop: str):
+    """Count the shop's members a filter finds, with a sample."""
+    return 200, segments.preview(_programme_or_404(g.tenant), segments.load_filter(json_body()))
+
+
+@bp.route("/platform/segments/preview", methods=["POST"])
+@documented(docs.SegmentPreviewBody, docs.SegmentPreviewReply)
+@operator_required
+@write
+def platform_segment_preview():
+    """Count the platform's members a filter finds, with a sample."""
+    return 200, segments.preview(_programme_or_404(None), segments.load_filter(json_body()))
 
 
 # --- coupons ----------------------------------------------------------------------------------

@@ -208,3 +208,25 @@ class ProgrammeReply(Schema):
     """The current programme document with its version."""
 
     programme = fields.Dict()
+
+
+class SegmentPreviewBody(Schema):
+    """A segment filter (see SegmentSchema: tier, lifecycle, activity, recent, spend, category, birthday, …)."""
+
+    filter = fields.Dict(required=True)
+
+
+class SegmentMember(Schema):
+    """A member in a preview's sample."""
+
+    user_id = fields.Integer()
+    name = fields.String()
+    tier = fields.String()
+    points = fields.Integer()
+
+
+class SegmentPreviewReply(Schema):
+    """How many members match, and a sample."""
+
+    count = fields.Integer()
+    sample = fields.List(fields.Nested(SegmentMember))

@@ -106,7 +106,8 @@ def on_order_paid(sender, order, **kwargs) -> None:
         row.pending = earned
         row.metric = metric_for(order, r)
         ledger.add_pending(member, earned, "earn", f"earn:{order.id}:{member.id}", order_id=order.id)
-        member.last_order_at = at
+        # The latest paid order counts, whatever order the events arrive in.
+        member.last_order_at = max(member.last_order_at, at) if member.last_order_at else at
         if r.count_at == "payment":
             _count_metric(row, member, at, order)
     db.session.flush()

@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, type_coerce
 
 from mall import clock
-from mall.accounts.models import User
 from mall.dbtypes import Money
 from mall.extensions import db
 from mall.orders.models import Order, OrderStatus
@@ -59,32 +58,11 @@ def spend_column(programme):
 
 
 def member_select(programme, f: MemberFilter, at=None):
-    """A select of the filter's memberships, newest members first."""
-    at = at or clock.now()
-    select = (db.select(Membership).join(User, User.id == Membership.user_id)
-              .where(Membership.programme_id == programme.id))
-    if f.level:
-        select = select.where(db.or_(Membership.tier_code == f.level,
-                                     db.and_(Membership.paid_tier_code == f.level, Membership.paid_until > at)))
-    if f.activity:
-        activity = rules(programme).activity
-        active_since = at - timedelta(days=activity["active_days"])
-        asleep_before = at - timedelta(days=activity["sleeping_days"])
-        if f.activity == "active":
-            select = select.where(Membership.last_order_at >= active_since)
-        elif f.activity == "intermittent":
-            select = select.where(Membership.last_order_at < active_since, Membership.last_order_at >= asleep_before)
-        else:  # sleeping: nothing bought for the sleeping period, or never
-            select = select.where(db.or_(Membership.last_order_at.is_(None), Membership.last_order_at < asleep_before))
-    if f.asleep_days is not None:
-        select = select.where(db.or_(Membership.last_order_at.is_(None),
-                                     Membership.last_order_at <= at - timedelta(days=f.asleep_days)))
-    if f.min_spend is not None:
-        select = select.where(spend_column(programme) >= f.min_spend)
-    if f.q:
-        like = f"%{f.q.lower()}%"
-        select = select.where(db.or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
-    return select.order_by(Membership.id.desc())
+    """A select of the filter's memberships, newest members first (the segment filter drives the list)."""
+    from plugins.loyalty.segments import segment_select
+
+    return segment_select(programme, {"tier": [f.level] if f.level else None, "activity": f.activity,
+                                      "min_spend": f.min_spend, "asleep_days": f.asleep_days, "q": f.q}, at)
 
 
 def spend_of(programme, members) -> dict[int, Decimal]:

@@ -1,0 +1,168 @@
+"""Segments: a filter over a programme's members, validated with marshmallow and run in SQL, never in Python."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy import extract, func, type_coerce
+
+from mall import clock
+from mall.accounts.models import User
+from mall.catalog.models import Product
+from mall.dbtypes import Money
+from mall.extensions import db
+from mall.orders.models import Order, OrderLine
+from plugins.loyalty.member_filters import ACTIVITY, BOUGHT
+from plugins.loyalty.models import Membership
+from plugins.loyalty.programmes import rules
+
+LIFECYCLE = ("never_bought", "one_time", "repeat")
+CHANNELS = ("email", "sms")
+
+
+class RecentSchema(Schema):
+    """Orders and spend in the last N days."""
+
+    class Meta:
+        unknown = RAISE
+
+    days = fields.Integer(required=True, validate=validate.Range(min=1, max=3650))
+    min_orders = fields.Integer(load_default=None, validate=validate.Range(min=0, max=100000))
+    min_spend = fields.Decimal(load_default=None, places=2, allow_nan=False, validate=validate.Range(min=0))
+
+
+class SegmentSchema(Schema):
+    """Every filter a segment may combine; all given filters must hold."""
+
+    class Meta:
+        unknown = RAISE
+
+    tier = fields.List(fields.String(validate=validate.Length(min=1, max=40)), load_default=None)
+    lifecycle = fields.String(load_default=None, validate=validate.OneOf(LIFECYCLE))
+    activity = fields.String(load_default=None, validate=validate.OneOf(ACTIVITY))
+    recent = fields.Nested(RecentSchema, load_default=None)
+    min_spend = fields.Decimal(load_default=None, places=2, allow_nan=False, validate=validate.Range(min=0))
+    asleep_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=36500))
+    preferred_category = fields.Integer(load_default=None)
+    birthday_month = fields.Integer(load_default=None, validate=validate.Range(min=1, max=12))
+    points_min = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    points_max = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    joined_after = fields.AwareDateTime(load_default=None)
+    joined_before = fields.AwareDateTime(load_default=None)
+    consent = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
+    q = fields.String(load_default=None, validate=validate.Length(max=100))
+
+    @validates_schema
+    def _ranges(self, data, **kwargs):
+        errors = {}
+        if data.get("points_min") is not None and data.get("points_max") is not None \
+                and data["points_max"] < data["points_min"]:
+            errors["points_max"] = [_l("Must not be below points_min.")]
+        if data.get("joined_after") and data.get("joined_before") and data["joined_before"] <= data["joined_after"]:
+            errors["joined_before"] = [_l("Must be after joined_after.")]
+        if errors:
+            raise ValidationError(errors)
+
+
+class FilterBody(Schema):
+    """A request that carries a segment filter."""
+
+    class Meta:
+        unknown = RAISE
+
+    filter = fields.Dict(required=True)
+
+
+def load_filter(body) -> dict:
+    """The segment filter of a request body {"filter": {...}} (422 with field messages when invalid)."""
+    raw = FilterBody().load(body if isinstance(body, dict) else {})["filter"]
+    try:
+        return SegmentSchema().load(raw)
+    except ValidationError as exc:
+        raise ValidationError({"filter": exc.messages}) from None
+
+
+def _orders(programme, *extra):
+    """Bought orders of the member (in the programme's shop; every shop for the platform)."""
+    where = [Order.user_id == Membership.user_id, Order.status.in_(BOUGHT), *extra]
+    if programme.tenant_id is not None:
+        where.append(Order.tenant_id == programme.tenant_id)
+    return where
+
+
+def _count(programme, *extra):
+    return db.select(func.count(Order.id)).where(*_orders(programme, *extra)).correlate(Membership).scalar_subquery()
+
+
+def _spend(programme, *extra):
+    return type_coerce(db.select(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0))
+                       .where(*_orders(programme, *extra)).correlate(Membership).scalar_subquery(), Money())
+
+
+def segment_select(programme, f: dict, at=None):
+    """A select of the programme's memberships matching every filter in `f`, newest members first."""
+    at = at or clock.now()
+    select = (db.select(Membership).join(User, User.id == Membership.user_id)
+              .where(Membership.programme_id == programme.id))
+    if f.get("tier"):
+        select = select.where(db.or_(Membership.tier_code.in_(f["tier"]),
+                                     db.and_(Membership.paid_tier_code.in_(f["tier"]), Membership.paid_until > at)))
+    if f.get("lifecycle"):
+        bought = _count(programme)
+        select = select.where({"never_bought": bought == 0, "one_time": bought == 1,
+                               "repeat": bought >= 2}[f["lifecycle"]])
+    if f.get("activity"):
+        activity = rules(programme).activity
+        active_since = at - timedelta(days=activity["active_days"])
+        asleep_before = at - timedelta(days=activity["sleeping_days"])
+        select = select.where({
+            "active": Membership.last_order_at >= active_since,
+            "intermittent": db.and_(Membership.last_order_at < active_since, Membership.last_order_at >= asleep_before),
+            "sleeping": db.or_(Membership.last_order_at.is_(None), Membership.last_order_at < asleep_before),
+        }[f["activity"]])
+    recent = f.get("recent")
+    if recent:
+        since = Order.paid_at >= at - timedelta(days=recent["days"])
+        if recent.get("min_orders") is not None:
+            select = select.where(_count(programme, since) >= recent["min_orders"])
+        if recent.get("min_spend") is not None:
+            select = select.where(_spend(programme, since) >= recent["min_spend"])
+    if f.get("min_spend") is not None:
+        select = select.where(_spend(programme) >= f["min_spend"])
+    if f.get("asleep_days") is not None:
+        select = select.where(db.or_(Membership.last_order_at.is_(None),
+                                     Membership.last_order_at <= at - timedelta(days=f["asleep_days"])))
+    if f.get("preferred_category") is not None:
+        top = (db.select(Product.category_id)
+               .join(OrderLine, OrderLine.product_id == Product.id).join(Order, Order.id == OrderLine.order_id)
+               .where(*_orders(programme)).group_by(Product.category_id)
+               .order_by(func.sum(OrderLine.paid).desc(), Product.category_id).limit(1)
+               .correlate(Membership).scalar_subquery())
+        select = select.where(top == f["preferred_category"])
+    if f.get("birthday_month"):
+        select = select.where(extract("month", User.birthday) == f["birthday_month"])
+    if f.get("points_min") is not None:
+        select = select.where(Membership.points_available >= f["points_min"])
+    if f.get("points_max") is not None:
+        select = select.where(Membership.points_available <= f["points_max"])
+    if f.get("joined_after"):
+        select = select.where(Membership.joined_at >= f["joined_after"])
+    if f.get("joined_before"):
+        select = select.where(Membership.joined_at < f["joined_before"])
+    if f.get("consent"):
+        select = select.where((User.consent_email if f["consent"] == "email" else User.consent_sms).is_(True))
+    if f.get("q"):
+        like = f"%{f['q'].lower()}%"
+        select = select.where(db.or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
+    return select.order_by(Membership.id.desc())
+
+
+def preview(programme, f: dict, sample: int = 10) -> dict:
+    """How many members the filter finds, and a few of them."""
+    select = segment_select(programme, f)
+    count = db.session.execute(db.select(func.count()).select_from(select.order_by(None).subquery())).scalar()
+    rows = db.session.execute(select.limit(sample)).scalars().all()
+    return {"count": count, "sample": [{"user_id": m.user_id, "name": m.user.name, "tier": m.tier_code,
+                                        "points": m.points_available} for m in rows]}
