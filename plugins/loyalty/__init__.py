@@ -35,6 +35,8 @@ class LoyaltyPlugin(Plugin):
             platform_users,
             pricing,
             programme_editor,
+            push_models,
+            pushes,
             settlement_pages,
             statement,
             tick,
@@ -81,6 +83,7 @@ class LoyaltyPlugin(Plugin):
         lifecycle.connect(self.app)
         register_kind("loyalty.tier_changed", _l("%(programme)s: you are now %(tier)s."))
         register_kind("loyalty.birthday", _l("Happy birthday! %(points)d points from %(programme)s."))
+        register_kind("loyalty.push_coupon", _l("A coupon for you from %(programme)s: %(coupon)s."))
         register_action("programme.saved", "points.adjusted", "wallet.adjusted", "coupon_template.created",
-                        "coupon_template.stopped", "coupon_template.changed")
+                        "coupon_template.stopped", "coupon_template.changed", "push.created", "push.cancelled")
         signals.tick.connect(tick.on_tick, sender=self.app)

@@ -20,13 +20,14 @@ from mall.money import format_money
 from mall.orders.models import Order
 from plugins.loyalty import api_docs as docs
 from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty import paid_tiers, segments
+from plugins.loyalty import paid_tiers, pushes, segments
 from plugins.loyalty import points as ledger
 from plugins.loyalty.lifecycle import check_in, join_programme
 from plugins.loyalty.member_filters import MemberFilter, member_select
 from plugins.loyalty.memberships import effective_tier, membership, memberships_of
 from plugins.loyalty.models import PLATFORM, Coupon, Membership, PointsEntry, WalletEntry
 from plugins.loyalty.programmes import programme_for, rules, save_document
+from plugins.loyalty.push_models import Push
 from plugins.loyalty.wallet import parse_amount, top_up, wallet_for
 from tenants.access import actor, login_required, open_shop_or_404, operator_required, resolve_tenant, staff_required
 from tenants.models import StaffRole
@@ -381,6 +382,27 @@ def shop_segment_preview(shop: str):
 def platform_segment_preview():
     """Count the platform's members a filter finds, with a sample."""
     return 200, segments.preview(_programme_or_404(None), segments.load_filter(json_body()))
+
+
+@bp.route("/shops/<shop>/pushes", methods=["POST"])
+@documented(docs.PushBody, docs.PushReply, created=True)
+@staff_required(StaffRole.MANAGER)
+@write
+def create_shop_push(shop: str):
+    """Push a coupon template to a segment of the shop's members, through the queue (202)."""
+    push = pushes.create_push(_programme_or_404(g.tenant), json_body(), actor())
+    return 202, {"push": {"id": push.id, "status": push.status}}
+
+
+@bp.route("/shops/<shop>/pushes/<int:push_id>", methods=["GET"])
+@documented(response=docs.PushReply)
+@staff_required(StaffRole.SUPPORT)
+def shop_push(shop: str, push_id: int):
+    """A push's status and its targeted / issued / skipped counts."""
+    push = db.session.get(Push, push_id)
+    if push is None or push.tenant_id != g.tenant.id:
+        abort(404)
+    return jsonify({"push": pushes.progress(push)})
 
 
 # --- coupons ----------------------------------------------------------------------------------

@@ -230,3 +230,27 @@ class SegmentPreviewReply(Schema):
 
     count = fields.Integer()
     sample = fields.List(fields.Nested(SegmentMember))
+
+
+class PushBody(Schema):
+    """A coupon push."""
+
+    template_id = fields.Integer(required=True)
+    filter = fields.Dict()
+    channels = fields.List(fields.String(metadata={"enum": ["inbox", "email", "sms"]}))
+
+
+class PushState(Schema):
+    """A push's progress."""
+
+    id = fields.Integer()
+    status = fields.String(metadata={"enum": ["queued", "running", "done", "cancelled", "failed"]})
+    targeted = fields.Integer()
+    issued = fields.Integer()
+    skipped = fields.Integer()
+
+
+class PushReply(Schema):
+    """One push."""
+
+    push = fields.Nested(PushState)

@@ -1,0 +1,60 @@
+"""Coupon pushes: a template sent to a frozen segment, worked through in chunks, one result per member."""
+
+from __future__ import annotations
+
+from sqlalchemy import UniqueConstraint
+
+from mall import clock
+from mall.dbtypes import UTCDateTime
+from mall.extensions import db
+
+
+class Push(db.Model):
+    """A coupon template pushed to the members a segment filter found when the push started."""
+
+    __tablename__ = "loyalty_pushes"
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("loyalty_programmes.id"), nullable=False, index=True)
+    tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=True, index=True)
+    template_id = db.Column(db.Integer, db.ForeignKey("loyalty_coupon_templates.id"), nullable=False)
+    filter = db.Column(db.JSON, nullable=False, default=dict)
+    channels = db.Column(db.JSON, nullable=False, default=list)
+    #: queued → running → done, or cancelled / failed.
+    status = db.Column(db.String(12), nullable=False, default="queued")
+    targeted = db.Column(db.Integer, nullable=False, default=0)
+    scheduled_at = db.Column(UTCDateTime, nullable=True)
+    created_by = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+    started_at = db.Column(UTCDateTime, nullable=True)
+    finished_at = db.Column(UTCDateTime, nullable=True)
+
+    template = db.relationship("CouponTemplate")
+
+
+class PushTarget(db.Model):
+    """One member of a push's frozen set; chunks are ranges of these ids."""
+
+    __tablename__ = "loyalty_push_targets"
+    __table_args__ = (UniqueConstraint("push_id", "membership_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    push_id = db.Column(db.Integer, db.ForeignKey("loyalty_pushes.id"), nullable=False)
+    membership_id = db.Column(db.Integer, db.ForeignKey("loyalty_memberships.id"), nullable=False)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+
+
+class PushResult(db.Model):
+    """What a push did for one member: issued, or skipped with the reason; written once (UNIQUE)."""
+
+    __tablename__ = "loyalty_push_results"
+    __table_args__ = (UniqueConstraint("push_id", "user_id"), db.Index("ix_loyalty_push_results_push", "push_id",
+                                                                         "outcome"))
+
+    id = db.Column(db.Integer, primary_key=True)
+    push_id = db.Column(db.Integer, db.ForeignKey("loyalty_pushes.id"), nullable=False)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    outcome = db.Column(db.String(10), nullable=False)  # issued | skipped
+    reason = db.Column(db.String(20), nullable=True)  # out_of_stock | limit | stopped | expired
+    coupon_id = db.Column(db.Integer, db.ForeignKey("loyalty_coupons.id"), nullable=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
