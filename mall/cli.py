@@ -87,6 +87,10 @@ def demo(reset: bool):
             db.session.execute(table.delete())
         db.session.commit()
     loaded = load_demo()
+    from mall.jobs import backend
+
+    if hasattr(backend(), "join"):
+        backend().join()  # let the embedded queue finish the demo's jobs (its push) before the command ends
     click.echo("Demo data loaded." if loaded else "Demo data is already there.")
     print_logins()
 

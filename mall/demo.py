@@ -68,10 +68,14 @@ def load_demo() -> bool:
                 values["sale_ends_at"] = clock.now() + timedelta(days=30)
             products.setdefault(slug, []).append(catalog.save_product(tenant, None, values))
     db.session.flush()
-    for hook in registry().demo_hooks:
-        hook(shops, shoppers)
+    # A hook may return work to do once the demo is committed (e.g. queue a job that reads it).
+    afterwards = [hook(shops, shoppers) for hook in registry().demo_hooks]
     _history(shoppers, products)
     db.session.commit()
+    for step in afterwards:
+        if step is not None:
+            step()
+            db.session.commit()
     return True
 
 

@@ -7,6 +7,7 @@ import pytest
 from mall.demo import OPERATOR, PASSWORD, load_demo
 from mall.extensions import db
 from plugins.loyalty.models import CouponTemplate, Programme, ProgrammeVersion
+from plugins.loyalty.push_models import Push
 from tenants.models import Staff, Tenant
 
 #: Role → the demo account that plays it (the fourtier shop's staff, a shopper, the operator).
@@ -79,6 +80,7 @@ def demo_ids(app):
         "template_id": db.session.execute(db.select(CouponTemplate.id).filter_by(
             programme_id=programme.id)).scalars().first(),
         "programme_id": programme.id, "version": version, "platform_id": platform.id,
+        "push_id": db.session.execute(db.select(Push.id)).scalars().first(),
         "platform_template_id": db.session.execute(db.select(CouponTemplate.id).filter_by(
             programme_id=platform.id)).scalars().first(),
     }

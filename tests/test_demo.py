@@ -10,6 +10,8 @@ from plugins.loyalty.audit import violations
 from plugins.loyalty.memberships import effective_tier, membership
 from plugins.loyalty.models import PointsLot
 from plugins.loyalty.programmes import programme_for
+from plugins.loyalty.push_models import Push
+from plugins.loyalty.pushes import progress
 from tenants.models import Tenant
 
 
@@ -34,5 +36,10 @@ def test_demo_spreads_shoppers_over_tiers_and_leaves_points_about_to_lapse():
         PointsLot.membership_id == bob.id, PointsLot.remaining > 0,
         PointsLot.expires_at <= clock.now() + timedelta(days=30))).scalars().all()
     assert sum(lot.remaining for lot in soon) == 100
+    push = db.session.execute(db.select(Push)).scalar_one()
+    state = progress(push)
+    # Alice already holds the monthly 银牌 coupon (the per-member limit is 1); Bob gets one.
+    assert (state["status"], state["targeted"], state["issued"], state["skipped_by_reason"]) == (
+        "done", 2, 1, {"limit": 1})
     assert violations() == []
     assert load_demo() is False

@@ -78,3 +78,27 @@ def test_cancel_and_bad_requests(shop, make_shop, make_user, api):
     other = make_user()
     make_shop(owner=other, slug="other")
     assert api(other).get(f"/api/v1/shops/other/pushes/{push.id}").status_code == 404
+
+
+def test_push_pages(client, shop):
+    """The manager previews a segment, sends the push, and the push page shows its progress; the JSON the
+    page polls has the counts."""
+    from tenants.models import Staff
+    from tests.fixtures.factories import PASSWORD
+
+    owner = db.session.execute(db.select(Staff)).scalars().first().user
+    client.post("/lang/en")
+    client.post("/login", data={"email": owner.email, "password": PASSWORD})
+    form = {"template_id": shop["template"].id, "tier": "", "activity": "", "lifecycle": "", "channels": "inbox"}
+    preview = client.post("/admin/tea/loyalty/pushes", data={**form, "action": "preview"}).get_data(as_text=True)
+    assert "12 members match." in preview
+    sent = client.post("/admin/tea/loyalty/pushes", data={**form, "action": "send"}, follow_redirects=True)
+    text = sent.get_data(as_text=True)
+    assert "The push is on its way." in text and 'class="progress"' in text
+    push = db.session.execute(db.select(Push)).scalar_one()
+    state = client.get(f"/admin/tea/loyalty/pushes/{push.id}.json").json
+    assert (state["status"], state["targeted"], state["issued"], state["skipped"]) == ("done", 12, 9, 3)
+    bad = client.post("/admin/tea/loyalty/pushes", data={**form, "template_id": "999999", "action": "send"})
+    assert bad.status_code == 422
+    assert "has already ended" in client.post(f"/admin/tea/loyalty/pushes/{push.id}/cancel",
+                                              follow_redirects=True).get_data(as_text=True)

@@ -32,6 +32,7 @@ class LoyaltyPlugin(Plugin):
             merchant_coupons,
             merchant_dashboard,
             merchant_members,
+            merchant_pushes,
             platform_users,
             pricing,
             programme_editor,
@@ -61,6 +62,7 @@ class LoyaltyPlugin(Plugin):
         self.register_nav("platform", lambda: str(_l("Settlement")), "loyalty_settlement.platform_settlement")
         self.register_nav("merchant", lambda: str(_l("Settlement")), "loyalty_settlement.shop_statement")
         self.register_nav("merchant", lambda: str(_l("Coupons")), "loyalty_merchant.coupon_templates")
+        self.register_nav("merchant", lambda: str(_l("Pushes")), "loyalty_merchant.push_list")
         api.init_app(self.app)
         self.register_nav("member", lambda: str(_l("Overview")), "loyalty.overview")
         self.register_nav("member", lambda: str(_l("My memberships")), "loyalty.memberships")

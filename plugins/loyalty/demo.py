@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from mall import clock
-from plugins.loyalty import paid_tiers
+from plugins.loyalty import paid_tiers, pushes
 from plugins.loyalty.coupons import create_template, issue
 from plugins.loyalty.lifecycle import join_programme
 from plugins.loyalty.programmes import save_document
@@ -15,13 +15,13 @@ from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME, TAOBAO, VANCL
 from plugins.loyalty.wallet import move, wallet_for
 
 
-def load(shops: dict, shoppers: list) -> None:
-    """Programmes for the three shops and the platform, then members, coupons and wallet money."""
+def load(shops: dict, shoppers: list):
+    """Programmes for the three shops and the platform, members, coupons and wallet money; then a push."""
     alice, bob, carol = shoppers
     platform = save_document(None, copy.deepcopy(PLATFORM_PROGRAMME))
     vancl = save_document(shops["vancl"], copy.deepcopy(VANCL))
     taobao = save_document(shops["taobao"], copy.deepcopy(TAOBAO))
-    four, _templates = four_tiers_programme(shops["fourtier"])
+    four, templates = four_tiers_programme(shops["fourtier"])
     create_template(vancl, {"name": "满300减30", "kind": "amount_off", "value": "30.00", "min_spend": "300.00",
                             "valid_days": 30, "claimable": True, "stock": 500, "exclude_sale_items": True})
     create_template(vancl, {"name": "500积分换20元券", "kind": "amount_off", "value": "20.00", "min_spend": "100.00",
@@ -47,6 +47,9 @@ def load(shops: dict, shoppers: list) -> None:
     _bought_and_settled(bob, shops["taobao"], "candle", 12, days_ago=40)  # 816.00 in 90 days → VIP
     with clock.frozen_at(now - timedelta(days=5)):
         paid_tiers.buy(platform, alice, "plus", "wallet", "demo:alice:plus")  # 30.00 bonus + 69.00 cash
+    # Once the demo is saved, push the four-tier shop's 9-折 coupon to all its members through the queue.
+    monthly = templates["monthly"].id
+    return lambda: pushes.create_push(four, {"template_id": monthly, "filter": {}, "channels": ["inbox"]})
 
 
 def _bought_and_settled(user, tenant, name_part: str, qty: int, days_ago: int) -> None:
