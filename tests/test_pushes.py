@@ -102,3 +102,18 @@ def test_push_pages(client, shop):
     assert bad.status_code == 422
     assert "has already ended" in client.post(f"/admin/tea/loyalty/pushes/{push.id}/cancel",
                                               follow_redirects=True).get_data(as_text=True)
+
+
+def test_report_counts_used_coupons_and_their_revenue(shop, make_product, checkout_at):
+    """One pushed coupon used on a 50.00 order: the report says 1 used, 42.00 of revenue (50 − 8)."""
+    from mall import clock
+
+    reply = shop["owner"].post("/api/v1/shops/tea/pushes", {"template_id": shop["template"].id})
+    push = db.session.get(Push, reply.json["push"]["id"])
+    result = db.session.execute(db.select(PushResult).where(PushResult.push_id == push.id,
+                                                            PushResult.outcome == "issued")).scalars().first()
+    buyer = next(u for u in shop["users"] if u.id == result.user_id)
+    product = make_product(shop["template"].programme.tenant, price="50.00")
+    checkout_at(buyer, clock.now(), (product, 1), coupons=[result.coupon_id])
+    state = shop["owner"].get(f"/api/v1/shops/tea/pushes/{push.id}").json["push"]
+    assert (state["used"], state["revenue"]) == (1, "42.00")

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, insert, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
 from mall import clock, jobs
 from mall.audit.operations import record
+from mall.dbtypes import Money
 from mall.errors import Conflict
 from mall.extensions import db
+from mall.money import format_money
 from mall.notifications.operations import notify
+from mall.orders.models import Order
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty.models import Coupon, Membership
 from plugins.loyalty.programmes import rules
@@ -153,6 +156,11 @@ def progress(push: Push) -> dict:
                               .group_by(PushResult.outcome, PushResult.reason)).all()
     issued = sum(n for outcome, _r, n in rows if outcome == "issued")
     skipped = {reason: n for outcome, reason, n in rows if outcome == "skipped"}
+    used, revenue = db.session.execute(
+        db.select(func.count(Coupon.id), type_coerce(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0),
+                                                     Money()))
+        .join(PushResult, PushResult.coupon_id == Coupon.id).join(Order, Order.id == Coupon.used_order_id)
+        .where(PushResult.push_id == push.id)).one()
     return {"id": push.id, "status": push.status, "targeted": push.targeted, "issued": issued,
             "skipped": sum(skipped.values()), "skipped_by_reason": skipped, "template_id": push.template_id,
-            "channels": push.channels}
+            "channels": push.channels, "used": used, "revenue": format_money(revenue)}
