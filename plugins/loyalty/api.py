@@ -166,6 +166,14 @@ def _programme_by_name(name):
     return programme_for(tenant)
 
 
+def _programme_of_body(data: dict):
+    """The programme a request body names ("programme": a shop's slug or "platform", the default); 422 if none."""
+    programme = _programme_by_name(data.get("programme", PLATFORM))
+    if programme is None:
+        raise FieldErrors(_("No such programme."), {"programme": [_("Give a shop's slug or platform.")]})
+    return programme
+
+
 def entry_json(e: PointsEntry) -> dict:
     """A points ledger row."""
     return {"delta": e.delta, "kind": e.kind, "status": e.bucket, "created_at": iso(e.created_at),
@@ -196,9 +204,7 @@ def my_points():
 def my_check_in():
     """Daily check-in in a programme; 409 when already done today."""
     data = json_body()
-    programme = _programme_by_name(data.get("programme", PLATFORM))
-    if programme is None:
-        raise FieldErrors(_("No such programme."), {"programme": [_("Give a shop's slug or platform.")]})
+    programme = _programme_of_body(data)
     points, streak = check_in(programme, actor())
     return 201, {"points": points, "streak": streak}
 
@@ -217,9 +223,7 @@ def purchase_json(p) -> dict:
 def buy_paid_tier():
     """Buy or renew a paid tier (the platform's Plus by default) from the wallet or through the gateway."""
     data = json_body()
-    programme = _programme_by_name(data.get("programme", PLATFORM))
-    if programme is None:
-        raise FieldErrors(_("No such programme."), {"programme": [_("Give a shop's slug or platform.")]})
+    programme = _programme_of_body(data)
     token = data.get("payment_token")
     if token is not None and not isinstance(token, str):
         raise FieldErrors(_("Not a payment token."), {"payment_token": [_("Give the token as text.")]})

@@ -7,13 +7,12 @@ from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from flask import g
-
 from mall import clock, signals
 from mall.extensions import db
 from mall.insert_once import insert_once
 from mall.money import ZERO, round_half_up
 from mall.orders.models import Order, OrderStatus
+from mall.request_cache import remembered
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty import points as ledger
 from plugins.loyalty.earning import kept_quantities, metric_for, paid_goods, points_for
@@ -35,10 +34,10 @@ def connect(app) -> None:
 
 def _credit_row(order, member) -> OrderCredit:
     """The order's row in a programme, created on first use (remembered for the request)."""
-    cache = g.setdefault("_loyalty_credit_rows", {})
-    row = cache.get((order.id, member.id))
-    if row is not None and row in db.session:
-        return row
+    return remembered("credit_row", (order.id, member.id), lambda: _load_credit_row(order, member))
+
+
+def _load_credit_row(order, member) -> OrderCredit:
     row = db.session.execute(
         db.select(OrderCredit).filter_by(order_id=order.id, membership_id=member.id)
     ).scalar_one_or_none()
@@ -48,7 +47,6 @@ def _credit_row(order, member) -> OrderCredit:
                           metric_counted=False, shortfall=0)
         db.session.add(row)
         db.session.flush()
-    cache[(order.id, member.id)] = row
     return row
 
 

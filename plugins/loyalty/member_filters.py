@@ -6,19 +6,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, type_coerce
-
 from mall import clock
-from mall.dbtypes import Money
 from mall.extensions import db
-from mall.orders.models import Order, OrderStatus
 from plugins.loyalty.models import Membership
 from plugins.loyalty.programmes import rules
-
-ACTIVITY = ("active", "intermittent", "sleeping")
-#: Orders that count as spending in a shop.
-BOUGHT = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.SETTLED,
-          OrderStatus.PARTIALLY_REFUNDED)
+from plugins.loyalty.segments import ACTIVITY, segment_select, spend
 
 
 @dataclass
@@ -47,20 +39,8 @@ class MemberFilter:
                    q=(args.get("q") or "").strip()[:100] or None)
 
 
-def spend_column(programme):
-    """Money the member has paid in the programme's shop (all shops for the platform), refunds deducted."""
-    where = [Order.user_id == Membership.user_id, Order.status.in_(BOUGHT)]
-    if programme.tenant_id is not None:
-        where.append(Order.tenant_id == programme.tenant_id)
-    return type_coerce(
-        db.select(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0)).where(*where)
-        .correlate(Membership).scalar_subquery(), Money())
-
-
 def member_select(programme, f: MemberFilter, at=None):
     """A select of the filter's memberships, newest members first (the segment filter drives the list)."""
-    from plugins.loyalty.segments import segment_select
-
     return segment_select(programme, {"tier": [f.level] if f.level else None, "activity": f.activity,
                                       "min_spend": f.min_spend, "asleep_days": f.asleep_days, "q": f.q}, at)
 
@@ -71,7 +51,7 @@ def spend_of(programme, members) -> dict[int, Decimal]:
     if not ids:
         return {}
     return dict(db.session.execute(
-        db.select(Membership.id, spend_column(programme)).where(Membership.id.in_(ids))).all())
+        db.select(Membership.id, spend(programme)).where(Membership.id.in_(ids))).all())
 
 
 def activity_of(member: Membership, at=None) -> str:

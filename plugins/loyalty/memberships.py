@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from flask import g
 from sqlalchemy import func, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +12,7 @@ from mall import clock
 from mall.dbtypes import Money
 from mall.extensions import db
 from mall.notifications.operations import notify
+from mall.request_cache import remembered
 from plugins.loyalty.document import Tier
 from plugins.loyalty.models import LevelCredit, Membership, TierChange
 from plugins.loyalty.programmes import rules
@@ -24,18 +24,9 @@ def membership(programme, user) -> Membership | None:
     """The user's membership of a programme, if any."""
     if programme is None or user is None:
         return None
-    # Memberships are never deleted, so a found one is remembered for the request; a row rolled
-    # back since is no longer in the session and is looked up again.
-    cache = g.setdefault("_loyalty_memberships", {})
-    found = cache.get((programme.id, user.id))
-    if found is not None and found in db.session:
-        return found
-    found = db.session.execute(
-        db.select(Membership).filter_by(programme_id=programme.id, user_id=user.id)
-    ).scalar_one_or_none()
-    if found is not None:
-        cache[(programme.id, user.id)] = found
-    return found
+    # Memberships are never deleted, so a found one can serve the rest of the request.
+    return remembered("membership", (programme.id, user.id), lambda: db.session.execute(
+        db.select(Membership).filter_by(programme_id=programme.id, user_id=user.id)).scalar_one_or_none())
 
 
 def memberships_of(user) -> list[Membership]:

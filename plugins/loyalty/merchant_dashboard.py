@@ -6,16 +6,16 @@ from datetime import date, datetime, timedelta
 
 from flask import g, render_template
 from flask_babel import gettext as _
-from sqlalchemy import case, func, type_coerce
+from sqlalchemy import func, type_coerce
 
 from mall import clock
 from mall.dbtypes import Money
 from mall.extensions import db
 from mall.orders.models import Order
-from plugins.loyalty.member_filters import BOUGHT
 from plugins.loyalty.merchant_members import bp, shop_programme
 from plugins.loyalty.models import Coupon, Membership, PointsEntry
 from plugins.loyalty.programmes import rules
+from plugins.loyalty.segments import BOUGHT, activity
 from tenants.access import staff_required
 from tenants.models import StaffRole
 
@@ -56,11 +56,8 @@ def dashboard(shop: str):
     tiers = dict(db.session.execute(
         db.select(Membership.tier_code, func.count(Membership.id)).where(Membership.programme_id == programme.id)
         .group_by(Membership.tier_code)).all())
-    active_since = at - timedelta(days=r.activity["active_days"])
-    asleep_before = at - timedelta(days=r.activity["sleeping_days"])
-    activity_case = case((Membership.last_order_at >= active_since, "active"),
-                         (Membership.last_order_at >= asleep_before, "intermittent"), else_="sleeping")
-    activity = dict(db.session.execute(
+    activity_case = activity(programme, at)
+    by_activity = dict(db.session.execute(
         db.select(activity_case, func.count(Membership.id)).where(Membership.programme_id == programme.id)
         .group_by(activity_case)).all())
     starts = _weeks(at)
@@ -91,7 +88,7 @@ def dashboard(shop: str):
         "tiers": {"type": "doughnut", "labels": [t.name for t in earned],
                   "series": [{"label": _("Members"), "data": [tiers.get(t.code, 0) for t in earned]}]},
         "activity": {"type": "bar", "labels": [_("Active"), _("Intermittent"), _("Sleeping")],
-                     "series": [{"label": _("Members"), "data": [activity.get(k, 0) for k in
+                     "series": [{"label": _("Members"), "data": [by_activity.get(k, 0) for k in
                                                                  ("active", "intermittent", "sleeping")]}]},
         "points": {"type": "bar", "labels": labels, "series": [
             {"label": _("Issued"), "data": points(ISSUED + ("adjust",), 1)},

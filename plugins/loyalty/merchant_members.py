@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
 from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
@@ -16,10 +17,11 @@ from mall.extensions import db
 from mall.orders.models import Order
 from mall.pagination import paginate
 from plugins.loyalty import points as ledger
-from plugins.loyalty.member_filters import ACTIVITY, MemberFilter, activity_of, days_asleep, member_select, spend_of
+from plugins.loyalty.member_filters import MemberFilter, activity_of, days_asleep, member_select, spend_of
 from plugins.loyalty.memberships import effective_tier
 from plugins.loyalty.models import Coupon, Membership, PointsEntry
 from plugins.loyalty.programmes import programme_for, rules
+from plugins.loyalty.segments import ACTIVITY
 from tenants.access import actor, staff_required
 from tenants.models import StaffRole
 
@@ -40,7 +42,7 @@ def members(shop: str):
     """Members filtered by tier, activity, spend and days asleep."""
     programme = shop_programme()
     f = MemberFilter.from_args(request.args)
-    page = paginate(member_select(programme, f))
+    page = paginate(member_select(programme, f).options(selectinload(Membership.user)))
     return render_template("loyalty/merchant/members.html", shop=g.tenant, page=page, f=f,
                            tiers=rules(programme).tiers, activities=ACTIVITY, spend=spend_of(programme, page.items),
                            activity_of=activity_of, days_asleep=days_asleep, tier_of=effective_tier,

@@ -6,19 +6,22 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import extract, func, type_coerce
+from sqlalchemy import case, extract, func, type_coerce
 
 from mall import clock
 from mall.accounts.models import User
 from mall.catalog.models import Product
 from mall.dbtypes import Money
 from mall.extensions import db
-from mall.orders.models import Order, OrderLine
-from plugins.loyalty.member_filters import ACTIVITY, BOUGHT
+from mall.orders.models import Order, OrderLine, OrderStatus
 from plugins.loyalty.models import Membership
 from plugins.loyalty.programmes import rules
 
 LIFECYCLE = ("never_bought", "one_time", "repeat")
+ACTIVITY = ("active", "intermittent", "sleeping")
+#: Orders that count as purchases.
+BOUGHT = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.SETTLED,
+          OrderStatus.PARTIALLY_REFUNDED)
 CHANNELS = ("email", "sms")
 
 
@@ -96,9 +99,18 @@ def _count(programme, *extra):
     return db.select(func.count(Order.id)).where(*_orders(programme, *extra)).correlate(Membership).scalar_subquery()
 
 
-def _spend(programme, *extra):
+def spend(programme, *extra):
+    """Money the member has paid (in the shop; every shop for the platform), refunds deducted, as SQL."""
     return type_coerce(db.select(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0))
                        .where(*_orders(programme, *extra)).correlate(Membership).scalar_subquery(), Money())
+
+
+def activity(programme, at):
+    """active / intermittent / sleeping as SQL, by the time since the last paid order and the programme's thresholds."""
+    thresholds = rules(programme).activity
+    return case((Membership.last_order_at >= at - timedelta(days=thresholds["active_days"]), "active"),
+                (Membership.last_order_at >= at - timedelta(days=thresholds["sleeping_days"]), "intermittent"),
+                else_="sleeping")
 
 
 def segment_select(programme, f: dict, at=None):
@@ -114,23 +126,16 @@ def segment_select(programme, f: dict, at=None):
         select = select.where({"never_bought": bought == 0, "one_time": bought == 1,
                                "repeat": bought >= 2}[f["lifecycle"]])
     if f.get("activity"):
-        activity = rules(programme).activity
-        active_since = at - timedelta(days=activity["active_days"])
-        asleep_before = at - timedelta(days=activity["sleeping_days"])
-        select = select.where({
-            "active": Membership.last_order_at >= active_since,
-            "intermittent": db.and_(Membership.last_order_at < active_since, Membership.last_order_at >= asleep_before),
-            "sleeping": db.or_(Membership.last_order_at.is_(None), Membership.last_order_at < asleep_before),
-        }[f["activity"]])
+        select = select.where(activity(programme, at) == f["activity"])
     recent = f.get("recent")
     if recent:
         since = Order.paid_at >= at - timedelta(days=recent["days"])
         if recent.get("min_orders") is not None:
             select = select.where(_count(programme, since) >= recent["min_orders"])
         if recent.get("min_spend") is not None:
-            select = select.where(_spend(programme, since) >= recent["min_spend"])
+            select = select.where(spend(programme, since) >= recent["min_spend"])
     if f.get("min_spend") is not None:
-        select = select.where(_spend(programme) >= f["min_spend"])
+        select = select.where(spend(programme) >= f["min_spend"])
     if f.get("asleep_days") is not None:
         select = select.where(db.or_(Membership.last_order_at.is_(None),
                                      Membership.last_order_at <= at - timedelta(days=f["asleep_days"])))

@@ -7,18 +7,15 @@ from sqlalchemy import func, type_coerce
 
 from mall.dbtypes import Money
 from mall.extensions import db
-from mall.orders.models import Order, OrderStatus
+from mall.orders.models import Order
 from plugins.loyalty.lifecycle import join_programme
 from plugins.loyalty.memberships import effective_tier, membership, memberships_of, next_tier_progress
 from plugins.loyalty.programmes import programme_for, rules
+from plugins.loyalty.segments import BOUGHT
 from tenants.access import actor, login_required, open_shop_or_404
 from tenants.models import Tenant
 
 bp = Blueprint("loyalty", __name__, template_folder="templates")
-
-#: Orders that count as purchases in a shop.
-BOUGHT = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.SETTLED,
-          OrderStatus.PARTIALLY_REFUNDED)
 
 
 @bp.route("/member/memberships")

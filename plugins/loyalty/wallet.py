@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +14,7 @@ from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.insert_once import insert_once
 from mall.payments import gateway
+from mall.request_cache import remembered
 from plugins.loyalty.models import Wallet, WalletEntry
 
 ZERO = Decimal("0.00")
@@ -23,10 +23,10 @@ MAX_TOP_UP = Decimal("50000.00")
 
 def wallet_for(user, create: bool = True) -> Wallet | None:
     """The user's wallet, created empty on first use."""
-    cache = g.setdefault("_loyalty_wallets", {})
-    wallet = cache.get(user.id)
-    if wallet is not None and wallet in db.session:
-        return wallet
+    return remembered("wallet", user.id, lambda: _load_wallet(user, create))
+
+
+def _load_wallet(user, create: bool) -> Wallet | None:
     wallet = db.session.execute(db.select(Wallet).filter_by(user_id=user.id)).scalar_one_or_none()
     if wallet is None and create:
         try:
@@ -35,8 +35,6 @@ def wallet_for(user, create: bool = True) -> Wallet | None:
                 db.session.add(wallet)
         except IntegrityError:
             wallet = db.session.execute(db.select(Wallet).filter_by(user_id=user.id)).scalar_one()
-    if wallet is not None:
-        cache[user.id] = wallet
     return wallet
 
 
