@@ -44,6 +44,10 @@ def create_app(config: dict | None = None) -> Flask:
     from mall.audit import receivers as audit_receivers
 
     audit_receivers.connect(app)
+    from mall import signals
+    from mall.notifications import delivery
+
+    signals.tick.connect(delivery.on_tick, sender=app)
 
     from mall.api import init_app as init_api
     from mall.cli import mall_cli

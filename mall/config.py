@@ -42,6 +42,19 @@ class Config:
     PAGE_SIZE = 20
     MAX_CONTENT_LENGTH = 1024 * 1024
     SESSION_COOKIE_SAMESITE = "Lax"
+    #: E-mail: SMTP when MAIL_SERVER is set, otherwise messages are written to OUTBOX_DIR (and the log).
+    MAIL_SERVER = os.environ.get("MALL_MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MALL_MAIL_PORT", "587"))
+    MAIL_USE_TLS = os.environ.get("MALL_MAIL_USE_TLS", "1") not in ("0", "false", "no")
+    MAIL_USERNAME = os.environ.get("MALL_MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MALL_MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MALL_MAIL_FROM", "Mall <no-reply@mall.example>")
+    OUTBOX_DIR = os.environ.get("MALL_OUTBOX_DIR", str(ROOT / "instance" / "outbox"))
+    #: SMS: a provider class ("module:Class" with send(key, to, text)); the default writes to SMS_OUTBOX_DIR.
+    SMS_PROVIDER = os.environ.get("MALL_SMS_PROVIDER", "mall.notifications.channels:FileSms")
+    SMS_OUTBOX_DIR = os.environ.get("MALL_SMS_OUTBOX_DIR", str(ROOT / "instance" / "sms"))
+    #: Delivery attempts before an e-mail or SMS is marked failed.
+    DELIVERY_ATTEMPTS = 5
 
 
 def from_environment() -> dict:

@@ -30,6 +30,8 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "SECRET_KEY": "test",
     "RATELIMIT_STORAGE_URI": "memory://",
+    "OUTBOX_DIR": str(_TMP / "outbox"),
+    "SMS_OUTBOX_DIR": str(_TMP / "sms"),
     # Concurrency tests run 20+ threads, each with its own connection.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 30, "max_overflow": 10} if IS_PG else {},
 }

@@ -105,6 +105,9 @@ def _expected(person, f, category_ids):
         checks.append(person["joined"] >= NOW - timedelta(days=f["joined_after"]))
     if "consent" in f:
         checks.append(person[f["consent"]])
+    if "slept_since" in f:
+        last, since = person["last"], NOW - timedelta(days=f["slept_since"])
+        checks.append(last is not None and since - timedelta(days=90) < last < NOW - timedelta(days=90))
     return all(checks)
 
 
@@ -114,7 +117,7 @@ SINGLE = [
     {"recent": {"days": 30, "min_orders": 1}}, {"recent": {"days": 90, "min_spend": "150.00"}},
     {"min_spend": "200"}, {"asleep_days": 60}, {"preferred_category": "Tea"}, {"preferred_category": "Snacks"},
     {"birthday_month": 3}, {"points_min": 1500}, {"points_max": 500}, {"joined_after": 300}, {"consent": "email"},
-    {"consent": "sms"},
+    {"consent": "sms"}, {"slept_since": 30}, {"slept_since": 120},
 ]
 
 
@@ -124,6 +127,8 @@ def _run(world, f):
         raw["preferred_category"] = world["category"][raw["preferred_category"]]
     if "joined_after" in raw:
         raw["joined_after"] = (NOW - timedelta(days=raw["joined_after"])).isoformat()
+    if "slept_since" in raw:
+        raw["slept_since"] = (NOW - timedelta(days=raw["slept_since"])).isoformat()
     loaded = load_filter({"filter": raw})
     sql = {m.user_id for m in db.session.execute(segment_select(world["programme"], loaded, NOW)).scalars()}
     python = {p["user_id"] for p in world["people"] if _expected(p, f, world["category"])}

@@ -39,6 +39,7 @@ def unread_count(user_id: int) -> int:
     return db.session.execute(
         db.select(db.func.count(Notification.id)).where(Notification.user_id == user_id,
                                                         Notification.channel == "inbox",
+                                                        Notification.status == "sent",
                                                         Notification.read_at.is_(None))).scalar()
 
 

@@ -16,7 +16,8 @@ bp = Blueprint("inbox", __name__)
 def inbox():
     """The user's messages, newest first; opening the inbox marks them read."""
     user = actor()
-    page = paginate(db.select(Notification).where(Notification.user_id == user.id, Notification.channel == "inbox")
+    page = paginate(db.select(Notification).where(Notification.user_id == user.id, Notification.channel == "inbox",
+                                           Notification.status == "sent")
                     .order_by(Notification.id.desc()))
     unread = {n.id for n in page.items if n.read_at is None}
     mark_read(user.id)

@@ -89,10 +89,18 @@ def template_in(programme, template_id: int) -> CouponTemplate | None:
     return template if template is not None and template.programme_id == programme.id else None
 
 
-def _validity(template: CouponTemplate, at):
+def validity(template: CouponTemplate, at):
+    """When a coupon of this template issued at `at` starts and ends."""
     if template.valid_days:
         return at, at + timedelta(days=template.valid_days)
     return template.valid_from, template.valid_until
+
+
+def unusable(template: CouponTemplate, at) -> str | None:
+    """Why nothing of this template can be issued at `at` (coupon_stopped, coupon_expired), or None."""
+    if not template.is_active:
+        return "coupon_stopped"
+    return "coupon_expired" if validity(template, at)[1] <= at else None
 
 
 def issue(template: CouponTemplate, user, source: str, issue_key: str | None = None, at=None) -> Coupon:
@@ -102,11 +110,12 @@ def issue(template: CouponTemplate, user, source: str, issue_key: str | None = N
     ordinal under the limit, so two concurrent claims cannot both take the last one.
     """
     at = at or clock.now()
-    if not template.is_active:
-        raise Conflict(_("This coupon is no longer offered."), code="coupon_stopped")
-    valid_from, valid_until = _validity(template, at)
-    if valid_until <= at:
-        raise Conflict(_("This coupon has expired."), code="coupon_expired")
+    reason = unusable(template, at)
+    if reason == "coupon_stopped":
+        raise Conflict(_("This coupon is no longer offered."), code=reason)
+    if reason == "coupon_expired":
+        raise Conflict(_("This coupon has expired."), code=reason)
+    valid_from, valid_until = validity(template, at)
     if issue_key is None:
         held = db.session.execute(
             db.select(func.count(Coupon.id)).filter_by(template_id=template.id, user_id=user.id)

@@ -20,10 +20,14 @@ class Push(db.Model):
     template_id = db.Column(db.Integer, db.ForeignKey("loyalty_coupon_templates.id"), nullable=False)
     filter = db.Column(db.JSON, nullable=False, default=dict)
     channels = db.Column(db.JSON, nullable=False, default=list)
-    #: queued → running → done, or cancelled / failed.
+    #: (scheduled →) queued → running → done, or cancelled.
     status = db.Column(db.String(12), nullable=False, default="queued")
     targeted = db.Column(db.Integer, nullable=False, default=0)
+    #: A scheduled push waits in `scheduled` until the tick reaches this moment.
     scheduled_at = db.Column(UTCDateTime, nullable=True)
+    #: Pushes a campaign made: which campaign, for which period ("2026-11" or "2026-Q4").
+    campaign_id = db.Column(db.Integer, db.ForeignKey("loyalty_campaigns.id"), nullable=True, index=True)
+    period = db.Column(db.String(8), nullable=True)
     created_by = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
     started_at = db.Column(UTCDateTime, nullable=True)
@@ -58,3 +62,41 @@ class PushResult(db.Model):
     reason = db.Column(db.String(20), nullable=True)  # out_of_stock | limit | stopped | expired
     coupon_id = db.Column(db.Integer, db.ForeignKey("loyalty_coupons.id"), nullable=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+
+
+class SavedSegment(db.Model):
+    """A named segment filter of a programme, for the member list and pushes."""
+
+    __tablename__ = "loyalty_saved_segments"
+    __table_args__ = (UniqueConstraint("programme_id", "name"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("loyalty_programmes.id"), nullable=False, index=True)
+    tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=True)
+    name = db.Column(db.String(80), nullable=False)
+    filter = db.Column(db.JSON, nullable=False, default=dict)
+    created_by = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+
+
+class Campaign(db.Model):
+    """A push the tick makes by itself: win-back to members who became sleeping, once per period each."""
+
+    __tablename__ = "loyalty_campaigns"
+    __table_args__ = (UniqueConstraint("programme_id", "kind"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("loyalty_programmes.id"), nullable=False)
+    tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=True)
+    kind = db.Column(db.String(12), nullable=False, default="win_back")
+    template_id = db.Column(db.Integer, db.ForeignKey("loyalty_coupon_templates.id"), nullable=False)
+    channels = db.Column(db.JSON, nullable=False, default=list)
+    #: "month" or "quarter": a member gets this campaign at most once per calendar period.
+    period = db.Column(db.String(8), nullable=False, default="month")
+    is_active = db.Column(db.Boolean, nullable=False, default=True)
+    #: The moment the last run looked up to; the next run finds who became sleeping since.
+    last_run_at = db.Column(UTCDateTime, nullable=True)
+    created_by = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+
+    template = db.relationship("CouponTemplate")

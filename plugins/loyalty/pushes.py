@@ -9,26 +9,26 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
-from sqlalchemy import func, insert, type_coerce, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import String, cast, func, insert, literal, type_coerce, update
 
 from mall import clock, jobs
 from mall.audit.operations import record
-from mall.dbtypes import Money
-from mall.errors import Conflict
+from mall.accounts.models import User
+from mall.dbtypes import Money, UTCDateTime
 from mall.extensions import db
 from mall.money import format_money
-from mall.notifications.operations import notify
+from mall.notifications.delivery import queue_delivery
+from mall.notifications.marketing import write_marketing
 from mall.orders.models import Order
 from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.models import Coupon, Membership
+from plugins.loyalty.models import Coupon, CouponTemplate
 from plugins.loyalty.programmes import rules
 from plugins.loyalty.push_models import Push, PushResult, PushTarget
 from plugins.loyalty.segments import SegmentSchema, segment_select
 
 CHUNK = 500
 CHANNELS = ("inbox", "email", "sms")
-SKIP_REASONS = {"coupon_out_of_stock": "out_of_stock", "coupon_stopped": "stopped", "coupon_expired": "expired"}
+SKIP_REASONS = {"coupon_stopped": "stopped", "coupon_expired": "expired"}
 
 
 class PushSchema(Schema):
@@ -89,46 +89,78 @@ def start_push(push_id: int) -> None:
 
 
 def run_chunk(push_id: int, low: int, high: int) -> None:
-    """Job: issue to the chunk's members that have no result yet; finish the push after the last one."""
+    """Job: issue to the chunk's members that have no result yet, in a few set-based statements.
+
+    The chunk is one transaction. It starts by locking the template's row, so a second copy of
+    the chunk (a retried job next to a slow one) waits here and then finds nothing left to do,
+    and stock is taken for the whole chunk at once, never past the template's stock.
+    """
     push = db.session.get(Push, push_id)
     if push is None or push.status != "running":
         return
+    template = push.template
+    issued, stock = db.session.execute(
+        update(CouponTemplate).where(CouponTemplate.id == template.id).values(issued=CouponTemplate.issued)
+        .returning(CouponTemplate.issued, CouponTemplate.stock).execution_options(synchronize_session=False)).one()
+    held = (db.select(func.count(Coupon.id)).where(Coupon.template_id == template.id,
+                                                   Coupon.user_id == PushTarget.user_id)
+            .correlate(PushTarget).scalar_subquery())
     todo = db.session.execute(
-        db.select(PushTarget).outerjoin(PushResult, db.and_(PushResult.push_id == PushTarget.push_id,
-                                                            PushResult.user_id == PushTarget.user_id))
+        db.select(PushTarget.user_id, held)
+        .outerjoin(PushResult, db.and_(PushResult.push_id == PushTarget.push_id,
+                                       PushResult.user_id == PushTarget.user_id))
         .where(PushTarget.push_id == push_id, PushTarget.id.between(low, high), PushResult.id.is_(None))
-        .order_by(PushTarget.id)).scalars().all()
-    for target in todo:
-        _one(push, target)
+        .order_by(PushTarget.id)).all()
+    if todo:
+        _issue_chunk(push, template, todo, None if stock is None else stock - issued)
     db.session.commit()
     _finish_if_complete(push_id)
 
 
-def _one(push: Push, target: PushTarget) -> None:
-    """Issue one member's coupon (or record why not) and the inbox message, all-or-nothing for the member."""
-    template = push.template
-    member = db.session.get(Membership, target.membership_id)
-    coupon, reason = None, None
-    try:
-        with db.session.begin_nested():
-            held = db.session.execute(db.select(func.count(Coupon.id)).filter_by(
-                template_id=template.id, user_id=target.user_id)).scalar()
-            if held >= template.per_member_limit:
-                reason = "limit"
-            else:
-                try:
-                    coupon = coupon_ops.issue(template, member.user, "push", f"push:{push.id}:{target.user_id}")
-                except Conflict as exc:
-                    reason = SKIP_REASONS.get(exc.code, exc.code)
-            db.session.add(PushResult(push_id=push.id, user_id=target.user_id,
-                                      outcome="issued" if coupon else "skipped", reason=reason,
-                                      coupon_id=coupon.id if coupon else None, created_at=clock.now()))
-            if coupon and "inbox" in push.channels:
-                notify(target.user_id, "loyalty.push_coupon", f"push:{push.id}:{target.user_id}:inbox",
-                       link="/member/coupons", tenant_id=push.tenant_id, coupon=template.name,
-                       programme=rules(template.programme).name)
-    except IntegrityError:
-        pass  # another worker recorded this member first
+def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -> None:
+    """Coupons for those within the limit and stock, messages for them, and one result row per member."""
+    at = clock.now()
+    stopped = coupon_ops.unusable(template, at)
+    skipped = {uid: SKIP_REASONS[stopped] if stopped else "limit" for uid, held in todo
+               if stopped or held >= template.per_member_limit}
+    eligible = [uid for uid, _held in todo if uid not in skipped]
+    take = eligible if room is None else eligible[:max(room, 0)]
+    skipped.update((uid, "out_of_stock") for uid in eligible[len(take):])
+    held_back: dict[int, str] = {}
+    if take:
+        db.session.execute(update(CouponTemplate).where(CouponTemplate.id == template.id)
+                           .values(issued=CouponTemplate.issued + len(take))
+                           .execution_options(synchronize_session=False))
+        valid_from, valid_until = coupon_ops.validity(template, at)
+        coupon_ids = db.session.execute(insert(Coupon).from_select(
+            ["template_id", "programme_id", "user_id", "source", "issue_key", "valid_from", "valid_until",
+             "created_at"],
+            db.select(literal(template.id), literal(template.programme_id), User.id, literal("push"),
+                      literal(f"push:{push.id}:") + cast(User.id, String), literal(valid_from, UTCDateTime()),
+                      literal(valid_until, UTCDateTime()), literal(at, UTCDateTime()))
+            .where(User.id.in_(take))).returning(Coupon.id)).scalars().all()
+        db.session.execute(insert(PushResult).from_select(
+            ["push_id", "user_id", "outcome", "coupon_id", "created_at"],
+            db.select(literal(push.id), Coupon.user_id, literal("issued"), Coupon.id, literal(at, UTCDateTime()))
+            .where(Coupon.id.in_(coupon_ids))))
+        held_back, deliver = write_marketing(
+            take, key=f"push:{push.id}:", kind="loyalty.push_coupon", link="/member/coupons",
+            params={"coupon": template.name, "programme": rules(template.programme).name},
+            tenant_id=push.tenant_id, tz=_tz(push), channels=push.channels, at=at)
+        for reason in set(held_back.values()):
+            db.session.execute(update(PushResult).where(
+                PushResult.push_id == push.id,
+                PushResult.user_id.in_([uid for uid, why in held_back.items() if why == reason]))
+                .values(outcome="skipped", reason=reason).execution_options(synchronize_session=False))
+        queue_delivery(deliver)
+    if skipped:
+        db.session.execute(insert(PushResult), [
+            {"push_id": push.id, "user_id": uid, "outcome": "skipped", "reason": reason, "created_at": at}
+            for uid, reason in skipped.items()])
+
+
+def _tz(push: Push) -> str:
+    return push.template.programme.tenant.timezone if push.tenant_id else "Asia/Shanghai"
 
 
 def _finish_if_complete(push_id: int) -> None:

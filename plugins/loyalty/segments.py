@@ -55,6 +55,8 @@ class SegmentSchema(Schema):
     joined_after = fields.AwareDateTime(load_default=None)
     joined_before = fields.AwareDateTime(load_default=None)
     consent = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
+    #: Bought before, and became sleeping after this moment (the win-back campaign's audience).
+    slept_since = fields.AwareDateTime(load_default=None)
     q = fields.String(load_default=None, validate=validate.Length(max=100))
 
     @validates_schema
@@ -158,6 +160,10 @@ def segment_select(programme, f: dict, at=None):
         select = select.where(Membership.joined_at < f["joined_before"])
     if f.get("consent"):
         select = select.where((User.consent_email if f["consent"] == "email" else User.consent_sms).is_(True))
+    if f.get("slept_since"):
+        sleeping = timedelta(days=rules(programme).activity["sleeping_days"])
+        select = select.where(Membership.last_order_at > f["slept_since"] - sleeping,
+                              Membership.last_order_at < at - sleeping)
     if f.get("q"):
         like = f"%{f['q'].lower()}%"
         select = select.where(db.or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
