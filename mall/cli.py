@@ -55,10 +55,12 @@ def run_tick(at, dry_run: bool = False) -> dict:
     with clock.frozen_at(at):
         report["orders_settled"] = len(settle_due_orders(clock.now(), dry_run=dry_run))
         signals.tick.send(current_app._get_current_object(), at=clock.now(), dry_run=dry_run, report=report)
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
+        # Commit inside the frozen moment: jobs the tick queued (pushes it started) and the embedded
+        # queue runs inline see the same "now" as the tick.
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
     return report
 
 

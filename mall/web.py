@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
     from mall.checkout.views import bp as checkout_bp
     from mall.notifications.views import bp as inbox_bp
     from mall.orders.views import bp as orders_bp
+    from mall.platform import messaging  # noqa: F401  (its page joins the platform blueprint)
     from mall.platform.views import bp as platform_bp
 
     for bp in (catalog_bp, accounts_bp, cart_bp, checkout_bp, orders_bp, admin_bp, platform_bp, audit_bp,

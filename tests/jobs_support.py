@@ -19,3 +19,23 @@ def mark_if_ready(product_id: int, text: str) -> None:
         raise RuntimeError("not ready yet")
     product.description += text
     db.session.commit()
+
+
+class FlakySms:
+    """An SMS provider that fails `failures` times, then writes like the default; `sent` lists every call."""
+
+    failures = 0
+    calls: list = []
+
+    def __init__(self, config):
+        from mall.notifications.channels import FileSms
+
+        self.inner = FileSms(config)
+
+    def send(self, key: str, to: str, text: str) -> None:
+        """Fail while failures remain, else write the text once per key."""
+        FlakySms.calls.append(key)
+        if FlakySms.failures > 0:
+            FlakySms.failures -= 1
+            raise ConnectionError("gateway timed out")
+        self.inner.send(key, to, text)

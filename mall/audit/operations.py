@@ -8,7 +8,7 @@ from mall.extensions import db
 
 #: Every action the log knows, for the filter (plugins add theirs with `register_action`).
 ACTIONS: set[str] = {"tenant.created", "tenant.suspended", "tenant.reopened", "staff.added", "staff.changed",
-                     "staff.removed", "user.disabled", "user.enabled"}
+                     "staff.removed", "user.disabled", "user.enabled", "marketing.policy"}
 
 
 def register_action(*names: str) -> None:

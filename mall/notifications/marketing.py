@@ -55,7 +55,8 @@ def write_marketing(user_ids: list[int], *, key: str, kind: str, params: dict, l
     if reached_now:
         db.session.execute(insert(MarketingContact).from_select(
             ["user_id", "tenant_id", "idempotency_key", "at"],
-            db.select(User.id, literal(tenant_id, db.Integer), literal(key) + cast(User.id, String), literal(at, UTCDateTime()))
+            db.select(User.id, literal(tenant_id, db.Integer), literal(key) + cast(User.id, String),
+                      literal(at, UTCDateTime()))
             .where(User.id.in_(reached_now), db.or_(*(REACHABLE[c]() for c in channels)))))
     return held, deliver
 
@@ -64,9 +65,10 @@ def _insert(users, channel, status, send_after, *, key, kind, params, link, tena
     """INSERT … SELECT one row per reachable user; returns the new ids."""
     columns = ["user_id", "tenant_id", "channel", "kind", "params", "link", "status", "idempotency_key", "marketing",
                "address", "attempts", "send_after", "created_at"]
-    source = db.select(User.id, literal(tenant_id, db.Integer), literal(channel), literal(kind), cast(literal(params, JSON), JSON),
-                       literal(link, String), literal(status), literal(key) + cast(User.id, String) + literal(f":{channel}"),
-                       literal(True), ADDRESS[channel](), literal(0), literal(send_after, UTCDateTime()),
+    source = db.select(User.id, literal(tenant_id, db.Integer), literal(channel), literal(kind),
+                       cast(literal(params, JSON), JSON), literal(link, String), literal(status),
+                       literal(key) + cast(User.id, String) + literal(f":{channel}"), literal(True),
+                       ADDRESS[channel](), literal(0), literal(send_after, UTCDateTime()),
                        literal(at, UTCDateTime())) \
         .where(User.id.in_(users), REACHABLE[channel]())
     return db.session.execute(insert(Notification).from_select(columns, source).returning(Notification.id)) \

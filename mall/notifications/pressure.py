@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -35,7 +35,7 @@ def quiet_until(rules: MarketingPolicy, tz_name: str, at: datetime) -> datetime 
     ends = local.replace(hour=end, minute=0, second=0, microsecond=0)
     if ends <= local:
         ends += timedelta(days=1)
-    return ends.astimezone(timezone.utc)
+    return ends.astimezone(UTC)
 
 
 def at_cap(rules: MarketingPolicy, user_ids, at: datetime) -> set[int]:

@@ -22,6 +22,7 @@ class LoyaltyPlugin(Plugin):
         from plugins.loyalty import (  # noqa: F401  (their routes are on views.bp)
             admin_views,
             api,
+            campaigns,
             checkout_options,
             coupon_edit,
             demo,
@@ -87,5 +88,7 @@ class LoyaltyPlugin(Plugin):
         register_kind("loyalty.birthday", _l("Happy birthday! %(points)d points from %(programme)s."))
         register_kind("loyalty.push_coupon", _l("A coupon for you from %(programme)s: %(coupon)s."))
         register_action("programme.saved", "points.adjusted", "wallet.adjusted", "coupon_template.created",
-                        "coupon_template.stopped", "coupon_template.changed", "push.created", "push.cancelled")
+                        "coupon_template.stopped", "coupon_template.changed", "push.created", "push.cancelled",
+                        "campaign.saved", "segment.saved", "segment.deleted")
         signals.tick.connect(tick.on_tick, sender=self.app)
+        signals.tick.connect(campaigns.on_tick, sender=self.app)

@@ -22,6 +22,8 @@ class MemberFilter:
     min_spend: Decimal | None = None
     asleep_days: int | None = None
     q: str | None = None
+    #: A saved segment's id; its filter applies under the ones above.
+    segment: int | None = None
 
     @classmethod
     def from_args(cls, args) -> MemberFilter:
@@ -36,13 +38,19 @@ class MemberFilter:
         activity = args.get("activity")
         return cls(level=args.get("level") or None, activity=activity if activity in ACTIVITY else None,
                    min_spend=number("min_spend", Decimal), asleep_days=number("asleep_days", int),
-                   q=(args.get("q") or "").strip()[:100] or None)
+                   q=(args.get("q") or "").strip()[:100] or None, segment=number("segment", int))
 
 
 def member_select(programme, f: MemberFilter, at=None):
     """A select of the filter's memberships, newest members first (the segment filter drives the list)."""
-    return segment_select(programme, {"tier": [f.level] if f.level else None, "activity": f.activity,
-                                      "min_spend": f.min_spend, "asleep_days": f.asleep_days, "q": f.q}, at)
+    from plugins.loyalty.saved_segments import segment_in
+    from plugins.loyalty.segments import SegmentSchema
+
+    saved = segment_in(programme, f.segment) if f.segment is not None else None
+    base = SegmentSchema().load(saved.filter) if saved is not None else {}
+    page = {"tier": [f.level] if f.level else None, "activity": f.activity, "min_spend": f.min_spend,
+            "asleep_days": f.asleep_days, "q": f.q}
+    return segment_select(programme, {**base, **{k: v for k, v in page.items() if v is not None}}, at)
 
 
 def spend_of(programme, members) -> dict[int, Decimal]:

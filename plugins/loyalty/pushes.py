@@ -8,12 +8,12 @@ are UNIQUE per member, and its messages are keyed the same way.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import String, cast, func, insert, literal, type_coerce, update
 
 from mall import clock, jobs
-from mall.audit.operations import record
 from mall.accounts.models import User
+from mall.audit.operations import record
 from mall.dbtypes import Money, UTCDateTime
 from mall.extensions import db
 from mall.money import format_money
@@ -21,9 +21,9 @@ from mall.notifications.delivery import queue_delivery
 from mall.notifications.marketing import write_marketing
 from mall.orders.models import Order
 from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.models import Coupon, CouponTemplate
+from plugins.loyalty.models import Coupon, CouponTemplate, Membership
 from plugins.loyalty.programmes import rules
-from plugins.loyalty.push_models import Push, PushResult, PushTarget
+from plugins.loyalty.push_models import Push, PushResult, PushTarget, SavedSegment
 from plugins.loyalty.segments import SegmentSchema, segment_select
 
 CHUNK = 500
@@ -38,29 +38,53 @@ class PushSchema(Schema):
         unknown = RAISE
 
     template_id = fields.Integer(required=True)
-    filter = fields.Dict(load_default=dict)
+    filter = fields.Dict(load_default=None)
+    #: A saved segment of the programme, instead of a filter.
+    segment_id = fields.Integer(load_default=None)
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), load_default=lambda: ["inbox"],
                            validate=validate.Length(min=1, max=3))
+    #: Start at this moment (the tick starts it) instead of now.
+    scheduled_at = fields.AwareDateTime(load_default=None)
+
+    @validates_schema
+    def _one_audience(self, data, **kwargs):
+        if data.get("filter") is not None and data.get("segment_id") is not None:
+            raise ValidationError({"segment_id": [_l("Give a filter or a saved segment, not both.")]})
+        if data.get("scheduled_at") is not None and data["scheduled_at"] <= clock.now():
+            raise ValidationError({"scheduled_at": [_l("Must be in the future.")]})
 
 
 def create_push(programme, raw, actor=None) -> Push:
     """Validate and queue a push (its members are chosen when it starts); the caller commits."""
     data = PushSchema().load(raw if isinstance(raw, dict) else {})
+    raw_filter = data["filter"] or {}
+    if data["segment_id"] is not None:
+        saved = db.session.get(SavedSegment, data["segment_id"])
+        if saved is None or saved.programme_id != programme.id:
+            raise ValidationError({"segment_id": [_l("Not a saved segment of this programme.")]})
+        raw_filter = saved.filter
     try:
-        segment = SegmentSchema().load(data["filter"])
+        segment = SegmentSchema().load(raw_filter)
     except ValidationError as exc:
         raise ValidationError({"filter": exc.messages}) from None
     template = coupon_ops.template_in(programme, data["template_id"])
     if template is None:
         raise ValidationError({"template_id": [_l("Not a coupon template of this programme.")]})
     push = Push(programme_id=programme.id, tenant_id=programme.tenant_id, template_id=template.id,
-                filter=SegmentSchema().dump(segment), channels=sorted(set(data["channels"])), status="queued",
+                filter=SegmentSchema().dump(segment), channels=sorted(set(data["channels"])),
+                status="scheduled" if data["scheduled_at"] else "queued", scheduled_at=data["scheduled_at"],
                 created_by=getattr(actor, "id", None), created_at=clock.now())
     db.session.add(push)
     db.session.flush()
     record("push.created", template.name, actor=actor, tenant=programme.tenant_id, push_id=push.id)
-    jobs.enqueue(start_push, push.id, idempotency_key=f"push:{push.id}:start")
+    if push.status == "queued":
+        queue_start(push)
     return push
+
+
+def queue_start(push: Push) -> None:
+    """Queue the job that starts a push (after the current transaction commits)."""
+    jobs.enqueue(start_push, push.id, idempotency_key=f"push:{push.id}:start")
 
 
 def start_push(push_id: int) -> None:
@@ -73,7 +97,14 @@ def start_push(push_id: int) -> None:
         return  # started before, or cancelled
     push = db.session.get(Push, push_id)
     segment = SegmentSchema().load(push.filter)
-    members = segment_select(push.template.programme, segment).order_by(None).subquery()
+    chosen = segment_select(push.template.programme, segment).order_by(None)
+    if push.campaign_id is not None:
+        # A campaign reaches each member at most once per period, however many runs the period has.
+        earlier = (db.select(PushResult.id).join(Push, Push.id == PushResult.push_id)
+                   .where(Push.campaign_id == push.campaign_id, Push.period == push.period, Push.id != push.id,
+                          PushResult.user_id == Membership.user_id))
+        chosen = chosen.where(~earlier.exists())
+    members = chosen.subquery()
     db.session.execute(insert(PushTarget).from_select(
         ["push_id", "membership_id", "user_id"],
         db.select(db.literal(push.id), members.c.id, members.c.user_id)))
@@ -172,7 +203,8 @@ def _finish_if_complete(push_id: int) -> None:
 
 def cancel(push: Push, actor=None) -> bool:
     """Stop a queued or running push; chunks not yet run do nothing. False when it had already ended."""
-    moved = db.session.execute(update(Push).where(Push.id == push.id, Push.status.in_(("queued", "running")))
+    moved = db.session.execute(update(Push).where(Push.id == push.id,
+                                                  Push.status.in_(("scheduled", "queued", "running")))
                                .values(status="cancelled", finished_at=clock.now())
                                .execution_options(synchronize_session=False))
     if moved.rowcount == 1:
@@ -182,12 +214,17 @@ def cancel(push: Push, actor=None) -> bool:
 
 
 def progress(push: Push) -> dict:
-    """The push as API.md shows it: status and targeted / issued / skipped, with skip reasons."""
-    rows = db.session.execute(db.select(PushResult.outcome, PushResult.reason, func.count(PushResult.id))
+    """The push as API.md shows it: status and targeted / issued / skipped, with skip reasons.
+
+    `coupons` also counts members held back by the pressure limits: skipped for the message,
+    they still got the coupon.
+    """
+    rows = db.session.execute(db.select(PushResult.outcome, PushResult.reason, func.count(PushResult.id),
+                                        func.count(PushResult.coupon_id))
                               .where(PushResult.push_id == push.id)
                               .group_by(PushResult.outcome, PushResult.reason)).all()
-    issued = sum(n for outcome, _r, n in rows if outcome == "issued")
-    skipped = {reason: n for outcome, reason, n in rows if outcome == "skipped"}
+    issued = sum(n for outcome, _r, n, _c in rows if outcome == "issued")
+    skipped = {reason: n for outcome, reason, n, _c in rows if outcome == "skipped"}
     used, revenue = db.session.execute(
         db.select(func.count(Coupon.id), type_coerce(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0),
                                                      Money()))
@@ -195,4 +232,6 @@ def progress(push: Push) -> dict:
         .where(PushResult.push_id == push.id)).one()
     return {"id": push.id, "status": push.status, "targeted": push.targeted, "issued": issued,
             "skipped": sum(skipped.values()), "skipped_by_reason": skipped, "template_id": push.template_id,
-            "channels": push.channels, "used": used, "revenue": format_money(revenue)}
+            "channels": push.channels, "used": used, "revenue": format_money(revenue),
+            "coupons": sum(c for *_rest, c in rows),
+            "scheduled_at": push.scheduled_at.isoformat() if push.scheduled_at else None}
