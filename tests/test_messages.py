@@ -10,7 +10,6 @@ from mall.cli import run_tick
 from mall.extensions import db
 from mall.notifications.models import MarketingContact, MarketingPolicy, Notification
 from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty import pushes
 from plugins.loyalty.lifecycle import join_programme
 from plugins.loyalty.models import Coupon
 from plugins.loyalty.push_models import PushResult
