@@ -16,6 +16,7 @@ from mall.extensions import db
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty.push_models import Campaign, Push
 from plugins.loyalty.pushes import CHANNELS, queue_start
+from plugins.loyalty.segments import SegmentSchema, segment_select
 
 PERIODS = ("month", "quarter")
 
@@ -92,9 +93,13 @@ def run_win_back(at) -> int:
         if claimed.rowcount != 1:
             continue
         programme = campaign.template.programme
+        audience = {"slept_since": since.isoformat()}
+        if not db.session.execute(db.select(segment_select(programme, SegmentSchema().load(audience), at)
+                                            .order_by(None).exists())).scalar():
+            continue  # nobody fell asleep since the last run: no empty push in the list
         tz = programme.tenant.timezone if programme.tenant_id else "Asia/Shanghai"
         push = Push(programme_id=programme.id, tenant_id=programme.tenant_id, template_id=campaign.template_id,
-                    filter={"slept_since": since.isoformat()}, channels=campaign.channels, status="queued",
+                    filter=audience, channels=campaign.channels, status="queued",
                     campaign_id=campaign.id, period=period_key(campaign.period, tz, at), created_at=at)
         db.session.add(push)
         db.session.flush()
