@@ -101,10 +101,16 @@ def demo(reset: bool):
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext
 def worker(burst: bool):
-    """Run an RQ worker for the mall's queue (needs REDIS_URL)."""
+    """Run an RQ worker for the mall's queue (needs REDIS_URL); it first queues again work a dead worker left."""
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set; without Redis jobs run on the embedded queue.")
     from rq import Worker
 
+    from mall import jobs
+
     backend = current_app.extensions["mall_queue"]
+    for name, count in jobs.recover().items():
+        if count:
+            click.echo(f"{name}: queued again {count}")
+    jobs.prepare_worker(current_app._get_current_object())
     Worker([backend.queue], connection=backend.connection).work(burst=burst)

@@ -195,6 +195,31 @@ def _rq_retry():
 _worker_app: Flask | None = None
 
 
+def register_recovery(app: Flask, func) -> None:
+    """Have the app's starting workers call `func()` to queue again work a dead worker left half-done
+    (it must be idempotent: it may queue work that is already queued)."""
+    hooks = app.extensions.setdefault("mall_recovery", [])
+    if func not in hooks:
+        hooks.append(func)
+
+
+def recover() -> dict:
+    """Run the current app's recovery functions and commit; returns what each queued again."""
+    done = {}
+    for func in current_app.extensions.get("mall_recovery", []):
+        done[f"{func.__module__}.{func.__name__}"] = func()
+        db.session.commit()
+    return done
+
+
+def prepare_worker(app: Flask) -> None:
+    """Let forked work horses reuse this app instead of building one per job; no connection crosses the fork."""
+    global _worker_app
+    _worker_app = app
+    for engine in db.engines.values():
+        engine.dispose()
+
+
 def run_rq_job(path: str, args: list, kwargs: dict) -> None:
     """Entry point executed by RQ workers: run the job inside the mall app."""
     global _worker_app

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from mall import signals
 from mall.audit.operations import register_action
+from mall.jobs import register_recovery
 from mall.notifications.operations import register_kind
 from mall.plugins import Plugin
 
@@ -92,3 +93,4 @@ class LoyaltyPlugin(Plugin):
                         "campaign.saved", "segment.saved", "segment.deleted")
         signals.tick.connect(tick.on_tick, sender=self.app)
         signals.tick.connect(campaigns.on_tick, sender=self.app)
+        register_recovery(self.app, pushes.recover)

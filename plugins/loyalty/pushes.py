@@ -194,6 +194,29 @@ def _tz(push: Push) -> str:
     return push.template.programme.tenant.timezone if push.tenant_id else "Asia/Shanghai"
 
 
+def recover() -> int:
+    """Queue again the work of unfinished pushes: the start of queued ones, the chunks of running ones that
+    still have members without a result. Everything it queues is safe to run twice."""
+    queued = 0
+    for push in db.session.execute(db.select(Push).where(Push.status.in_(("queued", "running")))).scalars().all():
+        if push.status == "queued":
+            queue_start(push)
+            queued += 1
+            continue
+        low = db.session.execute(db.select(func.min(PushTarget.id)).where(PushTarget.push_id == push.id)).scalar()
+        left = db.session.execute(
+            db.select(PushTarget.id).outerjoin(PushResult, db.and_(PushResult.push_id == PushTarget.push_id,
+                                                                   PushResult.user_id == PushTarget.user_id))
+            .where(PushTarget.push_id == push.id, PushResult.id.is_(None))).scalars().all()
+        starts = sorted({low + (target - low) // CHUNK * CHUNK for target in left})
+        for start in starts:
+            jobs.enqueue(run_chunk, push.id, start, start + CHUNK - 1, idempotency_key=f"push:{push.id}:{start}")
+        if not starts:
+            _finish_if_complete(push.id)
+        queued += len(starts)
+    return queued
+
+
 def _finish_if_complete(push_id: int) -> None:
     done = db.session.execute(db.select(func.count(PushResult.id)).where(PushResult.push_id == push_id)).scalar()
     db.session.execute(update(Push).where(Push.id == push_id, Push.status == "running", Push.targeted <= done)
