@@ -99,8 +99,11 @@ def demo(reset: bool):
 
 @mall_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--fork/--no-fork", default=True, show_default=True,
+              help="Run each job in a forked work horse (isolated; the default) or in the worker process itself "
+                   "(no fork per job: faster for many small jobs).")
 @with_appcontext
-def worker(burst: bool):
+def worker(burst: bool, fork: bool):
     """Run an RQ worker for the mall's queue (needs REDIS_URL); it first queues again work a dead worker left."""
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set; without Redis jobs run on the embedded queue.")
@@ -113,4 +116,7 @@ def worker(burst: bool):
         if count:
             click.echo(f"{name}: queued again {count}")
     jobs.prepare_worker(current_app._get_current_object())
-    Worker([backend.queue], connection=backend.connection).work(burst=burst)
+    from rq import SimpleWorker
+
+    worker_class = Worker if fork else SimpleWorker
+    worker_class([backend.queue], connection=backend.connection).work(burst=burst)

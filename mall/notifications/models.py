@@ -15,7 +15,10 @@ class Notification(db.Model):
 
     __tablename__ = "notifications"
     __table_args__ = (db.Index("ix_notifications_user_channel", "user_id", "channel", "id"),
-                      db.Index("ix_notifications_due", "status", "send_after"))
+                      # Only rows still to deliver: the many sent inbox rows stay out of this index.
+                      db.Index("ix_notifications_due", "status", "send_after",
+                               postgresql_where=db.text("status IN ('queued', 'sending')"),
+                               sqlite_where=db.text("status IN ('queued', 'sending')")))
 
     id = db.Column(db.Integer, primary_key=True)
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)

@@ -312,10 +312,13 @@ class Coupon(db.Model):
     """A coupon issued to a shopper; used by at most one checkout."""
 
     __tablename__ = "loyalty_coupons"
-    __table_args__ = (db.Index("ix_loyalty_coupons_user", "user_id", "valid_until"),)
+    __table_args__ = (db.Index("ix_loyalty_coupons_user", "user_id", "valid_until"),
+                      # How many of a template a member holds (the per-member limit), in one index probe.
+                      db.Index("ix_loyalty_coupons_template_user", "template_id", "user_id"))
 
     id = db.Column(db.Integer, primary_key=True)
-    template_id = db.Column(db.Integer, db.ForeignKey("loyalty_coupon_templates.id"), nullable=False, index=True)
+    # Indexed by (template_id, user_id) above.
+    template_id = db.Column(db.Integer, db.ForeignKey("loyalty_coupon_templates.id"), nullable=False)
     programme_id = db.Column(db.Integer, db.ForeignKey("loyalty_programmes.id"), nullable=False)
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
     #: claim, exchange, join, birthday, level, staff, push

@@ -52,8 +52,8 @@ class PushResult(db.Model):
     """What a push did for one member: issued, or skipped with the reason; written once (UNIQUE)."""
 
     __tablename__ = "loyalty_push_results"
-    __table_args__ = (UniqueConstraint("push_id", "user_id"), db.Index("ix_loyalty_push_results_push", "push_id",
-                                                                         "outcome"))
+    # The unique (push_id, user_id) index also serves the progress counts by push.
+    __table_args__ = (UniqueConstraint("push_id", "user_id"),)
 
     id = db.Column(db.Integer, primary_key=True)
     push_id = db.Column(db.Integer, db.ForeignKey("loyalty_pushes.id"), nullable=False)

@@ -26,7 +26,8 @@ from plugins.loyalty.programmes import rules
 from plugins.loyalty.push_models import Push, PushResult, PushTarget, SavedSegment
 from plugins.loyalty.segments import SegmentSchema, segment_select
 
-CHUNK = 500
+#: Members per chunk job: big enough that a job's fixed costs are small next to its rows.
+CHUNK = 1000
 CHANNELS = ("inbox", "email", "sms")
 SKIP_REASONS = {"coupon_stopped": "stopped", "coupon_expired": "expired"}
 
@@ -122,30 +123,57 @@ def start_push(push_id: int) -> None:
 def run_chunk(push_id: int, low: int, high: int) -> None:
     """Job: issue to the chunk's members that have no result yet, in a few set-based statements.
 
-    The chunk is one transaction. It starts by locking the template's row, so a second copy of
-    the chunk (a retried job next to a slow one) waits here and then finds nothing left to do,
-    and stock is taken for the whole chunk at once, never past the template's stock.
+    The chunk is one transaction, and copies of it (a retried job next to a slow one) take turns,
+    so the second finds nothing left to do. With limited stock the template's row is locked
+    first and stock is taken for the whole chunk at once, never past the stock; with unlimited
+    stock only copies of the same chunk wait for each other, and the chunks of a push run side by
+    side on several workers. The CHECK on issued ≤ stock stays the last guard either way.
     """
     push = db.session.get(Push, push_id)
     if push is None or push.status != "running":
         return
     template = push.template
-    issued, stock = db.session.execute(
-        update(CouponTemplate).where(CouponTemplate.id == template.id).values(issued=CouponTemplate.issued)
-        .returning(CouponTemplate.issued, CouponTemplate.stock).execution_options(synchronize_session=False)).one()
-    held = (db.select(func.count(Coupon.id)).where(Coupon.template_id == template.id,
-                                                   Coupon.user_id == PushTarget.user_id)
-            .correlate(PushTarget).scalar_subquery())
-    todo = db.session.execute(
-        db.select(PushTarget.user_id, held)
-        .outerjoin(PushResult, db.and_(PushResult.push_id == PushTarget.push_id,
-                                       PushResult.user_id == PushTarget.user_id))
-        .where(PushTarget.push_id == push_id, PushTarget.id.between(low, high), PushResult.id.is_(None))
-        .order_by(PushTarget.id)).all()
+    room = None
+    if template.stock is None:
+        _chunk_lock(push_id, low)
+    else:
+        issued, stock = db.session.execute(
+            update(CouponTemplate).where(CouponTemplate.id == template.id).values(issued=CouponTemplate.issued)
+            .returning(CouponTemplate.issued, CouponTemplate.stock).execution_options(synchronize_session=False)
+        ).one()
+        room = None if stock is None else stock - issued
+    todo = _todo(push_id, template.id, low, high)
     if todo:
-        _issue_chunk(push, template, todo, None if stock is None else stock - issued)
+        _issue_chunk(push, template, todo, room)
     db.session.commit()
     _finish_if_complete(push_id)
+
+
+def _chunk_lock(push_id: int, low: int) -> None:
+    """Hold a lock on this chunk of this push until the transaction ends (PostgreSQL advisory lock;
+    SQLite's transactions are already one at a time)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(db.select(func.pg_advisory_xact_lock(push_id, low)))
+
+
+def _todo(push_id: int, template_id: int, low: int, high: int) -> list[tuple[int, int]]:
+    """(user, coupons of the template held) for the chunk's members without a result yet.
+
+    Three simple index lookups rather than one join: a push's rows are newer than the planner's
+    statistics, and a join planned on stale numbers can turn into a scan per member.
+    """
+    # By the primary key's range alone, the push checked here: always one short index range scan.
+    users = [user for push, user in db.session.execute(
+        db.select(PushTarget.push_id, PushTarget.user_id).where(PushTarget.id.between(low, high))
+        .order_by(PushTarget.id)).all() if push == push_id]
+    if not users:
+        return []
+    done = set(db.session.execute(db.select(PushResult.user_id).where(PushResult.push_id == push_id,
+                                                                      PushResult.user_id.in_(users))).scalars())
+    held = dict(db.session.execute(db.select(Coupon.user_id, func.count(Coupon.id))
+                                   .where(Coupon.template_id == template_id, Coupon.user_id.in_(users))
+                                   .group_by(Coupon.user_id)).all())
+    return [(user, held.get(user, 0)) for user in users if user not in done]
 
 
 def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -> None:
@@ -159,21 +187,25 @@ def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -
     skipped.update((uid, "out_of_stock") for uid in eligible[len(take):])
     held_back: dict[int, str] = {}
     if take:
-        db.session.execute(update(CouponTemplate).where(CouponTemplate.id == template.id)
-                           .values(issued=CouponTemplate.issued + len(take))
-                           .execution_options(synchronize_session=False))
         valid_from, valid_until = coupon_ops.validity(template, at)
-        coupon_ids = db.session.execute(insert(Coupon).from_select(
+        coupons = insert(Coupon).from_select(
             ["template_id", "programme_id", "user_id", "source", "issue_key", "valid_from", "valid_until",
              "created_at"],
             db.select(literal(template.id), literal(template.programme_id), User.id, literal("push"),
                       literal(f"push:{push.id}:") + cast(User.id, String), literal(valid_from, UTCDateTime()),
                       literal(valid_until, UTCDateTime()), literal(at, UTCDateTime()))
-            .where(User.id.in_(take))).returning(Coupon.id)).scalars().all()
-        db.session.execute(insert(PushResult).from_select(
-            ["push_id", "user_id", "outcome", "coupon_id", "created_at"],
-            db.select(literal(push.id), Coupon.user_id, literal("issued"), Coupon.id, literal(at, UTCDateTime()))
-            .where(Coupon.id.in_(coupon_ids))))
+            .where(User.id.in_(take))).returning(Coupon.id, Coupon.user_id)
+        result_columns = ["push_id", "user_id", "outcome", "coupon_id", "created_at"]
+        if db.session.get_bind().dialect.name == "postgresql":
+            # One statement: the results are made from the new coupons' RETURNING rows on the server.
+            new = coupons.cte("new_coupons")
+            db.session.execute(insert(PushResult).from_select(result_columns, db.select(
+                literal(push.id), new.c.user_id, literal("issued"), new.c.id, literal(at, UTCDateTime()))))
+        else:
+            rows = db.session.execute(coupons).all()
+            db.session.execute(insert(PushResult), [
+                dict(zip(result_columns, (push.id, user_id, "issued", coupon_id, at), strict=True))
+                for coupon_id, user_id in rows])
         held_back, deliver = write_marketing(
             take, key=f"push:{push.id}:", kind="loyalty.push_coupon", link="/member/coupons",
             params={"coupon": template.name, "programme": rules(template.programme).name},
@@ -184,6 +216,10 @@ def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -
                 PushResult.user_id.in_([uid for uid, why in held_back.items() if why == reason]))
                 .values(outcome="skipped", reason=reason).execution_options(synchronize_session=False))
         queue_delivery(deliver)
+        # Last, so that with unlimited stock the template's row is locked only for the commit.
+        db.session.execute(update(CouponTemplate).where(CouponTemplate.id == template.id)
+                           .values(issued=CouponTemplate.issued + len(take))
+                           .execution_options(synchronize_session=False))
     if skipped:
         db.session.execute(insert(PushResult), [
             {"push_id": push.id, "user_id": uid, "outcome": "skipped", "reason": reason, "created_at": at}

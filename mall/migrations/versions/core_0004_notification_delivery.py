@@ -52,7 +52,9 @@ def upgrade():
         batch_op.add_column(sa.Column('claimed_at', mall.dbtypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('delivered_at', mall.dbtypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('error', sa.String(length=300), nullable=True))
-        batch_op.create_index('ix_notifications_due', ['status', 'send_after'], unique=False)
+        batch_op.create_index('ix_notifications_due', ['status', 'send_after'], unique=False,
+                              postgresql_where=sa.text("status IN ('queued', 'sending')"),
+                              sqlite_where=sa.text("status IN ('queued', 'sending')"))
 
 
 

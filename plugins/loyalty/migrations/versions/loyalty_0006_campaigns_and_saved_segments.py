@@ -1,4 +1,4 @@
-"""saved segments, win-back campaigns, campaign pushes
+"""saved segments, win-back campaigns, campaign pushes, coupons by template and member
 
 Revision ID: loyalty_0006
 Revises: loyalty_0005
@@ -19,6 +19,12 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('loyalty_coupons', schema=None) as batch_op:
+        batch_op.create_index('ix_loyalty_coupons_template_user', ['template_id', 'user_id'], unique=False)
+        batch_op.drop_index('ix_loyalty_coupons_template_id')
+    with op.batch_alter_table('loyalty_push_results', schema=None) as batch_op:
+        batch_op.drop_index('ix_loyalty_push_results_push')
+
     op.create_table('loyalty_saved_segments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('programme_id', sa.Integer(), nullable=False),
@@ -63,6 +69,12 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('loyalty_coupons', schema=None) as batch_op:
+        batch_op.create_index('ix_loyalty_coupons_template_id', ['template_id'], unique=False)
+        batch_op.drop_index('ix_loyalty_coupons_template_user')
+    with op.batch_alter_table('loyalty_push_results', schema=None) as batch_op:
+        batch_op.create_index('ix_loyalty_push_results_push', ['push_id', 'outcome'], unique=False)
+
     with op.batch_alter_table('loyalty_pushes', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_loyalty_pushes_campaign_id_loyalty_campaigns'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_loyalty_pushes_campaign_id'))
