@@ -36,6 +36,7 @@ worker: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/checkout.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/push.py
 
 
 clean:

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from mall import clock
 from plugins.loyalty import paid_tiers, pushes
+from plugins.loyalty.campaigns import save_win_back
+from plugins.loyalty.saved_segments import save_segment
 from plugins.loyalty.coupons import create_template, issue
 from plugins.loyalty.lifecycle import join_programme
 from plugins.loyalty.programmes import save_document
@@ -47,7 +49,12 @@ def load(shops: dict, shoppers: list):
     _bought_and_settled(bob, shops["taobao"], "candle", 12, days_ago=40)  # 816.00 in 90 days → VIP
     with clock.frozen_at(now - timedelta(days=5)):
         paid_tiers.buy(platform, alice, "plus", "wallet", "demo:alice:plus")  # 30.00 bonus + 69.00 cash
-    # Once the demo is saved, push the four-tier shop's 9-折 coupon to all its members through the queue.
+    # A saved segment and the win-back campaign in the four-tier shop, for the pushes page.
+    save_segment(four, "老顾客 Repeat buyers", {"lifecycle": "repeat"})
+    save_segment(four, "沉睡会员 Sleeping", {"activity": "sleeping"})
+    save_win_back(four, {"template_id": templates["monthly"].id, "channels": ["inbox", "email"], "period": "quarter"})
+    # Once the demo is saved, push the four-tier shop's 9-折 coupon to all its members through the queue
+    # (inbox only, so the demo's report is the same at any hour: e-mail would wait out the quiet hours).
     monthly = templates["monthly"].id
     return lambda: pushes.create_push(four, {"template_id": monthly, "filter": {}, "channels": ["inbox"]})
 
