@@ -83,7 +83,8 @@ def test_saved_segment_drives_the_member_list_and_a_push(shop, make_shop, make_u
     assert saved.filter["activity"] == "active"
     again = client.post("/admin/tea/loyalty/pushes", data={"action": "save", "name": "Recent buyers",
                                                           "template_id": shop["template"].id})
-    assert again.status_code == 422 and "already a segment with this name" in again.text
+    assert again.status_code == 422 and "已有同名人群" in again.text  # the form again, with the message
+    assert db.session.execute(db.select(db.func.count(SavedSegment.id))).scalar() == 1
     listing = client.get(f"/admin/tea/loyalty/members?segment={saved.id}")
     assert listing.status_code == 200
     assert members[0].user.email in listing.text and members[2].user.email not in listing.text
