@@ -19,9 +19,10 @@ WORDS = {"zh": {"running": "进行中", "done": "已完成"}, "en": {"running": 
 @pytest.mark.parametrize("lang,locale", [("zh", "zh-CN"), ("en", "en-US")])
 def test_push_progress_bar_moves_live(app, make_user, make_shop, make_programme, monkeypatch, lang, locale):
     """A quarter of the push is done when the page opens; the rest runs while it is open, and the bar, the counts
-    and the status follow without a reload."""
+    and the status follow without a reload. Then the pushes page and the operator's messages page."""
     monkeypatch.setattr(pushes, "CHUNK", 10)
     owner = make_user()
+    operator = make_user(operator=True)
     shop = make_shop(owner=owner, slug=f"tea-{lang}")
     programme = make_programme(shop, FOUR_TIERS)
     template = coupon_ops.create_template(programme, {"name": "8 off", "kind": "amount_off", "value": "8",
@@ -37,7 +38,7 @@ def test_push_progress_bar_moves_live(app, make_user, make_shop, make_programme,
     run_chunk = [args for func, args in chunks if func is pushes.run_chunk]
     assert len(run_chunk) == 4
     pushes.run_chunk(*run_chunk[0])
-    push_id, email, slug = push.id, owner.email, shop.slug
+    push_id, email, slug, operator_email = push.id, owner.email, shop.slug, operator.email
     db.session.remove()  # the live server reads while this thread writes the rest
     camera = Camera(f"push-{lang}")
     with live_server(app) as base, chromium() as browser:
@@ -64,4 +65,13 @@ def test_push_progress_bar_moves_live(app, make_user, make_shop, make_programme,
         page.wait_for_load_state("networkidle")
         assert page.locator("ul.checks input[type=checkbox]").count() >= 3  # inbox, e-mail, SMS
         camera.shoot(page, "pushes")
+        ops = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
+        ops.goto(f"{base}/login")
+        ops.fill("#email", operator_email)
+        ops.fill("#password", PASSWORD)
+        ops.locator("form:has(#password) button[type=submit]").click()
+        ops.wait_for_load_state("networkidle")
+        ops.goto(f"{base}/platform/messages")
+        assert ops.locator("select#quiet_start").input_value() == "22"
+        camera.shoot(ops, "operator-messages")
     assert db.session.get(Push, push_id).status == "done"
