@@ -9,10 +9,10 @@ from decimal import Decimal
 from mall import clock
 from plugins.loyalty import paid_tiers, pushes
 from plugins.loyalty.campaigns import save_win_back
-from plugins.loyalty.saved_segments import save_segment
 from plugins.loyalty.coupons import create_template, issue
 from plugins.loyalty.lifecycle import join_programme
 from plugins.loyalty.programmes import save_document
+from plugins.loyalty.saved_segments import save_segment
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME, TAOBAO, VANCL
 from plugins.loyalty.wallet import move, wallet_for
 
