@@ -26,6 +26,15 @@ def frozen_at(moment: datetime):
         _frozen.reset(token)
 
 
+#: The platform's own time zone: platform programmes and anything without a shop.
+PLATFORM_ZONE = "Asia/Shanghai"
+
+
+def zone_of(tenant) -> str:
+    """The time zone a shop's dates are counted in (the platform's for None)."""
+    return tenant.timezone if tenant is not None else PLATFORM_ZONE
+
+
 def as_utc(moment: datetime) -> datetime:
     """Normalize a datetime to aware UTC; naive values are taken to be UTC already."""
     if moment.tzinfo is None:

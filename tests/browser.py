@@ -71,3 +71,14 @@ class Camera:
         path = self.folder / f"{self.count:02d}-{label}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
+
+
+def sign_in(page, base: str, email: str) -> None:
+    """Sign in through the login form (every test user has the factories' password)."""
+    from tests.fixtures.factories import PASSWORD
+
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("form:has(#password) button[type=submit]").click()
+    page.wait_for_load_state("networkidle")

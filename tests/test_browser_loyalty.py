@@ -21,8 +21,7 @@ from plugins.loyalty.models import Programme
 from plugins.loyalty.programmes import save_document
 from plugins.loyalty.seeds import FOUR_TIERS
 from plugins.loyalty.wallet import move, wallet_for
-from tests.browser import Camera, chromium, live_server, requires_browser
-from tests.fixtures.factories import PASSWORD
+from tests.browser import Camera, chromium, live_server, requires_browser, sign_in
 
 pytestmark = [pytest.mark.browser, requires_browser]
 
@@ -32,14 +31,6 @@ WORDS = {
     "en": {"join": "Join", "claim": "Claim", "check_in": "Check in", "apply": "Apply", "pay": "Pay now",
            "ship": "Mark shipped", "adjust": "Adjust", "pending": "Pending", "audit": "points.adjusted"},
 }
-
-
-def _sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("form:has(#password) button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
 
 
 def _visit(page, camera, url, label):
@@ -78,7 +69,7 @@ def test_loyalty_journey(app, make_user, make_shop, make_product, lang, locale):
 
     with live_server(app) as base, chromium() as browser:
         buyer = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
-        _sign_in(buyer, base, emails["shopper"])
+        sign_in(buyer, base, emails["shopper"])
         _visit(buyer, camera, f"{base}/s/{slug}/", "shop")
         _click(buyer, camera, buyer.locator(".join-box button"), "joined")
         _visit(buyer, camera, f"{base}/member/coupon-centre", "coupon-centre")
@@ -108,7 +99,7 @@ def test_loyalty_journey(app, make_user, make_shop, make_product, lang, locale):
         db.session.remove()
 
         merchant = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
-        _sign_in(merchant, base, emails["owner"])
+        sign_in(merchant, base, emails["owner"])
         _visit(merchant, camera, f"{base}/admin/{slug}/orders/{order_id}", "merchant-order")
         _click(merchant, camera, merchant.get_by_role("button", name=words["ship"]), "merchant-shipped")
 
@@ -129,7 +120,7 @@ def test_loyalty_journey(app, make_user, make_shop, make_product, lang, locale):
         _click(merchant, camera, merchant.get_by_role("button", name=words["adjust"]), "merchant-adjusted")
 
         admin = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
-        _sign_in(admin, base, emails["operator"])
+        sign_in(admin, base, emails["operator"])
         _visit(admin, camera, f"{base}/platform/audit/?action=points.adjusted", "operator-audit")
         assert words["audit"] in admin.content() and "Thank you 感谢" in admin.content()
 

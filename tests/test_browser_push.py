@@ -9,8 +9,7 @@ from plugins.loyalty import pushes
 from plugins.loyalty.lifecycle import join_programme
 from plugins.loyalty.push_models import Push
 from plugins.loyalty.seeds import FOUR_TIERS
-from tests.browser import Camera, chromium, live_server, requires_browser
-from tests.fixtures.factories import PASSWORD
+from tests.browser import Camera, chromium, live_server, requires_browser, sign_in
 
 pytestmark = [pytest.mark.browser, requires_browser]
 WORDS = {"zh": {"running": "进行中", "done": "已完成"}, "en": {"running": "Running", "done": "Done"}}
@@ -43,11 +42,7 @@ def test_push_progress_bar_moves_live(app, make_user, make_shop, make_programme,
     camera = Camera(f"push-{lang}")
     with live_server(app) as base, chromium() as browser:
         page = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
-        page.goto(f"{base}/login")
-        page.fill("#email", email)
-        page.fill("#password", PASSWORD)
-        page.locator("form:has(#password) button[type=submit]").click()
-        page.wait_for_load_state("networkidle")
+        sign_in(page, base, email)
         page.goto(f"{base}/admin/{slug}/loyalty/pushes/{push_id}")
         bar = page.locator('[data-field="bar"]')
         assert bar.get_attribute("style").replace(" ", "") == "width:25%"
@@ -66,11 +61,7 @@ def test_push_progress_bar_moves_live(app, make_user, make_shop, make_programme,
         assert page.locator("ul.checks input[type=checkbox]").count() >= 3  # inbox, e-mail, SMS
         camera.shoot(page, "pushes")
         ops = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
-        ops.goto(f"{base}/login")
-        ops.fill("#email", operator_email)
-        ops.fill("#password", PASSWORD)
-        ops.locator("form:has(#password) button[type=submit]").click()
-        ops.wait_for_load_state("networkidle")
+        sign_in(ops, base, operator_email)
         ops.goto(f"{base}/platform/messages")
         assert ops.locator("select#quiet_start").input_value() == "22"
         camera.shoot(ops, "operator-messages")

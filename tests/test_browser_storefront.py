@@ -7,8 +7,7 @@ import pytest
 
 from mall.extensions import db
 from mall.orders.models import Order
-from tests.browser import Camera, chromium, live_server, requires_browser
-from tests.fixtures.factories import PASSWORD
+from tests.browser import Camera, chromium, live_server, requires_browser, sign_in
 
 pytestmark = [pytest.mark.browser, requires_browser]
 
@@ -17,14 +16,6 @@ WORDS = {
     "zh": {"add": "加入购物车", "pay": "立即付款", "ship": "标记发货", "shipped": "已发货"},
     "en": {"add": "Add to cart", "pay": "Pay now", "ship": "Mark shipped", "shipped": "Shipped"},
 }
-
-
-def _sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state("networkidle")
 
 
 @requires_browser
@@ -44,7 +35,7 @@ def test_buy_and_ship_through_the_pages(app, make_user, make_shop, make_product,
 
     with live_server(app) as base, chromium() as browser:
         buyer = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
-        _sign_in(buyer, base, shopper_email)
+        sign_in(buyer, base, shopper_email)
         camera.shoot(buyer, "signed-in-home")
 
         buyer.goto(f"{base}/s/{slug}/")
@@ -76,7 +67,7 @@ def test_buy_and_ship_through_the_pages(app, make_user, make_shop, make_product,
         db.session.remove()
 
         merchant = browser.new_context(locale=locale, viewport={"width": 390, "height": 844}).new_page()
-        _sign_in(merchant, base, owner_email)
+        sign_in(merchant, base, owner_email)
         merchant.goto(f"{base}/admin/{slug}/orders")
         camera.shoot(merchant, "admin-orders-mobile")
         merchant.goto(f"{base}/admin/{slug}/orders/{order_id}")

@@ -97,7 +97,7 @@ def run_win_back(at) -> int:
         if not db.session.execute(db.select(segment_select(programme, SegmentSchema().load(audience), at)
                                             .order_by(None).exists())).scalar():
             continue  # nobody fell asleep since the last run: no empty push in the list
-        tz = programme.tenant.timezone if programme.tenant_id else "Asia/Shanghai"
+        tz = clock.zone_of(programme.tenant)
         push = Push(programme_id=programme.id, tenant_id=programme.tenant_id, template_id=campaign.template_id,
                     filter=audience, channels=campaign.channels, status="queued",
                     campaign_id=campaign.id, period=period_key(campaign.period, tz, at), created_at=at)

@@ -249,13 +249,9 @@ def join_programme(programme, user, at=None):
             if template is not None:
                 coupon_ops.issue_once(template, user, "join", f"join:{template.id}:{user.id}", at)
         if r.window["kind"] == "rolling":
-            member.evaluated_for = ledger.month_key(at, _tz(programme), r.window["evaluate"])
+            member.evaluated_for = ledger.month_key(at, clock.zone_of(programme.tenant), r.window["evaluate"])
         db.session.flush()
     return member, created
-
-
-def _tz(programme) -> str:
-    return programme.tenant.timezone if programme.tenant_id else "Asia/Shanghai"
 
 
 def on_review_posted(sender, review, **kwargs) -> None:
@@ -288,7 +284,7 @@ def check_in(programme, user, at=None) -> tuple[int, int]:
                                                                                       False)
     if member is None:
         raise Conflict(_("Join this shop's programme first."), code="not_a_member")
-    today = clock.local_date(_tz(programme), at)
+    today = clock.local_date(clock.zone_of(programme.tenant), at)
     streak = member.streak + 1 if member.last_check_in == today - timedelta(days=1) else 1
     result = db.session.execute(
         update(Membership).where(Membership.id == member.id,

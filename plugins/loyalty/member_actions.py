@@ -86,8 +86,7 @@ def daily_check_in():
     cards = []
     for m in members:
         bonuses = rules(m.programme).bonuses
-        local_today = clock.local_date(m.programme.tenant.timezone if m.programme.tenant_id else "Asia/Shanghai",
-                                       today)
+        local_today = clock.local_date(clock.zone_of(m.programme.tenant), today)
         cards.append({"member": m, "daily": bonuses.get("check_in", 0),
                       "streaks": sorted((int(k), v) for k, v in (bonuses.get("check_in_streak") or {}).items()),
                       "done": m.last_check_in == local_today})

@@ -10,6 +10,7 @@ from mall import clock
 from mall.extensions import db
 from plugins.loyalty.models import Membership
 from plugins.loyalty.programmes import rules
+from plugins.loyalty.saved_segments import filter_of, segment_in
 from plugins.loyalty.segments import ACTIVITY, segment_select, spend
 
 
@@ -43,11 +44,8 @@ class MemberFilter:
 
 def member_select(programme, f: MemberFilter, at=None):
     """A select of the filter's memberships, newest members first (the segment filter drives the list)."""
-    from plugins.loyalty.saved_segments import segment_in
-    from plugins.loyalty.segments import SegmentSchema
-
     saved = segment_in(programme, f.segment) if f.segment is not None else None
-    base = SegmentSchema().load(saved.filter) if saved is not None else {}
+    base = filter_of(saved) if saved is not None else {}
     page = {"tier": [f.level] if f.level else None, "activity": f.activity, "min_spend": f.min_spend,
             "asleep_days": f.asleep_days, "q": f.q}
     return segment_select(programme, {**base, **{k: v for k, v in page.items() if v is not None}}, at)

@@ -14,8 +14,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from mall.audit.operations import record
 from mall.extensions import db
+from mall.forms import show_validation_errors
 from mall.pagination import paginate
-from mall.validation import translate_messages
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty.member_pages import coupon_conditions
 from plugins.loyalty.merchant_members import bp, shop_programme
@@ -73,12 +73,7 @@ def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dic
             template = coupon_ops.create_template(programme, form.raw())
         except ValidationError as exc:
             db.session.rollback()
-            for name, messages in translate_messages(exc.messages).items():
-                field = getattr(form, name, None)
-                if field is not None and hasattr(field, "errors"):
-                    field.errors = list(field.errors) + list(messages)
-                else:
-                    form.form_errors = list(getattr(form, "form_errors", [])) + list(messages)
+            show_validation_errors(form, exc)
             status = 422
         else:
             record("coupon_template.created", template.name, actor=actor(), tenant=tenant, template_id=template.id)

@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mall.extensions import db
+from mall.forms import show_validation_errors
 from mall.pagination import paginate
 from mall.validation import translate_messages
 from plugins.loyalty import pushes
@@ -23,8 +24,8 @@ from plugins.loyalty.merchant_members import bp, shop_programme
 from plugins.loyalty.models import CouponTemplate
 from plugins.loyalty.programmes import rules
 from plugins.loyalty.push_models import Push
-from plugins.loyalty.saved_segments import delete_segment, save_segment, segment_in, segments_of
-from plugins.loyalty.segments import preview
+from plugins.loyalty.saved_segments import delete_segment, filter_of, save_segment, segment_in, segments_of
+from plugins.loyalty.segments import preview, segment_count
 from tenants.access import actor, staff_required
 from tenants.models import StaffRole
 
@@ -84,16 +85,6 @@ def _templates(programme) -> list[SelectChoice]:
                                         CouponTemplate.is_active.is_(True))).scalars()]
 
 
-def _show(form, exc: ValidationError) -> None:
-    db.session.rollback()
-    for name, messages in translate_messages(exc.messages).items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors") and name != "filter":
-            field.errors = list(field.errors) + (messages if isinstance(messages, list) else [str(messages)])
-        else:
-            form.form_errors = [*getattr(form, "form_errors", []), f"{name}: {messages}"]
-
-
 @bp.route("/pushes", methods=["GET", "POST"])
 @staff_required(StaffRole.SUPPORT)
 def push_list(shop: str):
@@ -118,7 +109,7 @@ def push_list(shop: str):
         try:
             if action == "preview":
                 chosen = segment_in(programme, body.get("segment_id"))
-                seen = preview(programme, chosen.filter if chosen else body["filter"])
+                seen = preview(programme, filter_of(chosen) if chosen else body["filter"])
             elif action == "save":
                 save_segment(programme, form.name.data, body.get("filter") or {}, actor())
                 db.session.commit()
@@ -135,12 +126,13 @@ def push_list(shop: str):
                       "success")
                 return redirect(url_for("loyalty_merchant.push_detail", shop=shop, push_id=push.id))
         except ValidationError as exc:
-            _show(form, exc)
+            db.session.rollback()
+            show_validation_errors(form, exc)
             status = 422
     elif request.method == "POST":
         status = 422
     page = paginate(db.select(Push).where(Push.tenant_id == g.tenant.id).order_by(Push.id.desc()))
-    counts = {s.id: preview(programme, s.filter)["count"] for s in saved}
+    counts = {s.id: segment_count(programme, filter_of(s)) for s in saved}
     return render_template("loyalty/merchant/pushes.html", shop=g.tenant, form=form, page=page, seen=seen,
                            progress=pushes.progress, saved=saved, counts=counts, campaign=campaign,
                            campaign_form=campaign_form), status

@@ -36,8 +36,7 @@ def lot_expiry(membership: Membership, available_at: datetime):
     if policy["policy"] == "fixed":
         return available_at + timedelta(days=policy["days"])
     if policy["policy"] == "year_end":
-        tenant = membership.programme.tenant
-        tz = ZoneInfo(tenant.timezone if tenant else "Asia/Shanghai")
+        tz = ZoneInfo(clock.zone_of(membership.programme.tenant))
         year = available_at.astimezone(tz).year + policy["years_after"]
         return clock.as_utc(datetime(year + 1, 1, 1, tzinfo=tz))
     return None

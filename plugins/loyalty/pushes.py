@@ -116,8 +116,13 @@ def start_push(push_id: int) -> None:
     if not count:
         push.status, push.finished_at = "done", clock.now()
     for start in range(low or 0, (high or -1) + 1, CHUNK):
-        jobs.enqueue(run_chunk, push.id, start, start + CHUNK - 1, idempotency_key=f"push:{push.id}:{start}")
+        _queue_chunk(push.id, start)
     db.session.commit()
+
+
+def _queue_chunk(push_id: int, start: int) -> None:
+    """Queue the chunk of target ids [start, start + CHUNK) (start_push and recover() cut them the same way)."""
+    jobs.enqueue(run_chunk, push_id, start, start + CHUNK - 1, idempotency_key=f"push:{push_id}:{start}")
 
 
 def run_chunk(push_id: int, low: int, high: int) -> None:
@@ -209,7 +214,7 @@ def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -
         held_back, deliver = write_marketing(
             take, key=f"push:{push.id}:", kind="loyalty.push_coupon", link="/member/coupons",
             params={"coupon": template.name, "programme": rules(template.programme).name},
-            tenant_id=push.tenant_id, tz=_tz(push), channels=push.channels, at=at)
+            tenant_id=push.tenant_id, tz=clock.zone_of(template.programme.tenant), channels=push.channels, at=at)
         for reason in set(held_back.values()):
             db.session.execute(update(PushResult).where(
                 PushResult.push_id == push.id,
@@ -224,10 +229,6 @@ def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -
         db.session.execute(insert(PushResult), [
             {"push_id": push.id, "user_id": uid, "outcome": "skipped", "reason": reason, "created_at": at}
             for uid, reason in skipped.items()])
-
-
-def _tz(push: Push) -> str:
-    return push.template.programme.tenant.timezone if push.tenant_id else "Asia/Shanghai"
 
 
 def recover() -> int:
@@ -246,7 +247,7 @@ def recover() -> int:
             .where(PushTarget.push_id == push.id, PushResult.id.is_(None))).scalars().all()
         starts = sorted({low + (target - low) // CHUNK * CHUNK for target in left})
         for start in starts:
-            jobs.enqueue(run_chunk, push.id, start, start + CHUNK - 1, idempotency_key=f"push:{push.id}:{start}")
+            _queue_chunk(push.id, start)
         if not starts:
             _finish_if_complete(push.id)
         queued += len(starts)

@@ -25,6 +25,11 @@ def segment_in(programme, segment_id) -> SavedSegment | None:
     return saved if saved is not None and saved.programme_id == programme.id else None
 
 
+def filter_of(saved: SavedSegment) -> dict:
+    """The saved filter, loaded as segment_select() takes it (dates and amounts parsed)."""
+    return SegmentSchema().load(saved.filter)
+
+
 def save_segment(programme, name: str, raw_filter: dict, actor=None) -> SavedSegment:
     """Save a filter under a name (422 when the name is empty or taken, or the filter is invalid)."""
     name = (name or "").strip()

@@ -172,10 +172,16 @@ def segment_select(programme, f: dict, at=None):
     return select.order_by(Membership.id.desc())
 
 
+def segment_count(programme, f: dict) -> int:
+    """How many members the filter finds (one COUNT in SQL)."""
+    select = segment_select(programme, f).order_by(None)
+    return db.session.execute(db.select(func.count()).select_from(select.subquery())).scalar()
+
+
 def preview(programme, f: dict, sample: int = 10) -> dict:
     """How many members the filter finds, and a few of them."""
     select = segment_select(programme, f)
-    count = db.session.execute(db.select(func.count()).select_from(select.order_by(None).subquery())).scalar()
+    count = segment_count(programme, f)
     # No sample query when nobody matches: it would walk every member looking for one.
     rows = db.session.execute(select.add_columns(User.name).limit(sample)).all() if count else []
     return {"count": count, "sample": [{"user_id": m.user_id, "name": name, "tier": m.tier_code,

@@ -48,7 +48,7 @@ def shop_statement(shop: str):
 @operator_required
 def platform_settlement():
     """Every shop's payable for the month, and the points liability of every programme."""
-    month, start, end = month_bounds(request.args.get("month"), "Asia/Shanghai")
+    month, start, end = month_bounds(request.args.get("month"), clock.zone_of(None))
     shops = db.session.execute(db.select(Tenant).order_by(Tenant.slug)).scalars().all()
     rows = [(tenant, totals(statement(tenant, *month_bounds(month, tenant.timezone)[1:]))) for tenant in shops]
     return render_template("loyalty/platform_settlement.html", rows=rows, month=month, liability=liability())

@@ -14,10 +14,6 @@ from plugins.loyalty.programmes import rules
 BATCH = 500
 
 
-def _tz(programme) -> str:
-    return programme.tenant.timezone if programme.tenant_id else "Asia/Shanghai"
-
-
 def on_tick(sender, at, dry_run, report, **kwargs) -> None:
     """Run every programme's time-driven rules as of `at`; each effect happens once per moment."""
     counts = {"points_expired": 0, "periods_ended": 0, "rolling_evaluated": 0, "birthday": 0, "tier_coupons": 0}
@@ -43,7 +39,7 @@ def _member_tick(programme, member, at, dry_run, counts) -> None:
     if end_validity_periods(member, at, dry_run):
         counts["periods_ended"] += 1
     if r.window["kind"] == "rolling":
-        boundary = ledger.month_key(at, _tz(programme), r.window["evaluate"])
+        boundary = ledger.month_key(at, clock.zone_of(programme.tenant), r.window["evaluate"])
         if member.evaluated_for and member.evaluated_for != boundary:
             evaluate_rolling(member, boundary, at, dry_run)
             counts["rolling_evaluated"] += 1
@@ -58,7 +54,7 @@ def _birthday(programme, member, at, counts) -> None:
     birthday = member.user.birthday
     if birthday is None:
         return
-    today = clock.local_date(_tz(programme), at)
+    today = clock.local_date(clock.zone_of(programme.tenant), at)
     if today.month != birthday.month or today.day < birthday.day:
         return
     r = rules(programme)
@@ -82,6 +78,6 @@ def _tier_coupons(programme, member, at, counts) -> None:
         template = coupon_ops.template_in(programme, template_id)
         if template is None:
             continue
-        period = ledger.month_key(at, _tz(programme), every)
+        period = ledger.month_key(at, clock.zone_of(programme.tenant), every)
         if coupon_ops.issue_once(template, member.user, "level", f"level:{template.id}:{member.user_id}:{period}", at):
             counts["tier_coupons"] += 1
