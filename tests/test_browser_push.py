@@ -47,6 +47,7 @@ def test_push_progress_bar_moves_live(app, make_user, make_shop, make_programme,
         bar = page.locator('[data-field="bar"]')
         assert bar.get_attribute("style").replace(" ", "") == "width:25%"
         assert WORDS[lang]["running"] in page.locator('[data-field="status"]').inner_text()
+        assert page.locator('[data-field="cancel"]').is_visible()
         camera.shoot(page, "push-running")
         for args in run_chunk[1:]:
             pushes.run_chunk(*args)
@@ -55,6 +56,7 @@ def test_push_progress_bar_moves_live(app, make_user, make_shop, make_programme,
                                timeout=10_000)
         assert page.locator('[data-field="issued"]').inner_text() == "40"
         assert WORDS[lang]["done"] in page.locator('[data-field="status"]').inner_text()
+        assert page.locator('[data-field="cancel"]').is_hidden()  # a finished push offers no Cancel
         camera.shoot(page, "push-done")
         page.goto(f"{base}/admin/{slug}/loyalty/pushes")
         page.wait_for_load_state("networkidle")
