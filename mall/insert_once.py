@@ -26,3 +26,11 @@ def insert_once(row: Row) -> Row | None:
     statement = (insert(model).values(**values)
                  .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(model))
     return db.session.scalars(statement).one_or_none()
+
+
+def insert_once_values(table, values: dict) -> int | None:
+    """Insert a keyed row into a table without building an ORM object; its id, or None for a used key."""
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    statement = (insert(table).values(values)
+                 .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id))
+    return db.session.execute(statement).scalar_one_or_none()

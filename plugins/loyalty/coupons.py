@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from mall import clock
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
+from mall.ledger import Claim, send
 from plugins.loyalty import points as ledger
 from plugins.loyalty.memberships import membership
 from plugins.loyalty.models import Coupon, CouponTemplate
@@ -218,15 +219,21 @@ def usable_coupon(coupon_id, user, at) -> Coupon:
     return coupon
 
 
+def use_claim(coupon: Coupon, checkout_id: int, order_id: int, at) -> Claim:
+    """The conditional update that marks a coupon used, to send alone or with other writes."""
+    return Claim(Coupon.__table__, coupon.id, "used_order_id",
+                 {"used_checkout_id": checkout_id, "used_order_id": order_id, "used_at": at})
+
+
+def claimed(done: bool) -> None:
+    """409 when a coupon's claim found it already used: a coupon serves one checkout only."""
+    if not done:
+        raise Conflict(_("This coupon has just been used."), code="coupon_used")
+
+
 def use(coupon: Coupon, checkout_id: int, order_id: int, at) -> None:
     """Mark a coupon used with a conditional update: a coupon serves one checkout only."""
-    result = db.session.execute(
-        update(Coupon).where(Coupon.id == coupon.id, Coupon.used_order_id.is_(None))
-        .values(used_checkout_id=checkout_id, used_order_id=order_id, used_at=at)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise Conflict(_("This coupon has just been used."), code="coupon_used")
+    claimed(send([use_claim(coupon, checkout_id, order_id, at)])[0])
 
 
 def restore(coupon: Coupon, at) -> bool:

@@ -7,9 +7,13 @@ from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import set_committed_value
+
 from mall import clock, signals
 from mall.extensions import db
 from mall.insert_once import insert_once
+from mall.ledger import Change, Once, send
 from mall.money import ZERO, round_half_up
 from mall.orders.models import Order, OrderStatus
 from mall.request_cache import remembered
@@ -19,7 +23,7 @@ from plugins.loyalty.earning import kept_quantities, metric_for, paid_goods, poi
 from plugins.loyalty.memberships import credit_metric, effective_tier, join, membership
 from plugins.loyalty.models import Coupon, HandledEvent, Membership, OrderCredit, PointsEntry
 from plugins.loyalty.programmes import platform_programme, programme_for, rules
-from plugins.loyalty.wallet import move, wallet_for
+from plugins.loyalty.wallet import move, move_posting, moved, wallet_for
 
 
 def connect(app) -> None:
@@ -38,7 +42,9 @@ def _credit_row(order, member) -> OrderCredit:
 
 
 def _load_credit_row(order, member) -> OrderCredit:
-    row = db.session.execute(
+    # An order placed in this transaction has no rows yet: no look-up, and the next flush inserts it.
+    placed_now = inspect(order).info.get(_PLACED_NOW, False)
+    row = None if placed_now else db.session.execute(
         db.select(OrderCredit).filter_by(order_id=order.id, membership_id=member.id)
     ).scalar_one_or_none()
     if row is None:
@@ -46,23 +52,29 @@ def _load_credit_row(order, member) -> OrderCredit:
                           points_value=ZERO, points_returned=0, pending=0, released=0, metric=ZERO,
                           metric_counted=False, shortfall=0)
         db.session.add(row)
-        db.session.flush()
+        if not placed_now:
+            db.session.flush()
     return row
 
 
+# Marks an order instance as created by this transaction's checkout (a rollback discards the instance).
+_PLACED_NOW = "loyalty_placed_now"
+
+
 def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
-    """Take what the quote promised: use coupons, spend points, debit the wallet."""
+    """Take what the quote promised: use coupons, spend points, debit the wallet (sent as one batch)."""
     plan = getattr(quote, "loyalty_plan", None)
     at = clock.now()
+    for order in orders:
+        inspect(order).info[_PLACED_NOW] = True
+    claims, debits, payments = [], [], []
     if plan is not None:
-        for coupon, index in plan.coupons:
-            coupon_ops.use(coupon, checkout.id, orders[index].id, at)
+        claims = [coupon_ops.use_claim(coupon, checkout.id, orders[index].id, at) for coupon, index in plan.coupons]
         for r in plan.redemptions:
             order = orders[r.order_index]
-            ledger.debit(r.member, r.points, "redeem", f"redeem:{order.id}:{r.member.id}", order_id=order.id, at=at)
-            row = _credit_row(order, r.member)
-            row.points_redeemed += r.points
-            row.points_value = row.points_value + r.value
+            debits.append((r, order, ledger.entry_posting(r.member, "available", -r.points,
+                                                          f"redeem:{order.id}:{r.member.id}", "redeem",
+                                                          order_id=order.id, created_at=at)))
     wallet = None
     for order, oq in zip(orders, quote.orders, strict=True):
         for share in oq.payments:
@@ -70,7 +82,23 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
                 continue
             wallet = wallet or wallet_for(user)
             balance = share.method.removeprefix("wallet_")
-            move(wallet, balance, -share.amount, "payment", f"pay:{order.id}:{balance}", order_id=order.id)
+            payments.append(move_posting(wallet, balance, -share.amount, "payment", f"pay:{order.id}:{balance}",
+                                         order_id=order.id))
+    parts = claims + [posting for _r, _order, posting in debits] + payments
+    if not parts:
+        return
+    results = iter(send(parts))
+    for _claim in claims:
+        coupon_ops.claimed(next(results))
+    for r, order, posting in debits:
+        entry_id = ledger.posted(r.member, posting, next(results))
+        if entry_id is not None:
+            ledger.spend_lots(r.member, entry_id, r.points, at)
+        row = _credit_row(order, r.member)
+        row.points_redeemed += r.points
+        row.points_value = row.points_value + r.value
+    for posting in payments:
+        moved(wallet, posting, next(results))
 
 
 def _programmes_of(order):
@@ -91,21 +119,42 @@ def first_time(key: str) -> bool:
 
 
 def on_order_paid(sender, order, **kwargs) -> None:
-    """Pending points from payment; level metric now when counted at payment; renew inactivity."""
-    if not first_time(f"paid:{order.id}"):
-        return
+    """Pending points from payment; level metric now when counted at payment; renew inactivity.
+
+    The handled-event key gates one batch: the pending points with each membership's last_order_at,
+    and the stored credit rows' new figures; a replayed event writes nothing.
+    """
     at = order.paid_at or clock.now()
+    work = []
     for programme, member in _programmes_of(order):
         r = rules(programme)
         tier = effective_tier(member, at)
-        row = _credit_row(order, member)
-        row.multiplier = str(tier.points_multiplier)
         earned = points_for(order, r, tier.points_multiplier)
-        row.pending = earned
-        row.metric = metric_for(order, r)
-        ledger.add_pending(member, earned, "earn", f"earn:{order.id}:{member.id}", order_id=order.id)
+        figures = {"multiplier": str(tier.points_multiplier), "pending": earned, "metric": metric_for(order, r)}
         # The latest paid order counts, whatever order the events arrive in.
-        member.last_order_at = max(member.last_order_at, at) if member.last_order_at else at
+        last_order_at = max(member.last_order_at, at) if member.last_order_at else at
+        posting = ledger.entry_posting(member, "pending", earned, f"earn:{order.id}:{member.id}", "earn",
+                                       {"last_order_at": last_order_at}, order_id=order.id) if earned else None
+        row = _credit_row(order, member)
+        # A row this checkout created is still to be inserted, and takes its figures at the flush.
+        change = None if inspect(row).pending else Change(OrderCredit.__table__, row.id, figures)
+        work.append((r, member, row, figures, last_order_at, posting, change))
+    parts = [part for *_rest, posting, change in work for part in (posting, change) if part is not None]
+    results = send(parts, gate=Once(HandledEvent.__table__, {"idempotency_key": f"paid:{order.id}",
+                                                             "created_at": clock.now()}))
+    if results is None:
+        return
+    results = iter(results)
+    for r, member, row, figures, last_order_at, posting, change in work:
+        if posting is None or ledger.posted(member, posting, next(results)) is None:
+            member.last_order_at = last_order_at
+        for name, value in figures.items():
+            if change is None:
+                setattr(row, name, value)
+            else:
+                set_committed_value(row, name, value)
+        if change is not None:
+            next(results)
         if r.count_at == "payment":
             _count_metric(row, member, at, order)
     db.session.flush()

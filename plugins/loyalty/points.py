@@ -6,28 +6,47 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mall import clock
+from mall.dbtypes import UTCDateTime
 from mall.errors import Conflict
 from mall.extensions import db
-from mall.insert_once import insert_once
+from mall.ledger import Posted, Posting, post
 from plugins.loyalty.models import LotUse, Membership, PointsEntry, PointsLot
 from plugins.loyalty.programmes import rules
 
+_BALANCES = {"available": Membership.__table__.c.points_available, "pending": Membership.__table__.c.points_pending}
 
-def _move_balance(membership: Membership, bucket: str, delta: int) -> None:
-    """Change a cached balance with one conditional update that refuses to go below zero."""
-    column = Membership.points_available if bucket == "available" else Membership.points_pending
-    balance = db.session.execute(
-        update(Membership).where(Membership.id == membership.id, column + delta >= 0)
-        .values({column.key: column + delta}).returning(column).execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if balance is None:
+
+def entry_posting(membership: Membership, bucket: str, delta: int, key: str, kind: str, also: dict | None = None,
+                  **values) -> Posting:
+    """A points entry and the move of its bucket's cached balance, to send alone or with other writes."""
+    values = {"membership_id": membership.id, "bucket": bucket, "delta": delta, "kind": kind,
+              "idempotency_key": key, "programme_version": membership.programme.version,
+              "created_at": values.pop("created_at", None) or clock.now(), **values}
+    return Posting(PointsEntry.__table__, values, _BALANCES[bucket], membership.id, delta, also or {})
+
+
+def posted(membership: Membership, posting: Posting, result: Posted) -> int | None:
+    """Take in what sending a posting did: the entry id (None for a used key); 409 when points were short."""
+    if result.entry_id is None:
+        return None
+    if result.refused:
         raise Conflict(_("Not enough points."), code="insufficient_points")
     # The database's new balance, without reloading the whole row.
-    set_committed_value(membership, column.key, balance)
+    set_committed_value(membership, posting.balance.key, result.balance)
+    for name, value in posting.also.items():
+        set_committed_value(membership, name, value)
+    return result.entry_id
+
+
+def _post(membership: Membership, bucket: str, delta: int, key: str, kind: str, also: dict | None = None,
+          **values) -> int | None:
+    """Write one points entry and move the bucket's cached balance with it; the entry id, None for a used key."""
+    posting = entry_posting(membership, bucket, delta, key, kind, also, **values)
+    return posted(membership, posting, post(posting))
 
 
 def lot_expiry(membership: Membership, available_at: datetime):
@@ -43,39 +62,33 @@ def lot_expiry(membership: Membership, available_at: datetime):
 
 
 def credit(membership: Membership, points: int, kind: str, key: str, *, order_id=None, reason=None, actor=None,
-           funded_by=None, expires_at=None, at=None) -> PointsEntry | None:
-    """Add available points as a new lot; None when `key` was credited before."""
+           funded_by=None, expires_at=None, at=None) -> int | None:
+    """Add available points as a new lot; the entry id, or None when `key` was credited before."""
     if points <= 0:
         return None
     at = at or clock.now()
     expires_at = expires_at if expires_at is not None else lot_expiry(membership, at)
-    entry = PointsEntry(membership_id=membership.id, bucket="available", delta=points, kind=kind, order_id=order_id,
-                        expires_at=expires_at, programme_version=membership.programme.version, idempotency_key=key,
-                        reason=reason, actor_id=getattr(actor, "id", None), funded_by=funded_by, created_at=at)
-    entry = insert_once(entry)
-    if entry is None:
+    entry_id = _post(membership, "available", points, key, kind, order_id=order_id, expires_at=expires_at,
+                     reason=reason, actor_id=getattr(actor, "id", None), funded_by=funded_by, created_at=at)
+    if entry_id is None:
         return None
-    lot = PointsLot(membership_id=membership.id, amount=points, remaining=points, expires_at=expires_at, created_at=at)
-    db.session.add(lot)
-    db.session.flush()
-    entry.lot_id = lot.id
-    _move_balance(membership, "available", points)
-    return entry
+    lots, entries = PointsLot.__table__, PointsEntry.__table__
+    lot_id = db.session.execute(
+        insert(lots).values(membership_id=membership.id, amount=points, remaining=points, expires_at=expires_at,
+                            created_at=at).returning(lots.c.id)).scalar_one()
+    db.session.execute(update(entries).where(entries.c.id == entry_id).values(lot_id=lot_id))
+    return entry_id
 
 
 def add_pending(membership: Membership, points: int, kind: str, key: str, *, order_id=None,
-                available_at=None) -> PointsEntry | None:
-    """Record pending points (positive) or cancel some (negative) in the pending bucket."""
+                available_at=None, also: dict | None = None) -> int | None:
+    """Record pending points (positive) or cancel some (negative) in the pending bucket.
+
+    `also` sets more membership columns in the same statement (a paid order's `last_order_at`).
+    """
     if points == 0:
         return None
-    entry = PointsEntry(membership_id=membership.id, bucket="pending", delta=points, kind=kind, order_id=order_id,
-                        available_at=available_at, programme_version=membership.programme.version,
-                        idempotency_key=key, created_at=clock.now())
-    entry = insert_once(entry)
-    if entry is None:
-        return None
-    _move_balance(membership, "pending", points)
-    return entry
+    return _post(membership, "pending", points, key, kind, also, order_id=order_id, available_at=available_at)
 
 
 def spendable_lots(membership: Membership, at=None):
@@ -90,18 +103,57 @@ def spendable_lots(membership: Membership, at=None):
 
 
 def debit(membership: Membership, points: int, kind: str, key: str, *, order_id=None, reason=None, actor=None,
-          at=None) -> PointsEntry | None:
-    """Take available points from the earliest-expiring lots; 409 when there are not enough."""
+          at=None) -> int | None:
+    """Take available points from the earliest-expiring lots; the entry id (None for a used key); 409 if short."""
     if points <= 0:
         return None
     at = at or clock.now()
-    entry = PointsEntry(membership_id=membership.id, bucket="available", delta=-points, kind=kind, order_id=order_id,
-                        programme_version=membership.programme.version, idempotency_key=key, reason=reason,
-                        actor_id=getattr(actor, "id", None), created_at=at)
-    entry = insert_once(entry)
-    if entry is None:
-        return None
-    _move_balance(membership, "available", -points)
+    # The balance moves first: its row lock makes concurrent spenders of one member take turns on the lots.
+    entry_id = _post(membership, "available", -points, key, kind, order_id=order_id, reason=reason,
+                     actor_id=getattr(actor, "id", None), created_at=at)
+    if entry_id is not None:
+        spend_lots(membership, entry_id, points, at)
+    return entry_id
+
+
+def spend_lots(membership: Membership, entry_id: int, points: int, at) -> None:
+    """Take a debit's points from the earliest-expiring lots, once its balance has moved (and is locked)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        taken = db.session.execute(_SPEND_LOTS, {"member": membership.id, "points": points, "at": at,
+                                                 "entry": entry_id}).scalar_one()
+    else:
+        taken = _spend_lots_one_by_one(membership, points, at, entry_id)
+    if taken != points:
+        raise Conflict(_("Your points changed meanwhile; please try again."), code="points_conflict")
+
+
+# Earliest-expiring lots first (no expiry last), each taking what the lots before it left, in one
+# statement; a lot changed meanwhile fails its `remaining >= take` guard and the total comes up short.
+_SPEND_LOTS = text("""
+WITH candidates AS (
+    SELECT id, remaining,
+           row_number() OVER spend AS rank,
+           sum(remaining) OVER spend - remaining AS before
+    FROM loyalty_points_lots
+    WHERE membership_id = :member AND remaining > 0 AND (expires_at IS NULL OR expires_at > :at)
+    WINDOW spend AS (ORDER BY expires_at IS NULL, expires_at, id)
+), takes AS (
+    SELECT id, rank, LEAST(remaining, :points - before) AS take FROM candidates WHERE before < :points
+), spent AS (
+    UPDATE loyalty_points_lots AS lot SET remaining = lot.remaining - takes.take
+    FROM takes WHERE lot.id = takes.id AND lot.remaining >= takes.take
+    RETURNING lot.id, takes.take, takes.rank
+), uses AS (
+    INSERT INTO loyalty_lot_uses (entry_id, lot_id, points)
+    SELECT :entry, id, take FROM spent ORDER BY rank
+    RETURNING points
+)
+SELECT coalesce(sum(points), 0) FROM uses
+""").bindparams(bindparam("at", type_=UTCDateTime()))
+
+
+def _spend_lots_one_by_one(membership: Membership, points: int, at, entry_id: int) -> int:
+    """The same spending as _SPEND_LOTS, a conditional update per lot (databases without writable CTEs)."""
     left = points
     for lot in spendable_lots(membership, at):
         take = min(left, lot.remaining)
@@ -110,15 +162,13 @@ def debit(membership: Membership, points: int, kind: str, key: str, *, order_id=
             .values(remaining=PointsLot.remaining - take).execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
-            raise Conflict(_("Your points changed meanwhile; please try again."), code="points_conflict")
-        db.session.add(LotUse(entry_id=entry.id, lot_id=lot.id, points=take))
+            break
+        db.session.add(LotUse(entry_id=entry_id, lot_id=lot.id, points=take))
         left -= take
         if left == 0:
             break
-    if left:
-        raise Conflict(_("Not enough points."), code="insufficient_points")
     db.session.flush()
-    return entry
+    return points - left
 
 
 def return_to_lots(membership: Membership, redeem_entry: PointsEntry, points: int, key: str, order_id=None) -> int:
@@ -128,11 +178,7 @@ def return_to_lots(membership: Membership, redeem_entry: PointsEntry, points: in
     uses = db.session.execute(
         db.select(LotUse).filter_by(entry_id=redeem_entry.id).order_by(LotUse.id.desc())
     ).scalars().all()
-    entry = PointsEntry(membership_id=membership.id, bucket="available", delta=points, kind="return",
-                        order_id=order_id, programme_version=membership.programme.version, idempotency_key=key,
-                        created_at=clock.now())
-    entry = insert_once(entry)
-    if entry is None:
+    if _post(membership, "available", points, key, "return", order_id=order_id) is None:
         return 0
     left = points
     for use in uses:
@@ -149,7 +195,6 @@ def return_to_lots(membership: Membership, redeem_entry: PointsEntry, points: in
         # Defensive: lots can always take back what they gave, but never lose points silently.
         db.session.add(PointsLot(membership_id=membership.id, amount=left, remaining=left,
                                  expires_at=lot_expiry(membership, clock.now())))
-    _move_balance(membership, "available", points)
     return points
 
 
@@ -186,12 +231,9 @@ def expire_due(membership: Membership, at: datetime, dry_run: bool = False) -> i
         )
         if result.rowcount != 1:
             continue
-        entry = PointsEntry(membership_id=membership.id, bucket="available", delta=-points, kind="expire",
-                            lot_id=lot.id, programme_version=membership.programme.version,
-                            idempotency_key=f"expire:{lot.id}:{lot.amount}:{points}:{at.isoformat()}", created_at=at)
-        db.session.add(entry)
-        _move_balance(membership, "available", -points)
-        total += points
+        if _post(membership, "available", -points, f"expire:{lot.id}:{lot.amount}:{points}:{at.isoformat()}",
+                 "expire", lot_id=lot.id, created_at=at) is not None:
+            total += points
     return total
 
 

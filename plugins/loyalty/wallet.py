@@ -5,20 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mall import clock
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
-from mall.insert_once import insert_once
+from mall.ledger import Posted, Posting, post
 from mall.payments import gateway
 from mall.request_cache import remembered
 from plugins.loyalty.models import Wallet, WalletEntry
 
 ZERO = Decimal("0.00")
 MAX_TOP_UP = Decimal("50000.00")
+_BALANCES = {"cash": Wallet.__table__.c.cash, "bonus": Wallet.__table__.c.bonus}
 
 
 def wallet_for(user, create: bool = True) -> Wallet | None:
@@ -38,26 +38,33 @@ def _load_wallet(user, create: bool) -> Wallet | None:
     return wallet
 
 
+def move_posting(wallet: Wallet, balance: str, delta: Decimal, kind: str, key: str, *, order_id=None, reason=None,
+                 actor=None, funded_by=None) -> Posting:
+    """A wallet entry and the move of one balance, to send alone or with other writes."""
+    return Posting(WalletEntry.__table__, {
+        "wallet_id": wallet.id, "balance": balance, "delta": delta, "kind": kind, "order_id": order_id,
+        "idempotency_key": key, "reason": reason, "actor_id": getattr(actor, "id", None), "funded_by": funded_by,
+        "created_at": clock.now()}, _BALANCES[balance], wallet.id, delta)
+
+
+def moved(wallet: Wallet, posting: Posting, result: Posted) -> int | None:
+    """Take in what sending a wallet posting did: the entry id (None for a used key); 409 when money was short."""
+    if result.entry_id is None:
+        return None
+    if result.refused:
+        raise Conflict(_("Your wallet balance is not enough."), code="insufficient_wallet")
+    set_committed_value(wallet, posting.balance.key, result.balance)
+    return result.entry_id
+
+
 def move(wallet: Wallet, balance: str, delta: Decimal, kind: str, key: str, *, order_id=None, reason=None,
-         actor=None, funded_by=None) -> WalletEntry | None:
-    """Change one balance by `delta` with its ledger row; None if `key` was used before; 409 if short."""
+         actor=None, funded_by=None) -> int | None:
+    """Change one balance by `delta` with its ledger row; the entry id, None if `key` was used before; 409 if short."""
     if delta == 0:
         return None
-    entry = WalletEntry(wallet_id=wallet.id, balance=balance, delta=delta, kind=kind, order_id=order_id,
-                        idempotency_key=key, reason=reason, actor_id=getattr(actor, "id", None),
-                        funded_by=funded_by, created_at=clock.now())
-    entry = insert_once(entry)
-    if entry is None:
-        return None
-    column = Wallet.cash if balance == "cash" else Wallet.bonus
-    balance = db.session.execute(
-        update(Wallet).where(Wallet.id == wallet.id, column + delta >= 0)
-        .values({column.key: column + delta}).returning(column).execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if balance is None:
-        raise Conflict(_("Your wallet balance is not enough."), code="insufficient_wallet")
-    set_committed_value(wallet, column.key, balance)
-    return entry
+    posting = move_posting(wallet, balance, delta, kind, key, order_id=order_id, reason=reason, actor=actor,
+                           funded_by=funded_by)
+    return moved(wallet, posting, post(posting))
 
 
 def parse_amount(value, field: str = "amount", maximum: Decimal = MAX_TOP_UP, allow_negative=False) -> Decimal:

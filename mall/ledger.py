@@ -1,0 +1,240 @@
+"""Ledger rows, the balances they move and the guarded updates of one business step, sent together.
+
+A checkout spends points, wallet money and coupons; paying an order records pending points. Each
+is a ledger row with an idempotency key plus a conditional update of a cached balance, or a
+conditional update of one row. `send()` writes such independent parts in one statement on
+PostgreSQL (writable CTEs, the statement built once per shape) and one by one elsewhere, with the
+same outcome: a replayed key moves nothing, a balance never goes below zero, a claimed row is
+claimed once. A refusal may leave the step half-written, so the caller raises and the transaction
+rolls back, as it would after two separate statements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Table, bindparam, exists, select, update
+from sqlalchemy.dialects import postgresql
+
+from mall.extensions import db
+from mall.insert_once import insert_once_values
+
+
+@dataclass(frozen=True)
+class Posting:
+    """A ledger row (UNIQUE `idempotency_key`) and the cached balance column it moves by `delta`."""
+
+    entries: Table
+    values: dict
+    balance: object  # a Column of the balance table, whose primary key is `id`
+    balance_id: int
+    delta: object
+    also: dict = field(default_factory=dict)  # more columns of the balance row set in the same update
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What a posting did: the row's id (None for a key used before) and the new balance (None if refused)."""
+
+    entry_id: int | None
+    balance: object
+
+    @property
+    def refused(self) -> bool:
+        """The balance would have gone below zero; the caller must fail the transaction."""
+        return self.entry_id is not None and self.balance is None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Set `values` on one row only while its `vacant` column is still NULL (a coupon is used once)."""
+
+    table: Table
+    row_id: int
+    vacant: str
+    values: dict
+
+
+@dataclass(frozen=True)
+class Change:
+    """Set `values` on one row (guarded only by the batch's gate)."""
+
+    table: Table
+    row_id: int
+    values: dict
+
+
+@dataclass(frozen=True)
+class Once:
+    """A row with a UNIQUE `idempotency_key`, inserted unless the key was used (an event handled once)."""
+
+    table: Table
+    values: dict
+
+
+def post(posting: Posting) -> Posted:
+    """Write one posting (see `send`)."""
+    return send([posting])[0]
+
+
+def send(parts: list, gate: Once | None = None) -> list | None:
+    """Write the parts; each part's result in order: Posted, True/False for a claim, the id for Once.
+
+    With a gate, nothing happens when the gate's key was used before, and None is returned.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return _one_by_one(parts, gate)
+    results: list = []
+    for i, group in enumerate(_groups(parts)):
+        row = db.session.execute(_statement(group, gate if i == 0 else None), _params(group, gate if i == 0 else None)
+                                 ).one()
+        values = list(row)
+        if i == 0 and gate is not None and values.pop(0) is None:
+            return None
+        for part in group:
+            if isinstance(part, Posting):
+                results.append(Posted(values.pop(0), values.pop(0)))
+            elif isinstance(part, Claim | Change):
+                results.append(values.pop(0) is not None)
+            else:
+                results.append(values.pop(0))
+    return results
+
+
+def _target(part):
+    """The existing row a part updates, if any."""
+    if isinstance(part, Posting):
+        return part.balance.table.name, part.balance_id
+    if isinstance(part, Claim | Change):
+        return part.table.name, part.row_id
+    return None
+
+
+def _groups(parts):
+    """Consecutive parts that update different rows (PostgreSQL updates a row once per statement)."""
+    group, seen = [], set()
+    for part in parts:
+        target = _target(part)
+        if target is not None and target in seen:
+            yield group
+            group, seen = [], set()
+        group.append(part)
+        if target is not None:
+            seen.add(target)
+    if group:
+        yield group
+
+
+def _shape(part):
+    if isinstance(part, Posting):
+        return ("post", part.entries.name, tuple(part.values), part.balance.table.name, part.balance.key,
+                tuple(part.also))
+    if isinstance(part, Claim):
+        return ("claim", part.table.name, part.vacant, tuple(part.values))
+    if isinstance(part, Change):
+        return ("change", part.table.name, tuple(part.values))
+    return ("once", part.table.name, tuple(part.values))
+
+
+_STATEMENTS: dict = {}
+
+
+def _statement(group, gate):
+    """The one statement for parts of these shapes, built once and kept (parameters differ per call)."""
+    key = (tuple(_shape(p) for p in group), _shape(gate) if gate is not None else None)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = _build(group, gate)
+    return statement
+
+
+def _typed(table: Table, prefix: str, values: dict) -> dict:
+    return {name: bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in values}
+
+
+def _insert_once(table: Table, prefix: str, values: dict, gated):
+    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, optionally only past the gate."""
+    typed = _typed(table, prefix, values)
+    if gated is None:
+        statement = postgresql.insert(table).values(typed)
+    else:
+        statement = postgresql.insert(table).from_select(
+            list(typed), select(*[v.label(k) for k, v in typed.items()]).where(gated))
+    return statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
+
+
+def _build(group, gate):
+    columns = []
+    gated = None
+    if gate is not None:
+        gate_cte = _insert_once(gate.table, "g_", gate.values, None).cte("gate")
+        gated = exists(select(gate_cte.c.id))
+        columns.append(select(gate_cte.c.id).scalar_subquery())
+    for i, part in enumerate(group):
+        prefix = f"p{i}_"
+        if isinstance(part, Once):
+            cte = _insert_once(part.table, prefix, part.values, gated).cte(f"once{i}")
+            columns.append(select(cte.c.id).scalar_subquery())
+        elif isinstance(part, Posting):
+            entry = _insert_once(part.entries, prefix, part.values, gated).cte(f"entry{i}")
+            balances, column = part.balance.table, part.balance
+            delta = bindparam(f"{prefix}delta", type_=column.type)
+            moved = (update(balances)
+                     .where(balances.c.id == bindparam(f"{prefix}row"), column + delta >= 0, exists(select(entry.c.id)))
+                     .values({column.key: column + delta, **_typed(balances, prefix + "also_", part.also)})
+                     .returning(column).cte(f"moved{i}"))
+            columns += [select(entry.c.id).scalar_subquery(), select(moved.c[column.key]).scalar_subquery()]
+        else:
+            table = part.table
+            where = [table.c.id == bindparam(f"{prefix}row")]
+            if isinstance(part, Claim):
+                where.append(table.c[part.vacant].is_(None))
+            if gated is not None:
+                where.append(gated)
+            cte = (update(table).where(*where).values(_typed(table, prefix, part.values))
+                   .returning(table.c.id).cte(f"row{i}"))
+            columns.append(select(cte.c.id).scalar_subquery())
+    return select(*columns)
+
+
+def _params(group, gate) -> dict:
+    params = {}
+    if gate is not None:
+        params.update({f"g_{k}": v for k, v in gate.values.items()})
+    for i, part in enumerate(group):
+        prefix = f"p{i}_"
+        params.update({f"{prefix}{k}": v for k, v in part.values.items()})
+        if isinstance(part, Posting):
+            params[f"{prefix}delta"] = part.delta
+            params[f"{prefix}row"] = part.balance_id
+            params.update({f"{prefix}also_{k}": v for k, v in part.also.items()})
+        elif isinstance(part, Claim | Change):
+            params[f"{prefix}row"] = part.row_id
+    return params
+
+
+def _one_by_one(parts, gate) -> list | None:
+    """The same writes as separate statements (databases without writable CTEs)."""
+    if gate is not None and insert_once_values(gate.table, gate.values) is None:
+        return None
+    results = []
+    for part in parts:
+        if isinstance(part, Once):
+            results.append(insert_once_values(part.table, part.values))
+        elif isinstance(part, Posting):
+            entry_id = insert_once_values(part.entries, part.values)
+            balance = None
+            if entry_id is not None:
+                table, column = part.balance.table, part.balance
+                balance = db.session.execute(
+                    update(table).where(table.c.id == part.balance_id, column + part.delta >= 0)
+                    .values({column.key: column + part.delta, **part.also}).returning(column)
+                ).scalar_one_or_none()
+            results.append(Posted(entry_id, balance))
+        else:
+            table = part.table
+            where = [table.c.id == part.row_id]
+            if isinstance(part, Claim):
+                where.append(table.c[part.vacant].is_(None))
+            results.append(db.session.execute(update(table).where(*where).values(part.values)).rowcount == 1)
+    return results
