@@ -11,9 +11,10 @@ rolls back, as it would after two separate statements.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, bindparam, exists, select, update
+from sqlalchemy import Table, bindparam, exists, insert, select, update
 from sqlalchemy.dialects import postgresql
 
 from mall.extensions import db
@@ -72,16 +73,41 @@ class Once:
     values: dict
 
 
+@dataclass(frozen=True)
+class New:
+    """A new row (guarded only by the batch's gate); its id is the result."""
+
+    table: Table
+    values: dict
+
+
+@dataclass(frozen=True)
+class Then:
+    """More writes that follow a posting in the same batch, only when its row was new and its balance moved.
+
+    `build(prefix, entry_id, moved)` returns the SQL expression of the result on PostgreSQL (its
+    parameters named `prefix` + key of `params`); `one_by_one(entry_id)` does the same writes elsewhere.
+    A debit's lots are spent this way, after the balance update has locked the member's row.
+    """
+
+    posting: Posting
+    build: Callable
+    params: dict
+    one_by_one: Callable
+
+
 def post(posting: Posting) -> Posted:
     """Write one posting (see `send`)."""
     return send([posting])[0]
 
 
 def send(parts: list, gate: Once | None = None) -> list | None:
-    """Write the parts; each part's result in order: Posted, True/False for a claim, the id for Once.
+    """Write the parts; each part's result in order: Posted, True/False for a claim or change, the id for
+    Once/New, the build's value for Then (None after a replayed or refused posting).
 
     With a gate, nothing happens when the gate's key was used before, and None is returned.
     """
+    _check_follows(parts)
     if db.session.get_bind().dialect.name != "postgresql":
         return _one_by_one(parts, gate)
     results: list = []
@@ -99,6 +125,12 @@ def send(parts: list, gate: Once | None = None) -> list | None:
             else:
                 results.append(values.pop(0))
     return results
+
+
+def _check_follows(parts) -> None:
+    for i, part in enumerate(parts):
+        if isinstance(part, Then) and (i == 0 or parts[i - 1] is not part.posting):
+            raise ValueError("a Then part must come right after its posting")
 
 
 def _target(part):
@@ -133,7 +165,9 @@ def _shape(part):
         return ("claim", part.table.name, part.vacant, tuple(part.values))
     if isinstance(part, Change):
         return ("change", part.table.name, tuple(part.values))
-    return ("once", part.table.name, tuple(part.values))
+    if isinstance(part, Then):
+        return ("then", part.build.__module__, part.build.__qualname__, tuple(part.params))
+    return (type(part).__name__, part.table.name, tuple(part.values))
 
 
 _STATEMENTS: dict = {}
@@ -152,31 +186,37 @@ def _typed(table: Table, prefix: str, values: dict) -> dict:
     return {name: bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in values}
 
 
-def _insert_once(table: Table, prefix: str, values: dict, gated):
-    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, optionally only past the gate."""
+def _insert(table: Table, prefix: str, values: dict, gated, once: bool = True):
+    """INSERT … [ON CONFLICT (idempotency_key) DO NOTHING] RETURNING id, optionally only past the gate."""
     typed = _typed(table, prefix, values)
     if gated is None:
         statement = postgresql.insert(table).values(typed)
     else:
         statement = postgresql.insert(table).from_select(
             list(typed), select(*[v.label(k) for k, v in typed.items()]).where(gated))
-    return statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
+    if once:
+        statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return statement.returning(table.c.id)
 
 
 def _build(group, gate):
     columns = []
     gated = None
     if gate is not None:
-        gate_cte = _insert_once(gate.table, "g_", gate.values, None).cte("gate")
+        gate_cte = _insert(gate.table, "g_", gate.values, None).cte("gate")
         gated = exists(select(gate_cte.c.id))
         columns.append(select(gate_cte.c.id).scalar_subquery())
+    posted = {}
     for i, part in enumerate(group):
         prefix = f"p{i}_"
-        if isinstance(part, Once):
-            cte = _insert_once(part.table, prefix, part.values, gated).cte(f"once{i}")
+        if isinstance(part, Then):
+            entry, moved = posted[id(part.posting)]
+            columns.append(part.build(prefix, select(entry.c.id).scalar_subquery(), moved))
+        elif isinstance(part, Once | New):
+            cte = _insert(part.table, prefix, part.values, gated, isinstance(part, Once)).cte(f"new{i}")
             columns.append(select(cte.c.id).scalar_subquery())
         elif isinstance(part, Posting):
-            entry = _insert_once(part.entries, prefix, part.values, gated).cte(f"entry{i}")
+            entry = _insert(part.entries, prefix, part.values, gated).cte(f"entry{i}")
             balances, column = part.balance.table, part.balance
             delta = bindparam(f"{prefix}delta", type_=column.type)
             moved = (update(balances)
@@ -184,6 +224,7 @@ def _build(group, gate):
                      .values({column.key: column + delta, **_typed(balances, prefix + "also_", part.also)})
                      .returning(column).cte(f"moved{i}"))
             columns += [select(entry.c.id).scalar_subquery(), select(moved.c[column.key]).scalar_subquery()]
+            posted[id(part)] = entry, moved
         else:
             table = part.table
             where = [table.c.id == bindparam(f"{prefix}row")]
@@ -203,6 +244,9 @@ def _params(group, gate) -> dict:
         params.update({f"g_{k}": v for k, v in gate.values.items()})
     for i, part in enumerate(group):
         prefix = f"p{i}_"
+        if isinstance(part, Then):
+            params.update({f"{prefix}{k}": v for k, v in part.params.items()})
+            continue
         params.update({f"{prefix}{k}": v for k, v in part.values.items()})
         if isinstance(part, Posting):
             params[f"{prefix}delta"] = part.delta
@@ -219,8 +263,15 @@ def _one_by_one(parts, gate) -> list | None:
         return None
     results = []
     for part in parts:
-        if isinstance(part, Once):
+        if isinstance(part, Then):
+            done = results[-1]
+            results.append(part.one_by_one(done.entry_id) if done.entry_id is not None and not done.refused
+                           else None)
+        elif isinstance(part, Once):
             results.append(insert_once_values(part.table, part.values))
+        elif isinstance(part, New):
+            results.append(db.session.execute(insert(part.table).values(part.values)
+                                              .returning(part.table.c.id)).scalar_one())
         elif isinstance(part, Posting):
             entry_id = insert_once_values(part.entries, part.values)
             balance = None

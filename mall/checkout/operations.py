@@ -72,7 +72,7 @@ def place_checkout(user, raw_lines, options: dict | None = None, payment_token: 
 
 def _create_order(checkout: Checkout, user, oq) -> Order:
     order = Order(
-        tenant_id=oq.tenant.id, user_id=user.id, checkout=checkout, status=OrderStatus.PENDING_PAYMENT,
+        tenant=oq.tenant, user_id=user.id, checkout=checkout, status=OrderStatus.PENDING_PAYMENT,
         goods=oq.goods, discount=oq.discount, coupon_discount=oq.coupon_discount, shipping=oq.shipping,
         points_used=oq.points_used, points_value=oq.points_value, wallet_paid=oq.wallet_paid,
         gateway_paid=oq.gateway_paid, total=oq.total, adjustments=_adjustments(oq),

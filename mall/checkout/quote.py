@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
 
 from mall import clock
 from mall.catalog.models import Product
@@ -184,7 +185,7 @@ def build_quote(user, raw_lines, options: dict | None = None) -> Quote:
     products = {
         p.id: p
         for p in db.session.execute(
-            db.select(Product).join(Tenant).where(Product.id.in_(ids))
+            db.select(Product).join(Tenant).options(contains_eager(Product.tenant)).where(Product.id.in_(ids))
         ).scalars()
     }
     moment = clock.now()

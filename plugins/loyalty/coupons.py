@@ -16,6 +16,7 @@ from mall import clock
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.ledger import Claim, send
+from mall.request_cache import remembered
 from plugins.loyalty import points as ledger
 from plugins.loyalty.memberships import membership
 from plugins.loyalty.models import Coupon, CouponTemplate
@@ -209,7 +210,8 @@ def usable_coupon(coupon_id, user, at) -> Coupon:
     """A coupon the user may use now, or a 422 naming the problem."""
     if not isinstance(coupon_id, int) or isinstance(coupon_id, bool):
         raise FieldErrors(_("Not a coupon."), {"coupons": [_("Coupon ids are whole numbers.")]})
-    coupon = db.session.get(Coupon, coupon_id, options=[joinedload(Coupon.template)])
+    coupon = remembered("coupon", coupon_id,
+                        lambda: db.session.get(Coupon, coupon_id, options=[joinedload(Coupon.template)]))
     if coupon is None or coupon.user_id != user.id:
         raise FieldErrors(_("Not your coupon."), {"coupons": [_("Coupon %(id)d is not yours.", id=coupon_id)]})
     status = coupon.status(at)

@@ -13,10 +13,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from mall import clock, signals
 from mall.extensions import db
 from mall.insert_once import insert_once
-from mall.ledger import Change, Once, send
+from mall.ledger import Change, New, Once, send
 from mall.money import ZERO, round_half_up
 from mall.orders.models import Order, OrderStatus
-from mall.request_cache import remembered
+from mall.request_cache import remembered, remembered_row
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty import points as ledger
 from plugins.loyalty.earning import kept_quantities, metric_for, paid_goods, points_for
@@ -42,23 +42,22 @@ def _credit_row(order, member) -> OrderCredit:
 
 
 def _load_credit_row(order, member) -> OrderCredit:
-    # An order placed in this transaction has no rows yet: no look-up, and the next flush inserts it.
-    placed_now = inspect(order).info.get(_PLACED_NOW, False)
-    row = None if placed_now else db.session.execute(
+    row = db.session.execute(
         db.select(OrderCredit).filter_by(order_id=order.id, membership_id=member.id)
     ).scalar_one_or_none()
     if row is None:
-        row = OrderCredit(order_id=order.id, membership_id=member.id, multiplier="1", points_redeemed=0,
-                          points_value=ZERO, points_returned=0, pending=0, released=0, metric=ZERO,
-                          metric_counted=False, shortfall=0)
+        row = OrderCredit(order_id=order.id, membership_id=member.id, **_NEW_CREDIT)
         db.session.add(row)
-        if not placed_now:
-            db.session.flush()
+        db.session.flush()
     return row
 
 
-# Marks an order instance as created by this transaction's checkout (a rollback discards the instance).
-_PLACED_NOW = "loyalty_placed_now"
+# A credit row's figures before anything is recorded in it.
+_NEW_CREDIT = {"multiplier": "1", "points_redeemed": 0, "points_value": ZERO, "points_returned": 0, "pending": 0,
+               "released": 0, "metric": ZERO, "metric_counted": False, "shortfall": 0}
+# On an order instance created by this transaction's checkout (a rollback discards the instance): the ids of
+# the credit rows its batches wrote, by membership id.
+_PLACED_NOW = "loyalty_credit_rows"
 
 
 def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
@@ -66,15 +65,19 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
     plan = getattr(quote, "loyalty_plan", None)
     at = clock.now()
     for order in orders:
-        inspect(order).info[_PLACED_NOW] = True
-    claims, debits, payments = [], [], []
+        inspect(order).info[_PLACED_NOW] = {}
+    claims, debits, credits, payments = [], [], [], []
     if plan is not None:
         claims = [coupon_ops.use_claim(coupon, checkout.id, orders[index].id, at) for coupon, index in plan.coupons]
         for r in plan.redemptions:
             order = orders[r.order_index]
-            debits.append((r, order, ledger.entry_posting(r.member, "available", -r.points,
-                                                          f"redeem:{order.id}:{r.member.id}", "redeem",
-                                                          order_id=order.id, created_at=at)))
+            debits.append((r, order, ledger.debit_parts(r.member, r.points, "redeem",
+                                                        f"redeem:{order.id}:{r.member.id}", order_id=order.id,
+                                                        at=at)))
+            # One redemption per order and programme, so each makes the order's new credit row there.
+            credits.append(New(OrderCredit.__table__, {**_NEW_CREDIT, "order_id": order.id,
+                                                      "membership_id": r.member.id, "points_redeemed": r.points,
+                                                      "points_value": r.value}))
     wallet = None
     for order, oq in zip(orders, quote.orders, strict=True):
         for share in oq.payments:
@@ -84,19 +87,16 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
             balance = share.method.removeprefix("wallet_")
             payments.append(move_posting(wallet, balance, -share.amount, "payment", f"pay:{order.id}:{balance}",
                                          order_id=order.id))
-    parts = claims + [posting for _r, _order, posting in debits] + payments
+    parts = claims + [part for _r, _order, debit in debits for part in debit] + credits + payments
     if not parts:
         return
     results = iter(send(parts))
     for _claim in claims:
         coupon_ops.claimed(next(results))
-    for r, order, posting in debits:
-        entry_id = ledger.posted(r.member, posting, next(results))
-        if entry_id is not None:
-            ledger.spend_lots(r.member, entry_id, r.points, at)
-        row = _credit_row(order, r.member)
-        row.points_redeemed += r.points
-        row.points_value = row.points_value + r.value
+    for r, _order, debit in debits:
+        ledger.debited(r.member, debit, [next(results) for _part in debit])
+    for r, order, _debit in debits:
+        inspect(order).info[_PLACED_NOW][r.member.id] = next(results)
     for posting in payments:
         moved(wallet, posting, next(results))
 
@@ -135,29 +135,34 @@ def on_order_paid(sender, order, **kwargs) -> None:
         last_order_at = max(member.last_order_at, at) if member.last_order_at else at
         posting = ledger.entry_posting(member, "pending", earned, f"earn:{order.id}:{member.id}", "earn",
                                        {"last_order_at": last_order_at}, order_id=order.id) if earned else None
-        row = _credit_row(order, member)
-        # A row this checkout created is still to be inserted, and takes its figures at the flush.
-        change = None if inspect(row).pending else Change(OrderCredit.__table__, row.id, figures)
-        work.append((r, member, row, figures, last_order_at, posting, change))
-    parts = [part for *_rest, posting, change in work for part in (posting, change) if part is not None]
+        work.append((r, member, figures, last_order_at, posting, _credit_part(order, member, figures)))
+    parts = [part for *_rest, posting, credit in work for part in (posting, credit) if part is not None]
     results = send(parts, gate=Once(HandledEvent.__table__, {"idempotency_key": f"paid:{order.id}",
                                                              "created_at": clock.now()}))
     if results is None:
         return
     results = iter(results)
-    for r, member, row, figures, last_order_at, posting, change in work:
+    for r, member, figures, last_order_at, posting, _credit in work:
         if posting is None or ledger.posted(member, posting, next(results)) is None:
             member.last_order_at = last_order_at
-        for name, value in figures.items():
-            if change is None:
-                setattr(row, name, value)
-            else:
-                set_committed_value(row, name, value)
-        if change is not None:
-            next(results)
+        next(results)
+        cached = remembered_row("credit_row", (order.id, member.id))
+        for name, value in figures.items() if cached is not None else ():
+            set_committed_value(cached, name, value)
         if r.count_at == "payment":
-            _count_metric(row, member, at, order)
+            _count_metric(_credit_row(order, member), member, at, order)
     db.session.flush()
+
+
+def _credit_part(order, member, figures: dict):
+    """The write that puts a paid order's figures in its credit row: a new row, or a change of the stored one."""
+    written = inspect(order).info.get(_PLACED_NOW)
+    if written is not None and member.id not in written:
+        # Placed by this transaction's checkout, which spent no points here: no row yet.
+        return New(OrderCredit.__table__, {**_NEW_CREDIT, "order_id": order.id, "membership_id": member.id,
+                                           **figures})
+    row_id = written[member.id] if written is not None else _credit_row(order, member).id
+    return Change(OrderCredit.__table__, row_id, figures)
 
 
 def _count_metric(row: OrderCredit, member: Membership, at, order) -> None:

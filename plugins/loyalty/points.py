@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy import Integer, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mall import clock
 from mall.dbtypes import UTCDateTime
 from mall.errors import Conflict
 from mall.extensions import db
-from mall.ledger import Posted, Posting, post
+from mall.ledger import Posted, Posting, Then, post, send
 from plugins.loyalty.models import LotUse, Membership, PointsEntry, PointsLot
 from plugins.loyalty.programmes import rules
 
@@ -107,53 +107,62 @@ def debit(membership: Membership, points: int, kind: str, key: str, *, order_id=
     """Take available points from the earliest-expiring lots; the entry id (None for a used key); 409 if short."""
     if points <= 0:
         return None
+    parts = debit_parts(membership, points, kind, key, order_id=order_id, reason=reason, actor=actor, at=at)
+    return debited(membership, parts, send(parts))
+
+
+def debit_parts(membership: Membership, points: int, kind: str, key: str, *, order_id=None, reason=None,
+                actor=None, at=None) -> list:
+    """The batch parts of a debit: the entry with its balance move, then the lots it spends."""
     at = at or clock.now()
-    # The balance moves first: its row lock makes concurrent spenders of one member take turns on the lots.
-    entry_id = _post(membership, "available", -points, key, kind, order_id=order_id, reason=reason,
-                     actor_id=getattr(actor, "id", None), created_at=at)
-    if entry_id is not None:
-        spend_lots(membership, entry_id, points, at)
+    posting = entry_posting(membership, "available", -points, key, kind, order_id=order_id, reason=reason,
+                            actor_id=getattr(actor, "id", None), created_at=at)
+    return [posting, Then(posting, _spend_lots_statement, {"member": membership.id, "points": points, "at": at},
+                          lambda entry_id: _spend_lots_one_by_one(membership, points, at, entry_id))]
+
+
+def debited(membership: Membership, parts: list, results: list) -> int | None:
+    """Take in a sent debit: the entry id (None for a used key); 409 when points were short or lots changed."""
+    entry_id = posted(membership, parts[0], results[0])
+    if entry_id is not None and results[1] != -parts[0].delta:
+        raise Conflict(_("Your points changed meanwhile; please try again."), code="points_conflict")
     return entry_id
 
 
-def spend_lots(membership: Membership, entry_id: int, points: int, at) -> None:
-    """Take a debit's points from the earliest-expiring lots, once its balance has moved (and is locked)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        taken = db.session.execute(_SPEND_LOTS, {"member": membership.id, "points": points, "at": at,
-                                                 "entry": entry_id}).scalar_one()
-    else:
-        taken = _spend_lots_one_by_one(membership, points, at, entry_id)
-    if taken != points:
-        raise Conflict(_("Your points changed meanwhile; please try again."), code="points_conflict")
+def _spend_lots_statement(prefix: str, entry_id, moved):
+    """Earliest-expiring lots first (no expiry last), each giving what the lots before it left: the points taken.
 
-
-# Earliest-expiring lots first (no expiry last), each taking what the lots before it left, in one
-# statement; a lot changed meanwhile fails its `remaining >= take` guard and the total comes up short.
-_SPEND_LOTS = text("""
-WITH candidates AS (
-    SELECT id, remaining,
-           row_number() OVER spend AS rank,
-           sum(remaining) OVER spend - remaining AS before
-    FROM loyalty_points_lots
-    WHERE membership_id = :member AND remaining > 0 AND (expires_at IS NULL OR expires_at > :at)
-    WINDOW spend AS (ORDER BY expires_at IS NULL, expires_at, id)
-), takes AS (
-    SELECT id, rank, LEAST(remaining, :points - before) AS take FROM candidates WHERE before < :points
-), spent AS (
-    UPDATE loyalty_points_lots AS lot SET remaining = lot.remaining - takes.take
-    FROM takes WHERE lot.id = takes.id AND lot.remaining >= takes.take
-    RETURNING lot.id, takes.take, takes.rank
-), uses AS (
-    INSERT INTO loyalty_lot_uses (entry_id, lot_id, points)
-    SELECT :entry, id, take FROM spent ORDER BY rank
-    RETURNING points
-)
-SELECT coalesce(sum(points), 0) FROM uses
-""").bindparams(bindparam("at", type_=UTCDateTime()))
+    Runs in the debit's statement after its balance update, which locks the member's row so spenders of
+    one member take turns. The lots are read FOR UPDATE: under READ COMMITTED that returns their newest
+    versions even though the statement's snapshot is older, so a spender that waited sees what the
+    one before it took; a lot changed anyway fails its `remaining >= take` guard and the total comes up short.
+    """
+    lots, uses = PointsLot.__table__, LotUse.__table__
+    member, points = bindparam(f"{prefix}member"), bindparam(f"{prefix}points", type_=Integer())
+    at = bindparam(f"{prefix}at", type_=UTCDateTime())
+    locked = (select(lots.c.id, lots.c.remaining, lots.c.expires_at)
+              .where(lots.c.membership_id == member, lots.c.remaining > 0,
+                     or_(lots.c.expires_at.is_(None), lots.c.expires_at > at), exists(select(moved)))
+              .with_for_update().cte(f"{prefix}locked"))
+    window = {"order_by": (locked.c.expires_at.is_(None), locked.c.expires_at, locked.c.id)}
+    candidates = select(locked.c.id, locked.c.remaining,
+                        func.row_number().over(**window).label("rank"),
+                        (func.sum(locked.c.remaining).over(**window) - locked.c.remaining).label("before")
+                        ).cte(f"{prefix}candidates")
+    takes = (select(candidates.c.id, candidates.c.rank,
+                    func.least(candidates.c.remaining, points - candidates.c.before).label("take"))
+             .where(candidates.c.before < points).cte(f"{prefix}takes"))
+    spent = (update(lots).where(lots.c.id == takes.c.id, lots.c.remaining >= takes.c.take)
+             .values(remaining=lots.c.remaining - takes.c.take)
+             .returning(lots.c.id, takes.c.take, takes.c.rank).cte(f"{prefix}spent"))
+    used = (insert(uses).from_select(["entry_id", "lot_id", "points"],
+                                     select(entry_id, spent.c.id, spent.c.take).order_by(spent.c.rank))
+            .returning(uses.c.points).cte(f"{prefix}used"))
+    return select(func.coalesce(func.sum(used.c.points), 0)).scalar_subquery()
 
 
 def _spend_lots_one_by_one(membership: Membership, points: int, at, entry_id: int) -> int:
-    """The same spending as _SPEND_LOTS, a conditional update per lot (databases without writable CTEs)."""
+    """The same spending as _spend_lots_statement, a conditional update per lot (no writable CTEs)."""
     left = points
     for lot in spendable_lots(membership, at):
         take = min(left, lot.remaining)

@@ -14,7 +14,7 @@ from mall.money import ZERO, floor_to_cent, round_half_up, spread_pro_rata
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty.memberships import effective_tier, membership
 from plugins.loyalty.models import PLATFORM
-from plugins.loyalty.programmes import platform_programme, programme_for, rules
+from plugins.loyalty.programmes import platform_programme, preload, programme_for, rules
 from plugins.loyalty.wallet import parse_amount, wallet_for
 
 
@@ -47,6 +47,9 @@ def plan_of(quote) -> LoyaltyPlan:
 def price_goods(quote) -> None:
     """Pricing hook, goods stage: steps 2–6 of the quote in PROGRAMME.md."""
     at = clock.now()
+    coupon_ids = quote.options.get("coupons")
+    preload(quote.user, [oq.tenant for oq in quote.orders], wallet=_wallet_requested(quote),
+            coupon_ids=coupon_ids if isinstance(coupon_ids, list) else ())
     platform = platform_programme()
     p_member = membership(platform, quote.user)
     p_tier = effective_tier(p_member, at)
@@ -242,11 +245,15 @@ def _spread_int(total: int, weights) -> list[int]:
     return shares
 
 
+def _wallet_requested(quote) -> bool:
+    return quote.options.get("wallet") not in (None, "", "0", "0.00", 0)
+
+
 def price_payment(quote) -> None:
     """Pricing hook, payment stage: the wallet pays (bonus first, then cash), the gateway the rest."""
-    raw = quote.options.get("wallet")
-    if raw in (None, "", "0", "0.00", 0):
+    if not _wallet_requested(quote):
         return
+    raw = quote.options.get("wallet")
     quote.consumed.add("wallet")
     amount = parse_amount(raw, "wallet")
     total = quote.total

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cache as cache_by_arguments
+
 from flask import g
 from marshmallow import ValidationError
+from sqlalchemy import bindparam
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mall import clock
 from mall.audit.operations import record
 from mall.extensions import db
+from mall.request_cache import remember
 from plugins.loyalty.document import Rules, validate_document
 from plugins.loyalty.models import PLATFORM, CouponTemplate, Programme, ProgrammeVersion
 
@@ -24,6 +29,52 @@ def programme_for(tenant) -> Programme | None:
     if key not in cache:
         cache[key] = db.session.execute(db.select(Programme).filter_by(key=key)).scalar_one_or_none()
     return cache[key]
+
+
+def preload(user, tenants, wallet: bool = False, coupon_ids=()) -> None:
+    """The programmes of these shops and the platform, with the user's memberships, wallet and the named
+    coupons of those programmes (with their templates), in one query.
+
+    Fills the caches programme_for(), membership(), wallet_for() and usable_coupon() read, so a checkout
+    looks each up once; anything not found here is looked up as before.
+    """
+    cache = g.setdefault("_loyalty_programmes", {})
+    keys = [key for key in dict.fromkeys([*(key_for(t) for t in tenants), PLATFORM]) if key not in cache]
+    if not keys or user is None:
+        return
+    coupon_ids = [i for i in coupon_ids if isinstance(i, int) and not isinstance(i, bool)]
+    params = {"keys": keys, "user_id": user.id, "coupon_ids": coupon_ids}
+    for key in keys:
+        cache[key] = None
+    for row in db.session.execute(_preload_query(wallet, bool(coupon_ids)), params):
+        programme, member = row[0], row[1]
+        cache[programme.key] = programme
+        remember("membership", (programme.id, user.id), member)
+        if wallet:
+            remember("wallet", user.id, row[2])
+        if coupon_ids and row[-2] is not None:
+            coupon, template = row[-2], row[-1]
+            set_committed_value(coupon, "template", template)
+            remember("coupon", coupon.id, coupon)
+
+
+@cache_by_arguments
+def _preload_query(wallet: bool, coupons: bool):
+    """The preload statement, built once per shape (building it costs more than running it)."""
+    from plugins.loyalty.models import Coupon, CouponTemplate, Membership, Wallet
+
+    user_id = bindparam("user_id")
+    query = (db.select(Programme, Membership)
+             .outerjoin(Membership, db.and_(Membership.programme_id == Programme.id, Membership.user_id == user_id))
+             .where(Programme.key.in_(bindparam("keys", expanding=True))))
+    if wallet:
+        query = query.add_columns(Wallet).outerjoin(Wallet, Wallet.user_id == user_id)
+    if coupons:
+        query = (query.add_columns(Coupon, CouponTemplate)
+                 .outerjoin(Coupon, db.and_(Coupon.programme_id == Programme.id, Coupon.user_id == user_id,
+                                            Coupon.id.in_(bindparam("coupon_ids", expanding=True))))
+                 .outerjoin(CouponTemplate, CouponTemplate.id == Coupon.template_id))
+    return query
 
 
 def platform_programme() -> Programme | None:
