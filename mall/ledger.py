@@ -31,6 +31,8 @@ class Posting:
     balance_id: int
     delta: object
     also: dict = field(default_factory=dict)  # more columns of the balance row set in the same update
+    # Postings on other columns of the same balance row, moved by the same update: all or nothing.
+    joint: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Posted:
 
     entry_id: int | None
     balance: object
+    joint: tuple = ()  # the Posted of each joint posting
 
     @property
     def refused(self) -> bool:
@@ -119,7 +122,8 @@ def send(parts: list, gate: Once | None = None) -> list | None:
             return None
         for part in group:
             if isinstance(part, Posting):
-                results.append(Posted(values.pop(0), values.pop(0)))
+                each = [Posted(values.pop(0), values.pop(0)) for _p in (part, *part.joint)]
+                results.append(Posted(each[0].entry_id, each[0].balance, tuple(each[1:])))
             elif isinstance(part, Claim | Change):
                 results.append(values.pop(0) is not None)
             else:
@@ -160,7 +164,7 @@ def _groups(parts):
 def _shape(part):
     if isinstance(part, Posting):
         return ("post", part.entries.name, tuple(part.values), part.balance.table.name, part.balance.key,
-                tuple(part.also))
+                tuple(part.also), tuple(_shape(p) for p in part.joint))
     if isinstance(part, Claim):
         return ("claim", part.table.name, part.vacant, tuple(part.values))
     if isinstance(part, Change):
@@ -216,15 +220,21 @@ def _build(group, gate):
             cte = _insert(part.table, prefix, part.values, gated, isinstance(part, Once)).cte(f"new{i}")
             columns.append(select(cte.c.id).scalar_subquery())
         elif isinstance(part, Posting):
-            entry = _insert(part.entries, prefix, part.values, gated).cte(f"entry{i}")
-            balances, column = part.balance.table, part.balance
-            delta = bindparam(f"{prefix}delta", type_=column.type)
-            moved = (update(balances)
-                     .where(balances.c.id == bindparam(f"{prefix}row"), column + delta >= 0, exists(select(entry.c.id)))
-                     .values({column.key: column + delta, **_typed(balances, prefix + "also_", part.also)})
-                     .returning(column).cte(f"moved{i}"))
-            columns += [select(entry.c.id).scalar_subquery(), select(moved.c[column.key]).scalar_subquery()]
-            posted[id(part)] = entry, moved
+            moves = (part, *part.joint)
+            entries = [_insert(p.entries, f"{prefix}{j}_", p.values, gated).cte(f"entry{i}_{j}")
+                       for j, p in enumerate(moves)]
+            balances = part.balance.table
+            guards, changes = [balances.c.id == bindparam(f"{prefix}row")], {}
+            for j, p in enumerate(moves):
+                delta = bindparam(f"{prefix}{j}_delta", type_=p.balance.type)
+                guards += [p.balance + delta >= 0, exists(select(entries[j].c.id))]
+                changes[p.balance.key] = p.balance + delta
+            moved = (update(balances).where(*guards)
+                     .values({**changes, **_typed(balances, prefix + "also_", part.also)})
+                     .returning(*[p.balance for p in moves]).cte(f"moved{i}"))
+            for j, p in enumerate(moves):
+                columns += [select(entries[j].c.id).scalar_subquery(), select(moved.c[p.balance.key]).scalar_subquery()]
+            posted[id(part)] = entries[0], moved
         else:
             table = part.table
             where = [table.c.id == bindparam(f"{prefix}row")]
@@ -247,12 +257,15 @@ def _params(group, gate) -> dict:
         if isinstance(part, Then):
             params.update({f"{prefix}{k}": v for k, v in part.params.items()})
             continue
-        params.update({f"{prefix}{k}": v for k, v in part.values.items()})
         if isinstance(part, Posting):
-            params[f"{prefix}delta"] = part.delta
+            for j, p in enumerate((part, *part.joint)):
+                params.update({f"{prefix}{j}_{k}": v for k, v in p.values.items()})
+                params[f"{prefix}{j}_delta"] = p.delta
             params[f"{prefix}row"] = part.balance_id
             params.update({f"{prefix}also_{k}": v for k, v in part.also.items()})
-        elif isinstance(part, Claim | Change):
+            continue
+        params.update({f"{prefix}{k}": v for k, v in part.values.items()})
+        if isinstance(part, Claim | Change):
             params[f"{prefix}row"] = part.row_id
     return params
 
@@ -273,15 +286,7 @@ def _one_by_one(parts, gate) -> list | None:
             results.append(db.session.execute(insert(part.table).values(part.values)
                                               .returning(part.table.c.id)).scalar_one())
         elif isinstance(part, Posting):
-            entry_id = insert_once_values(part.entries, part.values)
-            balance = None
-            if entry_id is not None:
-                table, column = part.balance.table, part.balance
-                balance = db.session.execute(
-                    update(table).where(table.c.id == part.balance_id, column + part.delta >= 0)
-                    .values({column.key: column + part.delta, **part.also}).returning(column)
-                ).scalar_one_or_none()
-            results.append(Posted(entry_id, balance))
+            results.append(_post_one_by_one(part))
         else:
             table = part.table
             where = [table.c.id == part.row_id]
@@ -289,3 +294,18 @@ def _one_by_one(parts, gate) -> list | None:
                 where.append(table.c[part.vacant].is_(None))
             results.append(db.session.execute(update(table).where(*where).values(part.values)).rowcount == 1)
     return results
+
+
+def _post_one_by_one(posting: Posting) -> Posted:
+    moves = (posting, *posting.joint)
+    ids = [insert_once_values(p.entries, p.values) for p in moves]
+    balances = [None] * len(moves)
+    if None not in ids:
+        table = posting.balance.table
+        guards = [table.c.id == posting.balance_id, *[p.balance + p.delta >= 0 for p in moves]]
+        changes = {**{p.balance.key: p.balance + p.delta for p in moves}, **posting.also}
+        row = db.session.execute(update(table).where(*guards).values(changes)
+                                 .returning(*[p.balance for p in moves])).one_or_none()
+        balances = list(row) if row is not None else balances
+    each = [Posted(entry_id, balance) for entry_id, balance in zip(ids, balances, strict=True)]
+    return Posted(each[0].entry_id, each[0].balance, tuple(each[1:]))

@@ -29,8 +29,3 @@ def remember(name: str, key, row) -> None:
     if row is not None:
         g.setdefault(f"_remembered_{name}", {})[key] = row
 
-
-def remembered_row(name: str, key):
-    """The row remembered under (name, key) if it is still in the session, else None (no loading)."""
-    found = g.get(f"_remembered_{name}", {}).get(key)
-    return found if found is not None and found in db.session else None

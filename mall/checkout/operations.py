@@ -42,8 +42,10 @@ def place_checkout(user, raw_lines, options: dict | None = None, payment_token: 
 
     The caller commits; any exception leaves the transaction to be rolled back whole.
     """
+    # One moment for the whole checkout: created, captured and paid at the same time.
+    now = clock.now()
     quote = build_quote(user, raw_lines, options)
-    checkout = Checkout(user_id=user.id, total=quote.total)
+    checkout = Checkout(user_id=user.id, total=quote.total, created_at=now)
     db.session.add(checkout)
     orders = [_create_order(checkout, user, oq) for oq in quote.orders]
     db.session.flush()
@@ -59,7 +61,6 @@ def place_checkout(user, raw_lines, options: dict | None = None, payment_token: 
         signals.order_placed.send(app, order=order)
     signals.checkout_placed.send(app, checkout=checkout, orders=orders, quote=quote, user=user)
     reference = gateway.charge(quote.gateway_paid, payment_token, f"checkout:{checkout.id}")
-    now = clock.now()
     for order, oq in zip(orders, quote.orders, strict=True):
         _record_payments(order, oq, reference)
         order.status = OrderStatus.PAID
@@ -101,9 +102,6 @@ def _adjustments(oq) -> list[dict]:
 
 
 def _record_payments(order: Order, oq, reference: str | None) -> None:
-    for share in oq.payments:
-        if share.amount > 0:
-            order.payments.append(Payment(tenant_id=order.tenant_id, method=share.method, amount=share.amount))
-    if oq.gateway_paid > 0:
-        order.payments.append(Payment(tenant_id=order.tenant_id, method="gateway", amount=oq.gateway_paid,
-                                      reference=reference))
+    for method, amount in oq.payment_rows():
+        order.payments.append(Payment(tenant_id=order.tenant_id, method=method, amount=amount,
+                                      reference=reference if method == "gateway" else None))

@@ -129,6 +129,13 @@ class OrderQuote:
     def gateway_paid(self) -> Decimal:
         return self.total - sum((p.amount for p in self.payments), ZERO)
 
+    def payment_rows(self) -> list[tuple[str, Decimal]]:
+        """(method, amount) of each payment the order will record: plugin shares, then the gateway."""
+        rows = [(share.method, share.amount) for share in self.payments if share.amount > 0]
+        if self.gateway_paid > 0:
+            rows.append(("gateway", self.gateway_paid))
+        return rows
+
 
 @dataclass
 class Quote:

@@ -16,23 +16,24 @@ def kept_paid(line, kept_qty: int) -> Fraction:
     return Fraction(line.paid) * kept_qty / line.qty
 
 
-def method_shares(order) -> dict[str, Fraction]:
-    """Each payment method's share of the money the order was paid with."""
-    total = sum((Fraction(p.amount) for p in order.payments), Fraction(0))
+def method_shares(payments) -> dict[str, Fraction]:
+    """Each payment method's share of the money an order was paid with, from its (method, amount) pairs."""
+    total = sum((Fraction(amount) for _method, amount in payments), Fraction(0))
     if not total:
         return {}
     shares: dict[str, Fraction] = {}
-    for payment in order.payments:
-        shares[payment.method] = shares.get(payment.method, Fraction(0)) + Fraction(payment.amount) / total
+    for method, amount in payments:
+        shares[method] = shares.get(method, Fraction(0)) + Fraction(amount) / total
     return shares
 
 
-def points_for(order, rules, multiplier: Decimal, kept: dict[int, int] | None = None) -> int:
+def points_for(order, rules, multiplier: Decimal, kept: dict[int, int] | None = None, payments=None) -> int:
     """Points an order earns in a programme (kept: line id → units still kept; default all).
 
-    Fractions are carried exactly and floored once for the order.
+    `payments` are (method, amount) pairs, by default the order's stored payments. Fractions are
+    carried exactly and floored once for the order.
     """
-    shares = method_shares(order)
+    shares = method_shares(payments if payments is not None else [(p.method, p.amount) for p in order.payments])
     listed = {m: s for m, s in shares.items() if m in rules.method_rates}
     rest = 1 - sum(listed.values(), Fraction(0))
     total = Fraction(0)

@@ -7,21 +7,23 @@ from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from flask_babel import gettext as _
 from sqlalchemy import inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mall import clock, signals
+from mall.errors import Conflict
 from mall.extensions import db
 from mall.insert_once import insert_once
-from mall.ledger import Change, New, Once, send
+from mall.ledger import Change, New, Once, Posting, send
 from mall.money import ZERO, round_half_up
 from mall.orders.models import Order, OrderStatus
-from mall.request_cache import remembered, remembered_row
+from mall.request_cache import remembered
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty import points as ledger
 from plugins.loyalty.earning import kept_quantities, metric_for, paid_goods, points_for
 from plugins.loyalty.memberships import credit_metric, effective_tier, join, membership
-from plugins.loyalty.models import Coupon, HandledEvent, Membership, OrderCredit, PointsEntry
+from plugins.loyalty.models import Coupon, HandledEvent, Membership, OrderCredit, PointsEntry, WalletEntry
 from plugins.loyalty.programmes import platform_programme, programme_for, rules
 from plugins.loyalty.wallet import move, move_posting, moved, wallet_for
 
@@ -55,29 +57,52 @@ def _load_credit_row(order, member) -> OrderCredit:
 # A credit row's figures before anything is recorded in it.
 _NEW_CREDIT = {"multiplier": "1", "points_redeemed": 0, "points_value": ZERO, "points_returned": 0, "pending": 0,
                "released": 0, "metric": ZERO, "metric_counted": False, "shortfall": 0}
-# On an order instance created by this transaction's checkout (a rollback discards the instance): the ids of
-# the credit rows its batches wrote, by membership id.
-_PLACED_NOW = "loyalty_credit_rows"
+# On an order instance created by this transaction's checkout (a rollback discards the instance): its
+# payment was recorded with the capture, so on_order_paid has nothing left to do.
+_PAID_RECORDED = "loyalty_paid_recorded"
 
 
 def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
-    """Take what the quote promised: use coupons, spend points, debit the wallet (sent as one batch)."""
+    """Take what the quote promised (coupons, points, wallet) and record what paying earns, in one batch.
+
+    The orders are paid in this same transaction once the gateway has charged, or nothing is kept; so
+    their pending points, last_order_at, credit rows and handled "paid" events go in with the captures
+    (one statement on PostgreSQL), unless a programme counts its level metric at payment.
+    """
     plan = getattr(quote, "loyalty_plan", None)
-    at = clock.now()
-    for order in orders:
-        inspect(order).info[_PLACED_NOW] = {}
-    claims, debits, credits, payments = [], [], [], []
-    if plan is not None:
-        claims = [coupon_ops.use_claim(coupon, checkout.id, orders[index].id, at) for coupon, index in plan.coupons]
-        for r in plan.redemptions:
-            order = orders[r.order_index]
-            debits.append((r, order, ledger.debit_parts(r.member, r.points, "redeem",
-                                                        f"redeem:{order.id}:{r.member.id}", order_id=order.id,
-                                                        at=at)))
-            # One redemption per order and programme, so each makes the order's new credit row there.
-            credits.append(New(OrderCredit.__table__, {**_NEW_CREDIT, "order_id": order.id,
-                                                      "membership_id": r.member.id, "points_redeemed": r.points,
-                                                      "points_value": r.value}))
+    redemptions = plan.redemptions if plan is not None else []
+    at = checkout.created_at
+    early = all(rules(p).count_at != "payment" for order in orders for p, _m in _programmes_of(order, at))
+    parts = [coupon_ops.use_claim(coupon, checkout.id, orders[index].id, at) for coupon, index in plan.coupons] \
+        if plan is not None else []
+    claims, debits, earnings = len(parts), [], []
+    for index, (order, oq) in enumerate(zip(orders, quote.orders, strict=True)):
+        spent = {r.member.id: r for r in redemptions if r.order_index == index}
+        paid = {member.id: (programme, member) for programme, member in _programmes_of(order, at)} if early else {}
+        if early:
+            inspect(order).info[_PAID_RECORDED] = True
+            parts.append(Once(HandledEvent.__table__, {"idempotency_key": f"paid:{order.id}", "created_at": at}))
+        for member_id in dict.fromkeys([*spent, *paid]):
+            r = spent.get(member_id)
+            member = r.member if r is not None else paid[member_id][1]
+            figures, pending, last = {}, None, None
+            if member_id in paid:
+                figures, pending, last = _paid_work(order, *paid[member_id], at, oq.payment_rows())
+            # Spending and earning move one membership row: one update for both.
+            debit = ledger.debit_parts(member, r.points, "redeem", f"redeem:{order.id}:{member_id}",
+                                       order_id=order.id, at=at, joint=(pending,) if pending else (),
+                                       also={"last_order_at": last} if last else None) if r is not None else []
+            if debit:
+                debits.append((member, debit, pending))
+            elif pending is not None:
+                earnings.append((member, pending))
+            elif last is not None:
+                member.last_order_at = last
+            parts += debit + ([pending] if pending is not None and not debit else [])
+            if r is not None or figures:
+                redeemed = {"points_redeemed": r.points, "points_value": r.value} if r is not None else {}
+                parts.append(New(OrderCredit.__table__, {**_NEW_CREDIT, "order_id": order.id,
+                                                         "membership_id": member_id, **redeemed, **figures}))
     wallet = None
     for order, oq in zip(orders, quote.orders, strict=True):
         for share in oq.payments:
@@ -85,25 +110,49 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
                 continue
             wallet = wallet or wallet_for(user)
             balance = share.method.removeprefix("wallet_")
-            payments.append(move_posting(wallet, balance, -share.amount, "payment", f"pay:{order.id}:{balance}",
-                                         order_id=order.id))
-    parts = claims + [part for _r, _order, debit in debits for part in debit] + credits + payments
+            parts.append(move_posting(wallet, balance, -share.amount, "payment", f"pay:{order.id}:{balance}",
+                                      order_id=order.id))
     if not parts:
         return
-    results = iter(send(parts))
-    for _claim in claims:
-        coupon_ops.claimed(next(results))
-    for r, _order, debit in debits:
-        ledger.debited(r.member, debit, [next(results) for _part in debit])
-    for r, order, _debit in debits:
-        inspect(order).info[_PLACED_NOW][r.member.id] = next(results)
-    for posting in payments:
-        moved(wallet, posting, next(results))
+    _take_in(send(parts), parts, claims, debits, earnings, wallet)
 
 
-def _programmes_of(order):
+def _paid_work(order, programme, member, at, payments):
+    """What paying an order earns in one programme: the credit row's figures, the pending posting, last_order_at."""
+    r = rules(programme)
+    tier = effective_tier(member, at)
+    earned = points_for(order, r, tier.points_multiplier, payments=payments)
+    figures = {"multiplier": str(tier.points_multiplier), "pending": earned, "metric": metric_for(order, r)}
+    # The latest paid order counts, whatever order the events arrive in.
+    last = max(member.last_order_at, at) if member.last_order_at else at
+    pending = ledger.entry_posting(member, "pending", earned, f"earn:{order.id}:{member.id}", "earn",
+                                   {"last_order_at": last}, order_id=order.id) if earned else None
+    return figures, pending, last
+
+
+def _take_in(results: list, parts: list, claims: int, debits: list, earnings: list, wallet) -> None:
+    """Check each part's outcome in the batch, raising the first refusal; sync the loaded rows."""
+    by_part = dict(zip(map(id, parts), results, strict=True))
+    for part in parts[:claims]:
+        coupon_ops.claimed(by_part[id(part)])
+    for part in parts:
+        if isinstance(part, Once) and by_part[id(part)] is None:
+            raise Conflict(_("This order was handled already."), code="order_handled")
+    for member, debit, pending in debits:
+        result = by_part[id(debit[0])]
+        ledger.debited(member, debit, [result, by_part[id(debit[1])]])
+        if pending is not None:
+            ledger.posted(member, pending, result.joint[0])
+    for member, pending in earnings:
+        ledger.posted(member, pending, by_part[id(pending)])
+    for part in parts:
+        if isinstance(part, Posting) and part.entries is WalletEntry.__table__:
+            moved(wallet, part, by_part[id(part)])
+
+
+def _programmes_of(order, at=None):
     """(programme, membership) pairs an order earns in: those the shopper belonged to when paying."""
-    paid_at = order.paid_at or clock.now()
+    paid_at = order.paid_at or at or clock.now()
     pairs = []
     for programme in (programme_for(order.tenant), platform_programme()):
         member = membership(programme, order.user)
@@ -122,47 +171,33 @@ def on_order_paid(sender, order, **kwargs) -> None:
     """Pending points from payment; level metric now when counted at payment; renew inactivity.
 
     The handled-event key gates one batch: the pending points with each membership's last_order_at,
-    and the stored credit rows' new figures; a replayed event writes nothing.
+    and the credit rows' new figures; a replayed event writes nothing. An order whose checkout already
+    recorded all this (on_checkout_placed) needs nothing more.
     """
+    if inspect(order).info.get(_PAID_RECORDED):
+        return
     at = order.paid_at or clock.now()
     work = []
     for programme, member in _programmes_of(order):
-        r = rules(programme)
-        tier = effective_tier(member, at)
-        earned = points_for(order, r, tier.points_multiplier)
-        figures = {"multiplier": str(tier.points_multiplier), "pending": earned, "metric": metric_for(order, r)}
-        # The latest paid order counts, whatever order the events arrive in.
-        last_order_at = max(member.last_order_at, at) if member.last_order_at else at
-        posting = ledger.entry_posting(member, "pending", earned, f"earn:{order.id}:{member.id}", "earn",
-                                       {"last_order_at": last_order_at}, order_id=order.id) if earned else None
-        work.append((r, member, figures, last_order_at, posting, _credit_part(order, member, figures)))
-    parts = [part for *_rest, posting, credit in work for part in (posting, credit) if part is not None]
+        figures, posting, last = _paid_work(order, programme, member, at, None)
+        row = _credit_row(order, member)
+        work.append((rules(programme), member, row, figures, last, posting,
+                     Change(OrderCredit.__table__, row.id, figures)))
+    parts = [part for *_rest, posting, change in work for part in (posting, change) if part is not None]
     results = send(parts, gate=Once(HandledEvent.__table__, {"idempotency_key": f"paid:{order.id}",
                                                              "created_at": clock.now()}))
     if results is None:
         return
     results = iter(results)
-    for r, member, figures, last_order_at, posting, _credit in work:
+    for r, member, row, figures, last, posting, _change in work:
         if posting is None or ledger.posted(member, posting, next(results)) is None:
-            member.last_order_at = last_order_at
+            member.last_order_at = last
         next(results)
-        cached = remembered_row("credit_row", (order.id, member.id))
-        for name, value in figures.items() if cached is not None else ():
-            set_committed_value(cached, name, value)
+        for name, value in figures.items():
+            set_committed_value(row, name, value)
         if r.count_at == "payment":
-            _count_metric(_credit_row(order, member), member, at, order)
+            _count_metric(row, member, at, order)
     db.session.flush()
-
-
-def _credit_part(order, member, figures: dict):
-    """The write that puts a paid order's figures in its credit row: a new row, or a change of the stored one."""
-    written = inspect(order).info.get(_PLACED_NOW)
-    if written is not None and member.id not in written:
-        # Placed by this transaction's checkout, which spent no points here: no row yet.
-        return New(OrderCredit.__table__, {**_NEW_CREDIT, "order_id": order.id, "membership_id": member.id,
-                                           **figures})
-    row_id = written[member.id] if written is not None else _credit_row(order, member).id
-    return Change(OrderCredit.__table__, row_id, figures)
 
 
 def _count_metric(row: OrderCredit, member: Membership, at, order) -> None:

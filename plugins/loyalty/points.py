@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -112,11 +113,14 @@ def debit(membership: Membership, points: int, kind: str, key: str, *, order_id=
 
 
 def debit_parts(membership: Membership, points: int, kind: str, key: str, *, order_id=None, reason=None,
-                actor=None, at=None) -> list:
-    """The batch parts of a debit: the entry with its balance move, then the lots it spends."""
+                actor=None, at=None, joint: tuple = (), also: dict | None = None) -> list:
+    """The batch parts of a debit: the entry with its balance move, then the lots it spends.
+
+    `joint` postings (pending points) and `also` columns move with the same update of the membership.
+    """
     at = at or clock.now()
-    posting = entry_posting(membership, "available", -points, key, kind, order_id=order_id, reason=reason,
-                            actor_id=getattr(actor, "id", None), created_at=at)
+    posting = replace(entry_posting(membership, "available", -points, key, kind, also, order_id=order_id,
+                                    reason=reason, actor_id=getattr(actor, "id", None), created_at=at), joint=joint)
     return [posting, Then(posting, _spend_lots_statement, {"member": membership.id, "points": points, "at": at},
                           lambda entry_id: _spend_lots_one_by_one(membership, points, at, entry_id))]
 
