@@ -83,7 +83,7 @@ def _round(app, seed, n: int, loyalty: bool, first_coupon: int) -> float:
 def main(argv=None) -> int:
     """Run the benchmark and print a table with the ratio (exit 1 on a miss only with --strict)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--per-round", type=int, default=100)
     parser.add_argument("--warm-up", type=int, default=20)
     parser.add_argument("--strict", action="store_true", help="exit 1 when the ratio misses the goal")

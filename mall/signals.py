@@ -21,6 +21,8 @@ tenant_status_changed = _signals.signal("tenant-status-changed")
 #: kwargs: checkout, orders (list), quote, user. Sent once per checkout after the orders exist
 #: and stock is reserved, before the gateway is charged. Plugins capture their payment shares
 #: here (debit the wallet, spend points, use coupons); raising a DomainError aborts the checkout.
+#: The orders are paid in the same transaction (or nothing is kept): checkout.created_at is also
+#: their paid_at, and each quote order's payment_rows() are the payments they will record.
 checkout_placed = _signals.signal("checkout-placed")
 
 #: kwargs: order. Sent when an order is created (status pending_payment).

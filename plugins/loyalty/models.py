@@ -158,7 +158,8 @@ class OrderCredit(db.Model):
     __table_args__ = (UniqueConstraint("order_id", "membership_id"),)
 
     id = db.Column(db.Integer, primary_key=True)
-    order_id = db.Column(db.Integer, db.ForeignKey("orders.id"), nullable=False, index=True)
+    # Look-ups by order use the (order_id, membership_id) unique index.
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id"), nullable=False)
     membership_id = db.Column(db.Integer, db.ForeignKey("loyalty_memberships.id"), nullable=False, index=True)
     multiplier = db.Column(db.String(12), nullable=False, default="1")
     points_redeemed = db.Column(db.Integer, nullable=False, default=0)
