@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Table, bindparam, exists, insert, select, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mall.extensions import db
 from mall.insert_once import insert_once_values
@@ -97,6 +98,22 @@ class Then:
     build: Callable
     params: dict
     one_by_one: Callable
+
+
+def taken_in(row, posting: Posting, result: Posted, refusal: Callable[[], Exception]) -> int | None:
+    """Apply a sent posting's outcome to its loaded balance row: the entry id, None for a used key.
+
+    Raises `refusal()` when the balance would have gone below zero; otherwise the row takes the
+    database's new balance (and the `also` columns) without being reloaded.
+    """
+    if result.entry_id is None:
+        return None
+    if result.refused:
+        raise refusal()
+    set_committed_value(row, posting.balance.key, result.balance)
+    for name, value in posting.also.items():
+        set_committed_value(row, name, value)
+    return result.entry_id
 
 
 def post(posting: Posting) -> Posted:

@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import Integer, bindparam, exists, func, insert, or_, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from mall import clock
 from mall.dbtypes import UTCDateTime
 from mall.errors import Conflict
 from mall.extensions import db
-from mall.ledger import Posted, Posting, Then, post, send
+from mall.ledger import Posted, Posting, Then, post, send, taken_in
 from plugins.loyalty.models import LotUse, Membership, PointsEntry, PointsLot
 from plugins.loyalty.programmes import rules
 
@@ -32,15 +31,7 @@ def entry_posting(membership: Membership, bucket: str, delta: int, key: str, kin
 
 def posted(membership: Membership, posting: Posting, result: Posted) -> int | None:
     """Take in what sending a posting did: the entry id (None for a used key); 409 when points were short."""
-    if result.entry_id is None:
-        return None
-    if result.refused:
-        raise Conflict(_("Not enough points."), code="insufficient_points")
-    # The database's new balance, without reloading the whole row.
-    set_committed_value(membership, posting.balance.key, result.balance)
-    for name, value in posting.also.items():
-        set_committed_value(membership, name, value)
-    return result.entry_id
+    return taken_in(membership, posting, result, lambda: Conflict(_("Not enough points."), code="insufficient_points"))
 
 
 def _post(membership: Membership, bucket: str, delta: int, key: str, kind: str, also: dict | None = None,

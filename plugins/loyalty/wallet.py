@@ -6,12 +6,11 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from mall import clock
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
-from mall.ledger import Posted, Posting, post
+from mall.ledger import Posted, Posting, post, taken_in
 from mall.payments import gateway
 from mall.request_cache import remembered
 from plugins.loyalty.models import Wallet, WalletEntry
@@ -49,12 +48,8 @@ def move_posting(wallet: Wallet, balance: str, delta: Decimal, kind: str, key: s
 
 def moved(wallet: Wallet, posting: Posting, result: Posted) -> int | None:
     """Take in what sending a wallet posting did: the entry id (None for a used key); 409 when money was short."""
-    if result.entry_id is None:
-        return None
-    if result.refused:
-        raise Conflict(_("Your wallet balance is not enough."), code="insufficient_wallet")
-    set_committed_value(wallet, posting.balance.key, result.balance)
-    return result.entry_id
+    return taken_in(wallet, posting, result,
+                    lambda: Conflict(_("Your wallet balance is not enough."), code="insufficient_wallet"))
 
 
 def move(wallet: Wallet, balance: str, delta: Decimal, kind: str, key: str, *, order_id=None, reason=None,
