@@ -22,15 +22,14 @@ def insert_once(row: Row) -> Row | None:
     model = type(row)
     values = {attr.key: getattr(row, attr.key) for attr in inspect(model).column_attrs
               if getattr(row, attr.key) is not None}
-    insert = _INSERTS[db.session.get_bind().dialect.name]
-    statement = (insert(model).values(**values)
-                 .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(model))
-    return db.session.scalars(statement).one_or_none()
+    return db.session.scalars(_keyed_insert(model, values).returning(model)).one_or_none()
 
 
 def insert_once_values(table, values: dict) -> int | None:
     """Insert a keyed row into a table without building an ORM object; its id, or None for a used key."""
+    return db.session.execute(_keyed_insert(table, values).returning(table.c.id)).scalar_one_or_none()
+
+
+def _keyed_insert(target, values: dict):
     insert = _INSERTS[db.session.get_bind().dialect.name]
-    statement = (insert(table).values(values)
-                 .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id))
-    return db.session.execute(statement).scalar_one_or_none()
+    return insert(target).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])

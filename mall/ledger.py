@@ -116,6 +116,31 @@ def taken_in(row, posting: Posting, result: Posted, refusal: Callable[[], Except
     return result.entry_id
 
 
+class Batch:
+    """Parts to send together, each added with the function that takes in its results."""
+
+    def __init__(self):
+        self.parts: list = []
+        self._takers: list = []
+
+    def add(self, parts: list, take_in: Callable[[list], object] | None = None) -> None:
+        """Queue parts; after sending, take_in(their results) runs, in the order the parts were added."""
+        self._takers.append((len(self.parts), len(parts), take_in))
+        self.parts += parts
+
+    def send(self, gate: Once | None = None) -> bool:
+        """Send the parts and take in their results; False (nothing written) when the gate's key was used."""
+        if not self.parts and gate is None:
+            return True
+        results = send(self.parts, gate)
+        if results is None:
+            return False
+        for start, count, take_in in self._takers:
+            if take_in is not None:
+                take_in(results[start:start + count])
+        return True
+
+
 def post(posting: Posting) -> Posted:
     """Write one posting (see `send`)."""
     return send([posting])[0]

@@ -15,7 +15,7 @@ from mall import clock, signals
 from mall.errors import Conflict
 from mall.extensions import db
 from mall.insert_once import insert_once
-from mall.ledger import Change, New, Once, Posting, send
+from mall.ledger import Batch, Change, New, Once
 from mall.money import ZERO, round_half_up
 from mall.orders.models import Order, OrderStatus
 from mall.request_cache import remembered
@@ -23,7 +23,7 @@ from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty import points as ledger
 from plugins.loyalty.earning import kept_quantities, metric_for, paid_goods, points_for
 from plugins.loyalty.memberships import credit_metric, effective_tier, join, membership
-from plugins.loyalty.models import Coupon, HandledEvent, Membership, OrderCredit, PointsEntry, WalletEntry
+from plugins.loyalty.models import Coupon, HandledEvent, Membership, OrderCredit, PointsEntry
 from plugins.loyalty.programmes import platform_programme, programme_for, rules
 from plugins.loyalty.wallet import move, move_posting, moved, wallet_for
 
@@ -70,39 +70,23 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
     (one statement on PostgreSQL), unless a programme counts its level metric at payment.
     """
     plan = getattr(quote, "loyalty_plan", None)
-    redemptions = plan.redemptions if plan is not None else []
+    coupons, redemptions = (plan.coupons, plan.redemptions) if plan is not None else ([], [])
     at = checkout.created_at
-    early = all(rules(p).count_at != "payment" for order in orders for p, _m in _programmes_of(order, at))
-    parts = [coupon_ops.use_claim(coupon, checkout.id, orders[index].id, at) for coupon, index in plan.coupons] \
-        if plan is not None else []
-    claims, debits, earnings = len(parts), [], []
+    earning = [_programmes_of(order, at) for order in orders]
+    early = all(rules(programme).count_at != "payment" for pairs in earning for programme, _m in pairs)
+    batch = Batch()
+    for coupon, index in coupons:
+        batch.add([coupon_ops.use_claim(coupon, checkout.id, orders[index].id, at)],
+                  lambda results: coupon_ops.claimed(results[0]))
     for index, (order, oq) in enumerate(zip(orders, quote.orders, strict=True)):
         spent = {r.member.id: r for r in redemptions if r.order_index == index}
-        paid = {member.id: (programme, member) for programme, member in _programmes_of(order, at)} if early else {}
+        paid = {member.id: (programme, member) for programme, member in earning[index]} if early else {}
         if early:
             inspect(order).info[_PAID_RECORDED] = True
-            parts.append(Once(HandledEvent.__table__, {"idempotency_key": f"paid:{order.id}", "created_at": at}))
+            batch.add([Once(HandledEvent.__table__, {"idempotency_key": f"paid:{order.id}", "created_at": at})],
+                      _handled_now)
         for member_id in dict.fromkeys([*spent, *paid]):
-            r = spent.get(member_id)
-            member = r.member if r is not None else paid[member_id][1]
-            figures, pending, last = {}, None, None
-            if member_id in paid:
-                figures, pending, last = _paid_work(order, *paid[member_id], at, oq.payment_rows())
-            # Spending and earning move one membership row: one update for both.
-            debit = ledger.debit_parts(member, r.points, "redeem", f"redeem:{order.id}:{member_id}",
-                                       order_id=order.id, at=at, joint=(pending,) if pending else (),
-                                       also={"last_order_at": last} if last else None) if r is not None else []
-            if debit:
-                debits.append((member, debit, pending))
-            elif pending is not None:
-                earnings.append((member, pending))
-            elif last is not None:
-                member.last_order_at = last
-            parts += debit + ([pending] if pending is not None and not debit else [])
-            if r is not None or figures:
-                redeemed = {"points_redeemed": r.points, "points_value": r.value} if r is not None else {}
-                parts.append(New(OrderCredit.__table__, {**_NEW_CREDIT, "order_id": order.id,
-                                                         "membership_id": member_id, **redeemed, **figures}))
+            _capture(batch, order, oq.payment_rows(), spent.get(member_id), paid.get(member_id), at)
     wallet = None
     for order, oq in zip(orders, quote.orders, strict=True):
         for share in oq.payments:
@@ -110,11 +94,41 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
                 continue
             wallet = wallet or wallet_for(user)
             balance = share.method.removeprefix("wallet_")
-            parts.append(move_posting(wallet, balance, -share.amount, "payment", f"pay:{order.id}:{balance}",
-                                      order_id=order.id))
-    if not parts:
-        return
-    _take_in(send(parts), parts, claims, debits, earnings, wallet)
+            posting = move_posting(wallet, balance, -share.amount, "payment", f"pay:{order.id}:{balance}",
+                                   order_id=order.id)
+            batch.add([posting], lambda results, wallet=wallet, posting=posting: moved(wallet, posting, results[0]))
+    batch.send()
+
+
+def _capture(batch: Batch, order, payments, redemption, earns, at) -> None:
+    """One membership's part of a checkout: the points it spends, what paying earns, its credit row."""
+    member = redemption.member if redemption is not None else earns[1]
+    figures, pending, last = _paid_work(order, *earns, at, payments) if earns else ({}, None, None)
+    if redemption is not None:
+        # Spending and earning move one membership row: one update for both.
+        debit = ledger.debit_parts(member, redemption.points, "redeem", f"redeem:{order.id}:{member.id}",
+                                   order_id=order.id, at=at, joint=(pending,) if pending else (),
+                                   also={"last_order_at": last} if last else None)
+
+        def take_in(results):
+            ledger.debited(member, debit, results)
+            if pending is not None:
+                ledger.posted(member, pending, results[0].joint[0])
+
+        batch.add(debit, take_in)
+    elif pending is not None:
+        batch.add([pending], lambda results: ledger.posted(member, pending, results[0]))
+    elif last is not None:
+        member.last_order_at = last
+    if redemption is not None or figures:
+        redeemed = {"points_redeemed": redemption.points, "points_value": redemption.value} if redemption else {}
+        batch.add([New(OrderCredit.__table__, {**_NEW_CREDIT, "order_id": order.id, "membership_id": member.id,
+                                                **redeemed, **figures})])
+
+
+def _handled_now(results) -> None:
+    if results[0] is None:
+        raise Conflict(_("This order was handled already."), code="order_handled")
 
 
 def _paid_work(order, programme, member, at, payments):
@@ -128,26 +142,6 @@ def _paid_work(order, programme, member, at, payments):
     pending = ledger.entry_posting(member, "pending", earned, f"earn:{order.id}:{member.id}", "earn",
                                    {"last_order_at": last}, order_id=order.id) if earned else None
     return figures, pending, last
-
-
-def _take_in(results: list, parts: list, claims: int, debits: list, earnings: list, wallet) -> None:
-    """Check each part's outcome in the batch, raising the first refusal; sync the loaded rows."""
-    by_part = dict(zip(map(id, parts), results, strict=True))
-    for part in parts[:claims]:
-        coupon_ops.claimed(by_part[id(part)])
-    for part in parts:
-        if isinstance(part, Once) and by_part[id(part)] is None:
-            raise Conflict(_("This order was handled already."), code="order_handled")
-    for member, debit, pending in debits:
-        result = by_part[id(debit[0])]
-        ledger.debited(member, debit, [result, by_part[id(debit[1])]])
-        if pending is not None:
-            ledger.posted(member, pending, result.joint[0])
-    for member, pending in earnings:
-        ledger.posted(member, pending, by_part[id(pending)])
-    for part in parts:
-        if isinstance(part, Posting) and part.entries is WalletEntry.__table__:
-            moved(wallet, part, by_part[id(part)])
 
 
 def _programmes_of(order, at=None):
@@ -177,27 +171,33 @@ def on_order_paid(sender, order, **kwargs) -> None:
     if inspect(order).info.get(_PAID_RECORDED):
         return
     at = order.paid_at or clock.now()
-    work = []
+    batch, counted_at_payment = Batch(), []
     for programme, member in _programmes_of(order):
         figures, posting, last = _paid_work(order, programme, member, at, None)
         row = _credit_row(order, member)
-        work.append((rules(programme), member, row, figures, last, posting,
-                     Change(OrderCredit.__table__, row.id, figures)))
-    parts = [part for *_rest, posting, change in work for part in (posting, change) if part is not None]
-    results = send(parts, gate=Once(HandledEvent.__table__, {"idempotency_key": f"paid:{order.id}",
-                                                             "created_at": clock.now()}))
-    if results is None:
+
+        def take_in(results, member=member, posting=posting, last=last):
+            # A replayed entry key or nothing earned: last_order_at still moves.
+            if posting is None or ledger.posted(member, posting, results[0]) is None:
+                member.last_order_at = last
+
+        batch.add([posting] if posting is not None else [], take_in)
+        batch.add([Change(OrderCredit.__table__, row.id, figures)],
+                  lambda _results, row=row, figures=figures: _set_committed(row, figures))
+        if rules(programme).count_at == "payment":
+            counted_at_payment.append((row, member))
+    if not batch.send(gate=Once(HandledEvent.__table__, {"idempotency_key": f"paid:{order.id}",
+                                                          "created_at": clock.now()})):
         return
-    results = iter(results)
-    for r, member, row, figures, last, posting, _change in work:
-        if posting is None or ledger.posted(member, posting, next(results)) is None:
-            member.last_order_at = last
-        next(results)
-        for name, value in figures.items():
-            set_committed_value(row, name, value)
-        if r.count_at == "payment":
-            _count_metric(row, member, at, order)
+    for row, member in counted_at_payment:
+        _count_metric(row, member, at, order)
     db.session.flush()
+
+
+def _set_committed(row, figures: dict) -> None:
+    """A row's columns as the database now has them, without reloading it."""
+    for name, value in figures.items():
+        set_committed_value(row, name, value)
 
 
 def _count_metric(row: OrderCredit, member: Membership, at, order) -> None:

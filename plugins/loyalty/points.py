@@ -73,14 +73,11 @@ def credit(membership: Membership, points: int, kind: str, key: str, *, order_id
 
 
 def add_pending(membership: Membership, points: int, kind: str, key: str, *, order_id=None,
-                available_at=None, also: dict | None = None) -> int | None:
-    """Record pending points (positive) or cancel some (negative) in the pending bucket.
-
-    `also` sets more membership columns in the same statement (a paid order's `last_order_at`).
-    """
+                available_at=None) -> int | None:
+    """Record pending points (positive) or cancel some (negative) in the pending bucket."""
     if points == 0:
         return None
-    return _post(membership, "pending", points, key, kind, also, order_id=order_id, available_at=available_at)
+    return _post(membership, "pending", points, key, kind, order_id=order_id, available_at=available_at)
 
 
 def spendable_lots(membership: Membership, at=None):
