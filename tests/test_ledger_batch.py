@@ -136,3 +136,25 @@ def test_a_then_part_must_follow_its_posting(member):
     parts = ledger.debit_parts(member, 10, "redeem", "spend:order")
     with pytest.raises(ValueError):
         send([parts[1], parts[0]])
+
+
+
+def test_expiring_again_at_the_same_moment_never_empties_a_lot_without_its_entry(member):
+    """A lot lapses at T, gets refunded points back, and the tick for T runs again: the replayed expiry
+    key lapses nothing, so the lots still add up to the balance."""
+    from datetime import timedelta
+
+    soon = db.session.execute(db.select(PointsLot).filter_by(amount=300)).scalar_one()
+    redeem_id = ledger.debit(member, 200, "redeem", "spend:before-expiry")  # from the 300 lot, 100 left there
+    db.session.commit()
+    at = soon.expires_at + timedelta(seconds=1)
+    assert ledger.expire_due(member, at) == 100
+    db.session.commit()
+    ledger.return_to_lots(member, db.session.get(PointsEntry, redeem_id), 100, "refund:points")
+    db.session.commit()
+    assert ledger.expire_due(member, at) == 0  # the same key as before: nothing lapses again
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(PointsLot, soon.id).remaining == 100
+    assert _reload(member).points_available == 600 - 200 - 100 + 100
+    assert violations() == []

@@ -226,16 +226,32 @@ def expire_due(membership: Membership, at: datetime, dry_run: bool = False) -> i
         if dry_run:
             total += points
             continue
-        result = db.session.execute(
-            update(PointsLot).where(PointsLot.id == lot.id, PointsLot.remaining == points)
-            .values(remaining=0).execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            continue
-        if _post(membership, "available", -points, f"expire:{lot.id}:{lot.amount}:{points}:{at.isoformat()}",
-                 "expire", lot_id=lot.id, created_at=at) is not None:
+        if _expire_lot(membership, lot, points, at):
             total += points
     return total
+
+
+class _LotChanged(Exception):
+    """A lot changed between reading it and lapsing it; its expiry is left to the next run."""
+
+
+def _expire_lot(membership: Membership, lot: PointsLot, points: int, at: datetime) -> bool:
+    """Lapse one lot's remaining points: the entry and balance first (the membership row lock, the same
+    order a debit takes), then the lot; a replayed key or a lot changed meanwhile lapses nothing."""
+    key = f"expire:{lot.id}:{lot.amount}:{points}:{at.isoformat()}"
+    try:
+        with db.session.begin_nested():
+            if _post(membership, "available", -points, key, "expire", lot_id=lot.id, created_at=at) is None:
+                return False
+            result = db.session.execute(
+                update(PointsLot).where(PointsLot.id == lot.id, PointsLot.remaining == points)
+                .values(remaining=0).execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:
+                raise _LotChanged
+    except _LotChanged:
+        return False
+    return True
 
 
 def month_key(moment: datetime, tz: str, every: str = "month") -> str:
