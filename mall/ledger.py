@@ -11,6 +11,7 @@ rolls back, as it would after two separate statements.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -156,10 +157,11 @@ def send(parts: list, gate: Once | None = None) -> list | None:
     if db.session.get_bind().dialect.name != "postgresql":
         return _one_by_one(parts, gate)
     results: list = []
+    connection = db.session.connection()
     for i, group in enumerate(_groups(parts)):
-        row = db.session.execute(_statement(group, gate if i == 0 else None), _params(group, gate if i == 0 else None)
-                                 ).one()
-        values = list(row)
+        prepared = _statement(group, gate if i == 0 else None, connection.dialect)
+        values = prepared.row(connection.exec_driver_sql(
+            prepared.sql, prepared.parameters(_params(group, gate if i == 0 else None))).one())
         if i == 0 and gate is not None and values.pop(0) is None:
             return None
         for part in group:
@@ -205,36 +207,97 @@ def _groups(parts):
 
 def _shape(part):
     if isinstance(part, Posting):
-        return ("post", part.entries.name, tuple(part.values), part.balance.table.name, part.balance.key,
-                tuple(part.also), tuple(_shape(p) for p in part.joint))
+        return ("post", part.entries.name, tuple(_given(part.entries, part.values)), part.balance.table.name,
+                part.balance.key, tuple(part.also), tuple(_shape(p) for p in part.joint))
     if isinstance(part, Claim):
         return ("claim", part.table.name, part.vacant, tuple(part.values))
     if isinstance(part, Change):
         return ("change", part.table.name, tuple(part.values))
     if isinstance(part, Then):
         return ("then", part.build.__module__, part.build.__qualname__, tuple(part.params))
-    return (type(part).__name__, part.table.name, tuple(part.values))
+    return (type(part).__name__, part.table.name, tuple(_given(part.table, part.values)))
+
+
+class _Prepared:
+    """A built statement compiled once: its SQL text with short parameter names, and how to fill them.
+
+    A batch runs on every checkout, so it skips what executing a Core statement repeats each time
+    (cache look-up, parameter processing by name). Short names keep the text under psycopg's
+    4 096-byte limit for caching a parsed query, and PostgreSQL keeps one prepared plan for it.
+    """
+
+    def __init__(self, statement, dialect):
+        compiled = statement.compile(dialect=dialect)
+        short: dict[str, str] = {}
+
+        def rename(match):
+            bind = compiled.binds[match.group(1)]
+            if not bind.required:
+                value = _processed(bind, dialect, bind.value)
+                if type(value) is int:
+                    return str(value)  # a constant of an expression (`balance + delta >= 0`), written inline
+            return f"%({short.setdefault(match.group(1), f'v{len(short)}')})s{match.group(2) or ''}"
+
+        # PostgreSQL's short name for the cast the dialect spells out at every timestamp parameter.
+        self.sql = re.sub(r"%\((\w+)\)s(::[A-Z]+)?", rename,
+                          compiled.string.replace("::TIMESTAMP WITHOUT TIME ZONE", "::timestamp"))
+        # Result conversions too (a Money column comes back as Decimal, not as its stored cents).
+        self._results = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                         for column in statement.selected_columns]
+        self._binds = []
+        self._fixed = {}
+        for name, alias in short.items():
+            bind = compiled.binds[name]
+            if bind.required:
+                self._binds.append((name, alias, bind.type.dialect_impl(dialect).bind_processor(dialect)))
+            else:  # another constant of an expression, the same on every call
+                self._fixed[alias] = _processed(bind, dialect, bind.value)
+
+    def row(self, raw) -> list:
+        """A result row's values as SQLAlchemy would have returned them."""
+        return [process(value) if process is not None else value for process, value in zip(self._results, raw,
+                                                                                           strict=True)]
+
+    def parameters(self, values: dict) -> dict:
+        """The driver's parameters for one call, from the parts' parameters by their long names."""
+        params = dict(self._fixed)
+        for name, alias, process in self._binds:
+            value = values[name]
+            params[alias] = process(value) if process is not None else value
+        return params
+
+
+def _processed(bind, dialect, value):
+    """The value as the driver receives it (a column type's conversion applied, as SQLAlchemy would)."""
+    process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+    return process(value) if process is not None else value
 
 
 _STATEMENTS: dict = {}
 
 
-def _statement(group, gate):
-    """The one statement for parts of these shapes, built once and kept (parameters differ per call)."""
+def _statement(group, gate, dialect) -> _Prepared:
+    """The one statement for parts of these shapes, built and compiled once (parameters differ per call)."""
     key = (tuple(_shape(p) for p in group), _shape(gate) if gate is not None else None)
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        statement = _STATEMENTS[key] = _build(group, gate)
-    return statement
+    prepared = _STATEMENTS.get(key)
+    if prepared is None:
+        prepared = _STATEMENTS[key] = _Prepared(_build(group, gate), dialect)
+    return prepared
 
 
 def _typed(table: Table, prefix: str, values: dict) -> dict:
     return {name: bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in values}
 
 
+def _given(table: Table, values: dict) -> dict:
+    """The values an insert names: a None left out where the column would be NULL anyway (a shorter statement)."""
+    return {name: value for name, value in values.items()
+            if value is not None or table.c[name].default is not None or table.c[name].server_default is not None}
+
+
 def _insert(table: Table, prefix: str, values: dict, gated, once: bool = True):
     """INSERT … [ON CONFLICT (idempotency_key) DO NOTHING] RETURNING id, optionally only past the gate."""
-    typed = _typed(table, prefix, values)
+    typed = _typed(table, prefix, _given(table, values))
     if gated is None:
         statement = postgresql.insert(table).values(typed)
     else:
@@ -246,10 +309,11 @@ def _insert(table: Table, prefix: str, values: dict, gated, once: bool = True):
 
 
 def _build(group, gate):
+    # Short names (CTEs n1, e2_0, m2, r0; tables aliased in updates) keep the statement's text small.
     columns = []
     gated = None
     if gate is not None:
-        gate_cte = _insert(gate.table, "g_", gate.values, None).cte("gate")
+        gate_cte = _insert(gate.table, "g_", gate.values, None).cte("g")
         gated = exists(select(gate_cte.c.id))
         columns.append(select(gate_cte.c.id).scalar_subquery())
     posted = {}
@@ -257,37 +321,38 @@ def _build(group, gate):
         prefix = f"p{i}_"
         if isinstance(part, Then):
             entry, moved = posted[id(part.posting)]
-            columns.append(part.build(prefix, select(entry.c.id).scalar_subquery(), moved))
+            columns.append(part.build(f"t{i}_", select(entry.c.id).scalar_subquery(), moved))
         elif isinstance(part, Once | New):
-            cte = _insert(part.table, prefix, part.values, gated, isinstance(part, Once)).cte(f"new{i}")
+            cte = _insert(part.table, prefix, part.values, gated, isinstance(part, Once)).cte(f"n{i}")
             columns.append(select(cte.c.id).scalar_subquery())
         elif isinstance(part, Posting):
             moves = (part, *part.joint)
-            entries = [_insert(p.entries, f"{prefix}{j}_", p.values, gated).cte(f"entry{i}_{j}")
+            entries = [_insert(p.entries, f"{prefix}{j}_", p.values, gated).cte(f"e{i}_{j}")
                        for j, p in enumerate(moves)]
-            balances = part.balance.table
+            balances = part.balance.table.alias("b")
             guards, changes = [balances.c.id == bindparam(f"{prefix}row")], {}
             for j, p in enumerate(moves):
                 delta = bindparam(f"{prefix}{j}_delta", type_=p.balance.type)
-                guards += [p.balance + delta >= 0, exists(select(entries[j].c.id))]
-                changes[p.balance.key] = p.balance + delta
+                column = balances.c[p.balance.key]
+                guards += [column + delta >= 0, exists(select(entries[j].c.id))]
+                changes[p.balance.key] = column + delta
             moved = (update(balances).where(*guards)
-                     .values({**changes, **_typed(balances, prefix + "also_", part.also)})
-                     .returning(*[p.balance for p in moves]).cte(f"moved{i}"))
+                     .values({**changes, **_typed(part.balance.table, prefix + "also_", part.also)})
+                     .returning(*[balances.c[p.balance.key] for p in moves]).cte(f"m{i}"))
             for j, p in enumerate(moves):
                 columns += [select(entries[j].c.id).scalar_subquery(), select(moved.c[p.balance.key]).scalar_subquery()]
             posted[id(part)] = entries[0], moved
         else:
-            table = part.table
+            table = part.table.alias("t")
             where = [table.c.id == bindparam(f"{prefix}row")]
             if isinstance(part, Claim):
                 where.append(table.c[part.vacant].is_(None))
             if gated is not None:
                 where.append(gated)
-            cte = (update(table).where(*where).values(_typed(table, prefix, part.values))
-                   .returning(table.c.id).cte(f"row{i}"))
+            cte = (update(table).where(*where).values(_typed(part.table, prefix, part.values))
+                   .returning(table.c.id).cte(f"r{i}"))
             columns.append(select(cte.c.id).scalar_subquery())
-    return select(*columns)
+    return select(*[column.label(f"c{n}") for n, column in enumerate(columns)])
 
 
 def _params(group, gate) -> dict:
@@ -297,16 +362,17 @@ def _params(group, gate) -> dict:
     for i, part in enumerate(group):
         prefix = f"p{i}_"
         if isinstance(part, Then):
-            params.update({f"{prefix}{k}": v for k, v in part.params.items()})
+            params.update({f"t{i}_{k}": v for k, v in part.params.items()})
             continue
         if isinstance(part, Posting):
             for j, p in enumerate((part, *part.joint)):
-                params.update({f"{prefix}{j}_{k}": v for k, v in p.values.items()})
+                params.update({f"{prefix}{j}_{k}": v for k, v in _given(p.entries, p.values).items()})
                 params[f"{prefix}{j}_delta"] = p.delta
             params[f"{prefix}row"] = part.balance_id
             params.update({f"{prefix}also_{k}": v for k, v in part.also.items()})
             continue
-        params.update({f"{prefix}{k}": v for k, v in part.values.items()})
+        values = part.values if isinstance(part, Claim | Change) else _given(part.table, part.values)
+        params.update({f"{prefix}{k}": v for k, v in values.items()})
         if isinstance(part, Claim | Change):
             params[f"{prefix}row"] = part.row_id
     return params

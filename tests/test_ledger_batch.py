@@ -13,6 +13,7 @@ from plugins.loyalty.lifecycle import join_programme
 from plugins.loyalty.models import HandledEvent, LotUse, Membership, PointsEntry, PointsLot
 from plugins.loyalty.seeds import FOUR_TIERS
 from plugins.loyalty.wallet import move, move_posting, moved, wallet_for
+from tests.conftest import requires_pg
 
 
 @pytest.fixture
@@ -157,4 +158,53 @@ def test_expiring_again_at_the_same_moment_never_empties_a_lot_without_its_entry
     db.session.expire_all()
     assert db.session.get(PointsLot, soon.id).remaining == 100
     assert _reload(member).points_available == 600 - 200 - 100 + 100
+    assert violations() == []
+
+
+@requires_pg
+def test_a_checkouts_captures_are_one_statement_that_the_driver_keeps_parsed(app, make_shop, make_user, make_product,
+                                                                             make_programme):
+    """Coupon, points, wallet and pending points of a checkout go in one statement short enough (≤ 4 096
+    bytes, ≤ 50 parameters) for psycopg to cache its parsed form, and it writes what it should."""
+    from sqlalchemy import event
+
+    from mall.checkout.operations import place_checkout
+    from plugins.loyalty import coupons as coupon_ops
+    from plugins.loyalty.models import Coupon, OrderCredit, Wallet
+
+    shop = make_shop()
+    programme = make_programme(shop, FOUR_TIERS)
+    user = make_user()
+    m, _ = join_programme(programme, user)
+    ledger.credit(m, 500, "adjust", "seed:points")
+    move(wallet_for(user), "cash", Decimal("50.00"), "adjust", "seed:wallet", reason="seed")
+    template = coupon_ops.create_template(programme, {"name": "5 off", "kind": "amount_off", "value": "5",
+                                                      "valid_days": 30})
+    coupon = coupon_ops.issue(template, user, "staff", "seed:coupon")
+    product = make_product(shop, price="100.00")
+    db.session.commit()
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("WITH"):
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        placed = place_checkout(user, [{"product_id": product.id, "qty": 1}],
+                                {"coupons": [coupon.id], "points": {shop.slug: 100}, "wallet": "10.00"})
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert len(seen) == 1
+    statement, parameters = seen[0]
+    assert len(statement.encode()) <= 4096 and len(parameters) <= 50
+    order = placed.orders[0]
+    db.session.expire_all()
+    assert db.session.get(Coupon, coupon.id).used_order_id == order.id
+    member = _reload(m)
+    assert member.points_available == 400 + 100  # 100 spent from 500 plus the 100 joining bonus
+    assert member.points_pending > 0
+    assert db.session.get(Wallet, wallet_for(user).id).cash == Decimal("40.00")
+    assert db.session.execute(db.select(OrderCredit).filter_by(order_id=order.id)).scalar_one().points_redeemed == 100
     assert violations() == []

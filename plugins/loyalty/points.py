@@ -129,27 +129,27 @@ def _spend_lots_statement(prefix: str, entry_id, moved):
     versions even though the statement's snapshot is older, so a spender that waited sees what the
     one before it took; a lot changed anyway fails its `remaining >= take` guard and the total comes up short.
     """
-    lots, uses = PointsLot.__table__, LotUse.__table__
+    lots, uses = PointsLot.__table__.alias("l"), LotUse.__table__
     member, points = bindparam(f"{prefix}member"), bindparam(f"{prefix}points", type_=Integer())
     at = bindparam(f"{prefix}at", type_=UTCDateTime())
     locked = (select(lots.c.id, lots.c.remaining, lots.c.expires_at)
               .where(lots.c.membership_id == member, lots.c.remaining > 0,
                      or_(lots.c.expires_at.is_(None), lots.c.expires_at > at), exists(select(moved)))
-              .with_for_update().cte(f"{prefix}locked"))
+              .with_for_update().cte(f"{prefix}l"))
+    # Lots in spending order; `before` (what the lots ahead hold) rises along it, so it orders the uses too.
     window = {"order_by": (locked.c.expires_at.is_(None), locked.c.expires_at, locked.c.id)}
     candidates = select(locked.c.id, locked.c.remaining,
-                        func.row_number().over(**window).label("rank"),
                         (func.sum(locked.c.remaining).over(**window) - locked.c.remaining).label("before")
-                        ).cte(f"{prefix}candidates")
-    takes = (select(candidates.c.id, candidates.c.rank,
+                        ).cte(f"{prefix}c")
+    takes = (select(candidates.c.id, candidates.c.before,
                     func.least(candidates.c.remaining, points - candidates.c.before).label("take"))
-             .where(candidates.c.before < points).cte(f"{prefix}takes"))
+             .where(candidates.c.before < points).cte(f"{prefix}t"))
     spent = (update(lots).where(lots.c.id == takes.c.id, lots.c.remaining >= takes.c.take)
              .values(remaining=lots.c.remaining - takes.c.take)
-             .returning(lots.c.id, takes.c.take, takes.c.rank).cte(f"{prefix}spent"))
+             .returning(lots.c.id, takes.c.take, takes.c.before).cte(f"{prefix}s"))
     used = (insert(uses).from_select(["entry_id", "lot_id", "points"],
-                                     select(entry_id, spent.c.id, spent.c.take).order_by(spent.c.rank))
-            .returning(uses.c.points).cte(f"{prefix}used"))
+                                     select(entry_id, spent.c.id, spent.c.take).order_by(spent.c.before))
+            .returning(uses.c.points).cte(f"{prefix}u"))
     return select(func.coalesce(func.sum(used.c.points), 0)).scalar_subquery()
 
 
