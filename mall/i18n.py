@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
+from functools import cache as cache_by_code
+
+from babel import Locale
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, session
 from flask_login import current_user
 
 from mall.config import ROOT
@@ -12,17 +15,27 @@ from tenants.access import public
 bp = Blueprint("i18n", __name__)
 
 
-def select_locale() -> str:
-    """Session choice, then the user's saved choice, then the browser's, then Chinese."""
+def select_locale() -> Locale:
+    """Session choice, then the user's saved choice, then the browser's, then Chinese.
+
+    The user is the API token's holder on an API request (no session sign-in to load then).
+    """
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get("locale")
     if chosen in languages:
-        return chosen
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
-    return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(chosen)
+    user = g.api_user if "api_user" in g else current_user
+    if user and getattr(user, "is_authenticated", False) and user.locale in languages:
+        return _locale(user.locale)
+    return _locale(request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@cache_by_code
+def _locale(code: str) -> Locale:
+    # One parsed Locale per language: parsing looks for locale data on disk every time.
+    return Locale.parse(code)
 
 
 @bp.route("/lang/<code>", methods=["POST"])

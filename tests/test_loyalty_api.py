@@ -195,3 +195,16 @@ def test_programme_field_messages_follow_the_language(shop_api):
     assert en["levels.tiers.2.threshold"] == ["Thresholds must increase from tier to tier."]
     assert zh["points.earn.points"] == ["不能小于 0。"]
     assert en["points.earn.points"] == ["Must be zero or more."]
+
+
+def test_the_token_holders_saved_language_comes_before_the_browsers(make_shop, make_user, api):
+    """As on pages: a user who chose English gets English API messages whatever Accept-Language says."""
+    owner = make_user()
+    owner.locale = "en"
+    shop = make_shop(owner=owner)
+    client = api(owner)
+    doc = copy.deepcopy(VANCL)
+    doc["points"]["earn"]["points"] = "-1"
+    response = client.client.put(f"/api/v1/shops/{shop.slug}/programme", json=doc,
+                                 headers={"Authorization": f"Bearer {client.token}", "Accept-Language": "zh-CN"})
+    assert response.json["error"]["fields"]["points.earn.points"] == ["Must be zero or more."]

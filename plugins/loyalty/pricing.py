@@ -62,14 +62,16 @@ def price_goods(quote) -> None:
         s_tier = effective_tier(member, at)
         s_rules = rules(programme) if member else None
         _member_price(oq, s_tier, s_rules, p_tier, p_rules)
-        for tier, label in ((s_tier, _("Member free shipping")), (p_tier, _("Platform member free shipping"))):
+        for tier, platform_tier in ((s_tier, False), (p_tier, True)):
             if tier is not None and tier.free_shipping and not oq.shipping_waived_by:
+                label = _("Platform member free shipping") if platform_tier else _("Member free shipping")
                 oq.shipping_waived_by = f"{label} ({tier.name})"
     _apply_coupons(quote, at)
     _apply_points(quote, shop_members, platform, p_member)
 
 
 def _member_price(oq, s_tier, s_rules, p_tier, p_rules) -> None:
+    labels = {}  # one translated label per tier, not one per line
     for lq in oq.lines:
         candidates = []
         for tier, r in ((s_tier, s_rules), (p_tier, p_rules)):
@@ -83,8 +85,9 @@ def _member_price(oq, s_tier, s_rules, p_tier, p_rules) -> None:
         best = min(candidates, key=lambda t: t.discount)
         off = round_half_up(lq.base * best.discount) - lq.base
         if off:
-            lq.adjustments.append(Adjustment("member_price", _("%(tier)s price ×%(f)s", tier=best.name,
-                                                                f=best.discount), off, f"tier:{best.code}"))
+            if id(best) not in labels:
+                labels[id(best)] = _("%(tier)s price ×%(f)s", tier=best.name, f=best.discount)
+            lq.adjustments.append(Adjustment("member_price", labels[id(best)], off, f"tier:{best.code}"))
 
 
 def _apply_coupons(quote, at) -> None:
