@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from sqlalchemy import Table, bindparam, exists, insert, select, update
 from sqlalchemy.dialects import postgresql
@@ -291,8 +292,13 @@ def _typed(table: Table, prefix: str, values: dict) -> dict:
 
 def _given(table: Table, values: dict) -> dict:
     """The values an insert names: a None left out where the column would be NULL anyway (a shorter statement)."""
-    return {name: value for name, value in values.items()
-            if value is not None or table.c[name].default is not None or table.c[name].server_default is not None}
+    null_by_default = _null_by_default(table)
+    return {name: value for name, value in values.items() if value is not None or name not in null_by_default}
+
+
+@cache
+def _null_by_default(table: Table) -> frozenset:
+    return frozenset(c.key for c in table.columns if c.default is None and c.server_default is None)
 
 
 def _insert(table: Table, prefix: str, values: dict, gated, once: bool = True):

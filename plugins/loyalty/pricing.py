@@ -17,6 +17,8 @@ from plugins.loyalty.models import PLATFORM
 from plugins.loyalty.programmes import platform_programme, preload, programme_for, rules
 from plugins.loyalty.wallet import parse_amount, wallet_for
 
+MAX_COUPONS = 20  # coupons one checkout may name
+
 
 @dataclass
 class Redemption:
@@ -49,7 +51,7 @@ def price_goods(quote) -> None:
     at = clock.now()
     coupon_ids = quote.options.get("coupons")
     preload(quote.user, [oq.tenant for oq in quote.orders], wallet=_wallet_requested(quote),
-            coupon_ids=coupon_ids if isinstance(coupon_ids, list) else ())
+            coupon_ids=coupon_ids if isinstance(coupon_ids, list) and len(coupon_ids) <= MAX_COUPONS else ())
     platform = platform_programme()
     p_member = membership(platform, quote.user)
     p_tier = effective_tier(p_member, at)
@@ -95,7 +97,7 @@ def _apply_coupons(quote, at) -> None:
     if ids in (None, []):
         return
     quote.consumed.add("coupons")
-    if not isinstance(ids, list) or len(ids) > 20:
+    if not isinstance(ids, list) or len(ids) > MAX_COUPONS:
         raise FieldErrors(_("Coupons must be a list of ids."), {"coupons": [_("Give a list of coupon ids.")]})
     if len(set(ids)) != len(ids):
         raise FieldErrors(_("Each coupon can be used once."), {"coupons": [_("A coupon is listed twice.")]})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache as cache_by_arguments
+from functools import lru_cache
 
 from flask import g
 from marshmallow import ValidationError
@@ -42,37 +42,42 @@ def preload(user, tenants, wallet: bool = False, coupon_ids=()) -> None:
     keys = [key for key in dict.fromkeys([*(key_for(t) for t in tenants), PLATFORM]) if key not in cache]
     if not keys or user is None:
         return
-    coupon_ids = [i for i in coupon_ids if isinstance(i, int) and not isinstance(i, bool)]
-    params = {"keys": keys, "user_id": user.id, "coupon_ids": coupon_ids}
+    coupon_ids = list(dict.fromkeys(i for i in coupon_ids if isinstance(i, int) and not isinstance(i, bool)))
+    params = {"user_id": user.id, **{f"key_{i}": key for i, key in enumerate(keys)},
+              **{f"coupon_{i}": coupon_id for i, coupon_id in enumerate(coupon_ids)}}
     for key in keys:
         cache[key] = None
-    for row in db.session.execute(_preload_query(wallet, bool(coupon_ids)), params):
+    for row in db.session.execute(_preload_query(len(keys), wallet, len(coupon_ids)), params):
         programme, member = row[0], row[1]
         cache[programme.key] = programme
+        if member is not None:
+            set_committed_value(member, "programme", programme)  # no identity-map look-up on each use
         remember("membership", (programme.id, user.id), member)
         if wallet:
             remember("wallet", user.id, row[2])
         if coupon_ids and row[-2] is not None:
             coupon, template = row[-2], row[-1]
             set_committed_value(coupon, "template", template)
+            set_committed_value(coupon, "programme", programme)
             remember("coupon", coupon.id, coupon)
 
 
-@cache_by_arguments
-def _preload_query(wallet: bool, coupons: bool):
-    """The preload statement, built once per shape (building it costs more than running it)."""
+@lru_cache(maxsize=256)  # shapes are bounded by cart lines and coupons per checkout
+def _preload_query(keys: int, wallet: bool, coupons: int):
+    """The preload statement for so many programme keys and coupon ids, built once per shape (building it
+    costs more than running it; one parameter per value, so nothing is re-rendered per call)."""
     from plugins.loyalty.models import Coupon, CouponTemplate, Membership, Wallet
 
     user_id = bindparam("user_id")
     query = (db.select(Programme, Membership)
              .outerjoin(Membership, db.and_(Membership.programme_id == Programme.id, Membership.user_id == user_id))
-             .where(Programme.key.in_(bindparam("keys", expanding=True))))
+             .where(Programme.key.in_([bindparam(f"key_{i}") for i in range(keys)])))
     if wallet:
         query = query.add_columns(Wallet).outerjoin(Wallet, Wallet.user_id == user_id)
     if coupons:
         query = (query.add_columns(Coupon, CouponTemplate)
                  .outerjoin(Coupon, db.and_(Coupon.programme_id == Programme.id, Coupon.user_id == user_id,
-                                            Coupon.id.in_(bindparam("coupon_ids", expanding=True))))
+                                            Coupon.id.in_([bindparam(f"coupon_{i}") for i in range(coupons)])))
                  .outerjoin(CouponTemplate, CouponTemplate.id == Coupon.template_id))
     return query
 
