@@ -279,7 +279,7 @@ _STATEMENTS: dict = {}
 
 def _statement(group, gate, dialect) -> _Prepared:
     """The one statement for parts of these shapes, built and compiled once (parameters differ per call)."""
-    key = (tuple(_shape(p) for p in group), _shape(gate) if gate is not None else None)
+    key = (dialect.driver, tuple(_shape(p) for p in group), _shape(gate) if gate is not None else None)
     prepared = _STATEMENTS.get(key)
     if prepared is None:
         prepared = _STATEMENTS[key] = _Prepared(_build(group, gate), dialect)
