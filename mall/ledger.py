@@ -240,7 +240,7 @@ class _Prepared:
             return f"%({short.setdefault(match.group(1), f'v{len(short)}')})s{match.group(2) or ''}"
 
         # PostgreSQL's short name for the cast the dialect spells out at every timestamp parameter.
-        self.sql = re.sub(r"%\((\w+)\)s(::[A-Z]+)?", rename,
+        self.sql = re.sub(r"%\((\w+)\)s(::[A-Z]+(?:\([0-9, ]*\))?)?", rename,
                           compiled.string.replace("::TIMESTAMP WITHOUT TIME ZONE", "::timestamp"))
         # Result conversions too (a Money column comes back as Decimal, not as its stored cents).
         self._results = [column.type.dialect_impl(dialect).result_processor(dialect, None)
