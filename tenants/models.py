@@ -46,7 +46,7 @@ class Tenant(db.Model):
     slug = db.Column(db.String(40), nullable=False, unique=True)
     name = db.Column(db.String(120), nullable=False)
     status = db.Column(db.String(16), nullable=False, default=TenantStatus.ACTIVE)
-    timezone = db.Column(db.String(64), nullable=False, default="Asia/Shanghai")
+    timezone = db.Column(db.String(64), nullable=False, default=clock.PLATFORM_ZONE)
     currency = db.Column(db.String(3), nullable=False, default="CNY")
     shipping_fee = db.Column(Money, nullable=False, default=Decimal("0.00"))
     #: Goods total (after coupons) from which shipping is free; None = never free.

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from mall import signals
+from mall import clock, signals
 from mall.accounts.models import User
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
@@ -21,7 +21,7 @@ RESERVED_SLUGS = {"platform", "admin", "api", "static"}
 
 
 def create_tenant(slug, name, owner_email, return_window_days=30, shipping_fee=Decimal("0.00"),
-                  free_shipping_threshold=None, timezone="Asia/Shanghai", is_self_operated=False,
+                  free_shipping_threshold=None, timezone=clock.PLATFORM_ZONE, is_self_operated=False,
                   description="") -> Tenant:
     """Create a shop with an existing user as its owner."""
     errors: dict = {}

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from mall import clock
 from mall.catalog.operations import MAX_PRICE, MAX_STOCK
 from mall.checkout.quote import MAX_LINES, MAX_QTY
 
@@ -56,7 +57,7 @@ class TenantSchema(Schema):
     return_window_days = Int(load_default=30, validate=validate.Range(min=0, max=365))
     shipping_fee = Money(load_default=Decimal("0.00"), max=Decimal("100000"))
     free_shipping_threshold = Money(load_default=None, allow_none=True, max=Decimal("100000"))
-    timezone = fields.String(load_default="Asia/Shanghai", validate=validate.Length(max=64))
+    timezone = fields.String(load_default=clock.PLATFORM_ZONE, validate=validate.Length(max=64))
 
 
 class ProductSchema(Schema):
