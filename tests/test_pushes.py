@@ -117,3 +117,49 @@ def test_report_counts_used_coupons_and_their_revenue(shop, make_product, checko
     checkout_at(buyer, clock.now(), (product, 1), coupons=[result.coupon_id])
     state = shop["owner"].get(f"/api/v1/shops/tea/pushes/{push.id}").json["push"]
     assert (state["used"], state["revenue"]) == (1, "42.00")
+
+
+def test_the_push_list_reads_every_pushs_progress_at_once(client, shop, make_product, checkout_at):
+    """Three pushes on the list page: each shows what its own report says (one used coupon, 42.00), and the
+    page makes as many queries as it did with one push."""
+    from sqlalchemy import event
+
+    from mall import clock
+    from tenants.models import Staff
+    from tests.fixtures.factories import PASSWORD
+
+    def queries_for_list() -> tuple[int, str]:
+        seen = []
+
+        def note(_conn, _cursor, statement, *_args):
+            if not statement.startswith("BEGIN"):  # SQLite's transaction start is not a query of the page
+                seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            html = client.get("/admin/tea/loyalty/pushes").get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        return len(seen), html
+
+    owner = db.session.execute(db.select(Staff)).scalars().first().user
+    client.post("/lang/en")
+    client.post("/login", data={"email": owner.email, "password": PASSWORD})
+    first = shop["owner"].post("/api/v1/shops/tea/pushes", {"template_id": shop["template"].id}).json["push"]["id"]
+    result = db.session.execute(db.select(PushResult).where(PushResult.push_id == first,
+                                                            PushResult.outcome == "issued")).scalars().first()
+    buyer = next(u for u in shop["users"] if u.id == result.user_id)
+    checkout_at(buyer, clock.now(), (make_product(shop["template"].programme.tenant, price="50.00"), 1),
+                coupons=[result.coupon_id])
+    one, _html = queries_for_list()
+    for _ in range(2):  # the stock is gone: these push to nobody new
+        shop["owner"].post("/api/v1/shops/tea/pushes", {"template_id": shop["template"].id})
+    three, html = queries_for_list()
+    assert three == one
+    listed = db.session.execute(db.select(Push).order_by(Push.id)).scalars().all()
+    states = pushes.progress_of(listed)
+    assert len(states) == 3
+    for push in listed:
+        assert states[push.id] == pushes.progress(push)
+    assert (states[first]["used"], states[first]["revenue"], states[first]["issued"]) == (1, "42.00", 9)
+    assert states[listed[-1].id]["issued"] == 0 and states[listed[-1].id]["used"] == 0

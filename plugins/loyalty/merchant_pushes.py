@@ -134,7 +134,7 @@ def push_list(shop: str):
     page = paginate(db.select(Push).where(Push.tenant_id == g.tenant.id).order_by(Push.id.desc()))
     counts = {s.id: segment_count(programme, filter_of(s)) for s in saved}
     return render_template("loyalty/merchant/pushes.html", shop=g.tenant, form=form, page=page, seen=seen,
-                           progress=pushes.progress, saved=saved, counts=counts, campaign=campaign,
+                           progress=pushes.progress_of(page.items), saved=saved, counts=counts, campaign=campaign,
                            campaign_form=campaign_form), status
 
 

@@ -16,7 +16,7 @@ from mall.accounts.models import User
 from mall.audit.operations import record
 from mall.dbtypes import Money, UTCDateTime
 from mall.extensions import db
-from mall.money import format_money
+from mall.money import ZERO, format_money
 from mall.notifications.delivery import queue_delivery
 from mall.notifications.marketing import write_marketing
 from mall.orders.models import Order
@@ -279,19 +279,36 @@ def progress(push: Push) -> dict:
     `coupons` also counts members held back by the pressure limits: skipped for the message,
     they still got the coupon.
     """
-    rows = db.session.execute(db.select(PushResult.outcome, PushResult.reason, func.count(PushResult.id),
-                                        func.count(PushResult.coupon_id))
-                              .where(PushResult.push_id == push.id)
-                              .group_by(PushResult.outcome, PushResult.reason)).all()
-    issued = sum(n for outcome, _r, n, _c in rows if outcome == "issued")
-    skipped = {reason: n for outcome, reason, n, _c in rows if outcome == "skipped"}
-    used, revenue = db.session.execute(
-        db.select(func.count(Coupon.id), type_coerce(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0),
-                                                     Money()))
-        .join(PushResult, PushResult.coupon_id == Coupon.id).join(Order, Order.id == Coupon.used_order_id)
-        .where(PushResult.push_id == push.id)).one()
-    return {"id": push.id, "status": push.status, "targeted": push.targeted, "issued": issued,
+    return progress_of([push])[push.id]
+
+
+def progress_of(listed: list[Push]) -> dict[int, dict]:
+    """progress() of several pushes (a page of the list) in two queries, by push id."""
+    ids = [push.id for push in listed]
+    rows = db.session.execute(db.select(PushResult.push_id, PushResult.outcome, PushResult.reason,
+                                        func.count(PushResult.id), func.count(PushResult.coupon_id))
+                              .where(PushResult.push_id.in_(ids))
+                              .group_by(PushResult.push_id, PushResult.outcome, PushResult.reason)).all() if ids else []
+    effect = dict.fromkeys(ids, (0, ZERO))
+    if ids:
+        effect.update({push_id: (used, revenue) for push_id, used, revenue in db.session.execute(
+            db.select(PushResult.push_id, func.count(Coupon.id),
+                      type_coerce(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0), Money()))
+            .join(PushResult, PushResult.coupon_id == Coupon.id).join(Order, Order.id == Coupon.used_order_id)
+            .where(PushResult.push_id.in_(ids)).group_by(PushResult.push_id))})
+    by_push: dict[int, list] = {push_id: [] for push_id in ids}
+    for push_id, *counts in rows:
+        by_push[push_id].append(counts)
+    out = {}
+    for push in listed:
+        mine = by_push[push.id]
+        skipped = {reason: n for outcome, reason, n, _c in mine if outcome == "skipped"}
+        used, revenue = effect[push.id]
+        out[push.id] = {
+            "id": push.id, "status": push.status, "targeted": push.targeted,
+            "issued": sum(n for outcome, _r, n, _c in mine if outcome == "issued"),
             "skipped": sum(skipped.values()), "skipped_by_reason": skipped, "template_id": push.template_id,
             "channels": push.channels, "used": used, "revenue": format_money(revenue),
-            "coupons": sum(c for *_rest, c in rows),
+            "coupons": sum(c for *_rest, c in mine),
             "scheduled_at": push.scheduled_at.isoformat() if push.scheduled_at else None}
+    return out
