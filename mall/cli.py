@@ -107,7 +107,7 @@ def worker(burst: bool, fork: bool):
     """Run an RQ worker for the mall's queue (needs REDIS_URL); it first queues again work a dead worker left."""
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set; without Redis jobs run on the embedded queue.")
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
     from mall import jobs
 
@@ -116,7 +116,5 @@ def worker(burst: bool, fork: bool):
         if count:
             click.echo(f"{name}: queued again {count}")
     jobs.prepare_worker(current_app._get_current_object())
-    from rq import SimpleWorker
-
     worker_class = Worker if fork else SimpleWorker
     worker_class([backend.queue], connection=backend.connection).work(burst=burst)

@@ -28,4 +28,3 @@ def remember(name: str, key, row) -> None:
     """Put a row loaded some other way (one query for several caches) where remembered() finds it."""
     if row is not None:
         g.setdefault(f"_remembered_{name}", {})[key] = row
-

@@ -18,8 +18,11 @@ INTERRUPTING = ("email", "sms")
 def policy() -> MarketingPolicy:
     """The operator's policy, with the defaults until one is saved."""
     current = db.session.get(MarketingPolicy, 1)
-    return current if current is not None else MarketingPolicy(id=1, weekly_cap=3, quiet_start=22, quiet_end=8,
-                                                                held="defer")
+    if current is not None:
+        return current
+    # Not saved yet: the columns' own defaults, unsaved (the messages page saves it on first submit).
+    return MarketingPolicy(id=1, **{c.key: c.default.arg for c in MarketingPolicy.__table__.columns
+                                    if c.default is not None and not callable(c.default.arg)})
 
 
 def quiet_until(rules: MarketingPolicy, tz_name: str, at: datetime) -> datetime | None:

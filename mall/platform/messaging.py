@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from mall import clock
 from mall.audit.operations import record
 from mall.extensions import db
-from mall.notifications.models import MarketingPolicy, Notification
+from mall.notifications.models import Notification
 from mall.notifications.pressure import policy
 from mall.platform.views import bp
 from tenants.access import actor, operator_required
@@ -43,12 +43,11 @@ def messages():
     status = 200
     if form.validate_on_submit():
         before = {k: getattr(current, k) for k in ("weekly_cap", "quiet_start", "quiet_end", "held")}
-        saved = db.session.get(MarketingPolicy, 1) or MarketingPolicy(id=1)
-        form.populate_obj(saved)
-        saved.updated_at, saved.updated_by = clock.now(), actor().id
-        db.session.add(saved)
+        form.populate_obj(current)
+        current.updated_at, current.updated_by = clock.now(), actor().id
+        db.session.add(current)
         record("marketing.policy", "marketing", actor=actor(), before=before,
-               after={k: getattr(saved, k) for k in before})
+               after={k: getattr(current, k) for k in before})
         db.session.commit()
         flash(_("The limits are saved; pushes from now on follow them."), "success")
         return redirect(url_for("platform.messages"))

@@ -85,8 +85,9 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
             inspect(order).info[_PAID_RECORDED] = True
             batch.add([Once(HandledEvent.__table__, {"idempotency_key": f"paid:{order.id}", "created_at": at})],
                       _handled_now)
+        payments = oq.payment_rows()
         for member_id in dict.fromkeys([*spent, *paid]):
-            _capture(batch, order, oq.payment_rows(), spent.get(member_id), paid.get(member_id), at)
+            _capture(batch, order, payments, spent.get(member_id), paid.get(member_id), at)
     wallet = None
     for order, oq in zip(orders, quote.orders, strict=True):
         for share in oq.payments:

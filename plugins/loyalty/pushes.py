@@ -23,7 +23,8 @@ from mall.orders.models import Order
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty.models import Coupon, CouponTemplate, Membership
 from plugins.loyalty.programmes import rules
-from plugins.loyalty.push_models import Push, PushResult, PushTarget, SavedSegment
+from plugins.loyalty.push_models import Push, PushResult, PushTarget
+from plugins.loyalty.saved_segments import segment_in
 from plugins.loyalty.segments import SegmentSchema, segment_select
 
 #: Members per chunk job: big enough that a job's fixed costs are small next to its rows.
@@ -60,8 +61,8 @@ def create_push(programme, raw, actor=None) -> Push:
     data = PushSchema().load(raw if isinstance(raw, dict) else {})
     raw_filter = data["filter"] or {}
     if data["segment_id"] is not None:
-        saved = db.session.get(SavedSegment, data["segment_id"])
-        if saved is None or saved.programme_id != programme.id:
+        saved = segment_in(programme, data["segment_id"])
+        if saved is None:
             raise ValidationError({"segment_id": [_l("Not a saved segment of this programme.")]})
         raw_filter = saved.filter
     try:
@@ -285,17 +286,18 @@ def progress(push: Push) -> dict:
 def progress_of(listed: list[Push]) -> dict[int, dict]:
     """progress() of several pushes (a page of the list) in two queries, by push id."""
     ids = [push.id for push in listed]
+    if not ids:
+        return {}
     rows = db.session.execute(db.select(PushResult.push_id, PushResult.outcome, PushResult.reason,
                                         func.count(PushResult.id), func.count(PushResult.coupon_id))
                               .where(PushResult.push_id.in_(ids))
-                              .group_by(PushResult.push_id, PushResult.outcome, PushResult.reason)).all() if ids else []
+                              .group_by(PushResult.push_id, PushResult.outcome, PushResult.reason)).all()
     effect = dict.fromkeys(ids, (0, ZERO))
-    if ids:
-        effect.update({push_id: (used, revenue) for push_id, used, revenue in db.session.execute(
-            db.select(PushResult.push_id, func.count(Coupon.id),
-                      type_coerce(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0), Money()))
-            .join(PushResult, PushResult.coupon_id == Coupon.id).join(Order, Order.id == Coupon.used_order_id)
-            .where(PushResult.push_id.in_(ids)).group_by(PushResult.push_id))})
+    effect.update({push_id: (used, revenue) for push_id, used, revenue in db.session.execute(
+        db.select(PushResult.push_id, func.count(Coupon.id),
+                  type_coerce(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0), Money()))
+        .join(PushResult, PushResult.coupon_id == Coupon.id).join(Order, Order.id == Coupon.used_order_id)
+        .where(PushResult.push_id.in_(ids)).group_by(PushResult.push_id))})
     by_push: dict[int, list] = {push_id: [] for push_id in ids}
     for push_id, *counts in rows:
         by_push[push_id].append(counts)
