@@ -9,6 +9,10 @@ PORT ?= 5000
 
 .PHONY: demo test worker bench translations clean
 
+# The demo and a local worker are development runs: without MALL_SECRET_KEY they keep a generated
+# key in instance/secret_key, and the session cookie works over plain http.
+demo worker: export MALL_ENV ?= development
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -21,9 +25,9 @@ translations: $(STAMP)
 demo: $(STAMP) translations
 	mkdir -p instance
 	$(FLASK) db upgrade heads
-	$(FLASK) mall demo
+	MALL_BASE_URL=$${MALL_BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) mall demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	MALL_BASE_URL=$${MALL_BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) translations
 	$(BIN)/ruff check .

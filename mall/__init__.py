@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from mall import security
 from mall.config import ROOT, Config, from_environment
 
 CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -18,9 +19,11 @@ CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: config, extensions, core blueprints and CLI, then the enabled plugins."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
+    app.url_map.converters["int"] = security.BoundedInt  # before any rule is added
     app.config.from_object(Config)
     app.config.update(from_environment())
     app.config.update(config or {})
+    security.configure(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}, **app.config[
@@ -32,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     if _plugin_version_locations not in migrate.configure_callbacks:
         migrate.configure(_plugin_version_locations)
 
+    security.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(CORE_MIGRATIONS), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)

@@ -78,15 +78,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         status = exc.code or 500
+        # Keep what the exception says about itself (Allow on a 405, Retry-After, WWW-Authenticate).
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if is_api_request():
-            if status == 429:
-                message = "Too many attempts; please wait a minute and try again."
-            else:
-                message = exc.description if status in (401, 403, 404, 409, 422) and exc.description else exc.name
-            return api_error(status, _HTTP_CODES.get(status, "error"), message)
+            body, status = api_error(status, _HTTP_CODES.get(status, "error"), _friendly(exc))
+            return body, status, headers
         if status == 401:
             return redirect(url_for("accounts.login", next=request.full_path))
-        return render_template("errors/error.html", status=status, message=_friendly(exc)), status
+        return render_template("errors/error.html", status=status, message=_friendly(exc)), status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -100,13 +99,18 @@ def init_app(app: Flask) -> None:
 
 
 def _friendly(exc: HTTPException) -> str:
+    """A translated message: our own description, else one per status (never Werkzeug's or the limiter's text)."""
     messages = {
         403: _("You do not have access to this page."),
         404: _("We could not find that page."),
         405: _("That action is not allowed here."),
+        413: _("The request is too large."),
+        415: _("This content type is not accepted."),
         429: _("Too many attempts. Please wait a minute and try again."),
     }
     default = messages.get(exc.code, _("The request could not be completed."))
+    if exc.code == 429:
+        return default  # the limiter's description is its raw rule, such as "10 per 1 minute"
     # Descriptions we wrote ourselves are translated messages; Werkzeug's defaults are not.
     own = exc.description if exc.description and exc.description != type(exc).description else None
     return own or default

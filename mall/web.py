@@ -15,10 +15,7 @@ from mall.plugins import nav_entries, template_hook
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        return None
+    return User.for_session(user_id)
 
 
 def _staff_shops():
@@ -67,6 +64,7 @@ def init_app(app: Flask) -> None:
     from mall.orders.views import bp as orders_bp
     from mall.platform import messaging  # noqa: F401  (its page joins the platform blueprint)
     from mall.platform.views import bp as platform_bp
+    from tenants.access import may_open
 
     for bp in (catalog_bp, accounts_bp, cart_bp, checkout_bp, orders_bp, admin_bp, platform_bp, audit_bp,
                inbox_bp):
@@ -76,7 +74,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         template_hook=template_hook, nav_entries=nav_entries, staff_shops=_staff_shops, cart_count=_cart_count,
         get_locale=get_locale, has_endpoint=lambda name: name in app.view_functions, now=clock.now,
-        unread_count=_unread_count,
+        unread_count=_unread_count, may_open=may_open,
     )
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else "—"

@@ -1,11 +1,13 @@
 """Test set-up: SQLite by default, PostgreSQL / Redis when MALL_TEST_DATABASE_URL / MALL_TEST_REDIS_URL are set."""
 
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
 import pytest
 from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from mall import CORE_MIGRATIONS, create_app
@@ -13,6 +15,8 @@ from mall.extensions import db, limiter
 
 pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.programmes"]
 
+# Worker subprocesses start the production entry point, which refuses to run without a signing key.
+os.environ.setdefault("MALL_SECRET_KEY", secrets.token_hex(32))
 PG_URL = os.environ.get("MALL_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("MALL_TEST_REDIS_URL")
 _TMP = Path(tempfile.mkdtemp(prefix="mall-tests-"))
@@ -32,6 +36,8 @@ TEST_CONFIG = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "OUTBOX_DIR": str(_TMP / "outbox"),
     "SMS_OUTBOX_DIR": str(_TMP / "sms"),
+    # Tests travel years ahead with one token; expiry itself is tested with the production lifetime.
+    "TOKEN_TTL_DAYS": 36500,
     # Concurrency tests run 20+ threads, each with its own connection.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 30, "max_overflow": 10} if IS_PG else {},
 }
@@ -60,12 +66,25 @@ def fresh_g():
         g.pop(name)
 
 
+class NoServerErrorClient(FlaskClient):
+    """A test client that fails the test on any 5xx: a server error is never an acceptable answer."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if response.status_code >= 500:
+            request = response.request
+            pytest.fail(f"{request.method} {request.path} answered {response.status}:\n"
+                        f"{response.get_data(as_text=True)[:2000]}", pytrace=False)
+        return response
+
+
 _APPS: list = []
 
 
 def make_test_app(**overrides):
     """An app with the test configuration (and `g` cleared per request); its pool closes at the end."""
     application = create_app({**TEST_CONFIG, **overrides})
+    application.test_client_class = NoServerErrorClient
     application.before_request_funcs.setdefault(None, []).insert(0, fresh_g)
     _APPS.append(application)
     return application

@@ -52,7 +52,8 @@ def test_push_progress_bar_moves_live(app, make_user, make_shop, make_programme,
         for args in run_chunk[1:]:
             pushes.run_chunk(*args)
         db.session.remove()
-        page.wait_for_function("document.querySelector('[data-field=\"bar\"]').style.width === '100%'",
+        # A function, not an expression string: the page's CSP forbids eval, which a string predicate needs.
+        page.wait_for_function("() => document.querySelector('[data-field=\"bar\"]').style.width === '100%'",
                                timeout=10_000)
         assert page.locator('[data-field="issued"]').inner_text() == "40"
         assert WORDS[lang]["done"] in page.locator('[data-field="status"]').inner_text()

@@ -3,9 +3,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from mall.accounts.operations import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+from mall.validation import birthday_problem
+
+
+def plausible_birthday(form, field) -> None:
+    """A birthday field's date lies between 1900 and today."""
+    problem = birthday_problem(field.data) if field.data is not None else None
+    if problem is not None:
+        raise ValidationError(str(problem))
 
 
 class LoginForm(FlaskForm):
@@ -22,7 +30,7 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(PASSWORD_MIN, PASSWORD_MAX)])
     confirm = PasswordField(_l("Repeat password"), validators=[EqualTo("password", _l("Passwords differ."))])
-    birthday = DateField(_l("Birthday"), validators=[Optional()])
+    birthday = DateField(_l("Birthday"), validators=[Optional(), plausible_birthday])
     referral_code = StringField(_l("Referral code"), validators=[Optional(), Length(max=16)])
 
 
@@ -31,7 +39,7 @@ class ProfileForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
-    birthday = DateField(_l("Birthday"), validators=[Optional()])
+    birthday = DateField(_l("Birthday"), validators=[Optional(), plausible_birthday])
     consent_email = BooleanField(_l("Marketing by e-mail"))
     consent_sms = BooleanField(_l("Marketing by SMS"))
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from mall import signals
-from mall.accounts.models import User
+from mall.accounts.models import ApiToken, User
 from mall.errors import FieldErrors
 from mall.extensions import db
 
@@ -102,6 +102,36 @@ def change_password(user: User, current: str, new: str) -> None:
     if errors:
         raise FieldErrors(_("The password was not changed."), errors)
     user.set_password(new)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session becomes stale and every API token is deleted.
+
+    The caller signs the current browser back in (with the new version) when it should stay open.
+    """
+    db.session.execute(
+        db.update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(db.delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.session.refresh(user, ["session_version"])
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's API tokens, newest first (expired ones too, until revoked)."""
+    return list(db.session.execute(
+        db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ).scalars())
+
+
+def revoke_token(user: User, token_id) -> None:
+    """Delete one of the user's API tokens; another user's or a missing token is refused alike."""
+    removed = db.session.execute(
+        db.delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    ).rowcount if isinstance(token_id, int) else 0
+    if not removed:
+        raise FieldErrors(_("That token does not exist or is already revoked."), {})
 
 
 def create_operator(email: str, password: str, name: str = "Operator") -> User:
@@ -114,5 +144,6 @@ def create_operator(email: str, password: str, name: str = "Operator") -> User:
         raise FieldErrors(_("Invalid password."), {"password": pw})
     else:
         user.set_password(password)
+        end_sessions(user)  # a reset password must not leave the old sessions and tokens open
     user.is_operator = True
     return user

@@ -4,13 +4,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from mall.accounts import operations
 from mall.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from mall.errors import FieldErrors
 from mall.extensions import db, limiter
 from mall.forms import show_field_errors
+from mall.security import login_address_limit, registration_limit
 from tenants.access import actor, login_required, public
 
 bp = Blueprint("accounts", __name__)
@@ -31,6 +32,7 @@ def _login_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_key)
+@login_address_limit
 @public
 def login():
     """Sign in."""
@@ -55,6 +57,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@registration_limit
 @public
 def register():
     """Create an account."""
@@ -89,8 +92,12 @@ def profile():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/profile.html", form=form, password_form=PasswordForm(prefix="pw")), status
+    return _profile_page(user, form, PasswordForm(prefix="pw"), 422 if request.method == "POST" else 200)
+
+
+def _profile_page(user, form, password_form, status: int):
+    return render_template("accounts/profile.html", form=form, password_form=password_form,
+                           tokens=operations.tokens_of(user)), status
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -106,6 +113,23 @@ def change_password():
             show_field_errors(password_form, exc)
         else:
             db.session.commit()
-            flash(_("Your password is changed."), "success")
+            # This browser stays signed in under the new session version; all others are out.
+            login_user(current_user._get_current_object())
+            flash(_("Your password is changed. Other sessions and all API tokens are signed out."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=ProfileForm(obj=user), password_form=password_form), 422
+    return _profile_page(user, ProfileForm(obj=user), password_form, 422)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of the user's API tokens."""
+    try:
+        operations.revoke_token(actor(), token_id)
+    except FieldErrors as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The token is revoked."), "success")
+    return redirect(url_for("accounts.profile"))

@@ -25,12 +25,14 @@ OPEN_ENDPOINTS = {"api.register", "api.token", "api.openapi"}
 def _authenticate():
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = ApiToken.user_for(header[7:].strip())
-        if user is None:
-            abort(401, description="Invalid or expired token.")
-        g.api_user = user
+        token = ApiToken.find(header[7:].strip())
+        if token is None:
+            abort(401, description=_("Invalid, expired or revoked token."))
+        if token.mark_used():
+            db.session.commit()  # bookkeeping of its own, before the request's work begins
+        g.api_user = token.user
     elif request.endpoint not in OPEN_ENDPOINTS:
-        abort(401, description="Send Authorization: Bearer <token>.")
+        abort(401, description=_("Send Authorization: Bearer <token>."))
 
 
 def json_body() -> dict:
@@ -38,13 +40,30 @@ def json_body() -> dict:
     raw = request.get_data(cache=True)
     if not raw:
         return {}
+    if not request.is_json:
+        abort(415, description=_("Send the body as JSON with Content-Type: application/json."))
     try:
-        data = json.loads(raw, parse_float=Decimal, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        abort(400, description="The body is not valid JSON.")
+        data = loads_json(raw)
+    except json.JSONDecodeError as exc:
+        abort(400, description=_("The body is not valid JSON: %(problem)s at line %(line)d column %(column)d.",
+                                 problem=exc.msg, line=exc.lineno, column=exc.colno))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        abort(400, description=_("The body is not valid JSON: %(problem)s.", problem=str(exc)[:200]))
     if not isinstance(data, dict):
-        abort(400, description="The body must be a JSON object.")
+        abort(400, description=_("The body must be a JSON object."))
     return data
+
+
+def loads_json(raw):
+    """JSON text (str or bytes) as Python values, numbers with a fraction as Decimal, never float.
+
+    Anything that is not JSON raises ValueError: bad syntax or UTF-8, NaN / Infinity, and nesting
+    too deep for the parser (a RecursionError otherwise), so every caller refuses it the same way.
+    """
+    try:
+        return json.loads(raw, parse_float=Decimal, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _refuse_constant(name):
@@ -57,7 +76,7 @@ def load(schema, data: dict | None = None) -> dict:
 
 
 def write(view):
-    """An API write: the view returns (status, body); commit once, honour Idempotency-Key."""
+    """An API write: the view returns (status, body); commit once, honour Idempotency-Key per caller and endpoint."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -74,9 +93,10 @@ def write(view):
             status, body = view(*args, **kwargs)
             return status, json.loads(json.dumps(body, default=str))
 
-        status, body = idempotency.run_once(g.api_user.id, key, digest, work)
+        status, body = idempotency.run_once(g.api_user.id, key, digest, work, scope=request.endpoint)
         return jsonify(body), status
 
+    wrapper.idempotent_write = True
     return wrapper
 
 

@@ -7,13 +7,15 @@ from mall.accounts import operations
 from mall.accounts.models import ApiToken
 from mall.api import bp, load, write
 from mall.api.schemas import RegisterSchema, TokenSchema
-from mall.api.serializers import user_json
+from mall.api.serializers import iso, user_json
 from mall.errors import DomainError
 from mall.extensions import limiter
+from mall.security import login_address_limit, registration_limit
 from tenants.access import actor, login_required, public
 
 
 @bp.route("/auth/register", methods=["POST"])
+@registration_limit
 @public
 @write
 def register():
@@ -21,8 +23,8 @@ def register():
     data = load(RegisterSchema())
     user = operations.register(data["email"], data["password"], data["name"], birthday=data["birthday"],
                                referral_code=data["referral_code"])
-    token = ApiToken.issue(user)
-    return 201, {"user": user_json(user), "token": token}
+    token, row = ApiToken.issue_row(user)
+    return 201, {"user": user_json(user), "token": token, "expires_at": iso(row.expires_at)}
 
 
 def _token_key() -> str:
@@ -33,6 +35,7 @@ def _token_key() -> str:
 
 @bp.route("/auth/token", methods=["POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_token_key)
+@login_address_limit
 @public
 @write
 def token():
@@ -41,7 +44,8 @@ def token():
     user = operations.authenticate(data["email"], data["password"])
     if user is None:
         raise _BadCredentials(_("Wrong e-mail address or password."))
-    return 200, {"token": ApiToken.issue(user)}
+    token, row = ApiToken.issue_row(user)
+    return 200, {"token": token, "expires_at": iso(row.expires_at)}
 
 
 class _BadCredentials(DomainError):
