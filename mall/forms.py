@@ -2,8 +2,51 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField
+from wtforms.validators import NumberRange
+
 from mall.errors import FieldErrors
 from mall.validation import translate_messages
+
+_AMOUNT = re.compile(r"-?[0-9]{1,12}(?:\.[0-9]{1,2})?")
+
+
+class MoneyField(DecimalField):
+    """An amount typed into a page: ASCII digits with at most two decimals, never NaN, infinity or an exponent.
+
+    WTForms' DecimalField hands any `Decimal()` literal on ("sNaN", "1e400", "12.345"), which later
+    comparisons either crash on or round silently.
+    """
+
+    def process_formdata(self, valuelist):
+        """Read the typed text; anything but a plain amount is this field's error."""
+        raw = valuelist[0].strip() if valuelist and isinstance(valuelist[0], str) else ""
+        if not raw:
+            self.data = None
+            return
+        if not _AMOUNT.fullmatch(raw):
+            self.data = None
+            raise ValueError(self._rule())
+        self.data = Decimal(raw)
+
+    def validate(self, form, extra_validators=()):
+        """A value that is not an amount shows only the amount rule (not also "required" or a range)."""
+        if self.process_errors:
+            self.errors = list(self.process_errors)
+            return False
+        return super().validate(form, extra_validators)
+
+    def _rule(self) -> str:
+        """The amount rule in words, naming the field's upper bound when it has one."""
+        highest = next((v.max for v in self.validators if isinstance(v, NumberRange) and v.max is not None), None)
+        if highest is None:
+            return str(_l("Enter an amount with at most two decimals, such as 12.50."))
+        return _("Enter an amount up to %(max)s with at most two decimals.", max=f"{Decimal(str(highest)):.2f}")
 
 
 def show_field_errors(form, exc: FieldErrors) -> None:

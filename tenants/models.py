@@ -2,13 +2,46 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import available_timezones
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 
 from mall import clock
 from mall.dbtypes import Money, UTCDateTime
 from mall.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_zone(name) -> bool:
+    """Whether `name` is an IANA time zone this machine knows (Asia/Shanghai, UTC, …)."""
+    return isinstance(name, str) and name in _zones()
+
+
+class ZoneName(TypeDecorator):
+    """A time zone name; a stored one this machine does not know reads as the platform's zone, with a log line.
+
+    Zones are checked where they are set, but a row written before that (or a zone since removed
+    from the time zone database) must not make every date computation of its shop fail.
+    """
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is not None and not is_zone(value):
+            log.warning("unknown time zone %r stored for a shop; using %s", value, clock.PLATFORM_ZONE)
+            return clock.PLATFORM_ZONE
+        return value
 
 
 class TenantStatus:
@@ -46,7 +79,7 @@ class Tenant(db.Model):
     slug = db.Column(db.String(40), nullable=False, unique=True)
     name = db.Column(db.String(120), nullable=False)
     status = db.Column(db.String(16), nullable=False, default=TenantStatus.ACTIVE)
-    timezone = db.Column(db.String(64), nullable=False, default=clock.PLATFORM_ZONE)
+    timezone = db.Column(ZoneName(), nullable=False, default=clock.PLATFORM_ZONE)
     currency = db.Column(db.String(3), nullable=False, default="CNY")
     shipping_fee = db.Column(Money, nullable=False, default=Decimal("0.00"))
     #: Goods total (after coupons) from which shipping is free; None = never free.

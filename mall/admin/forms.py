@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    DecimalField,
     EmailField,
     IntegerField,
     SelectField,
@@ -16,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from mall.catalog.operations import MAX_PRICE, MAX_STOCK, NAME_MAX
+from mall.forms import MoneyField
 
 
 class ProductForm(FlaskForm):
@@ -23,7 +23,7 @@ class ProductForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     category = StringField(_l("Category"), validators=[Optional(), Length(max=80)])
-    price = DecimalField(_l("Price"), places=2, validators=[DataRequired(), NumberRange(min=0, max=MAX_PRICE)])
+    price = MoneyField(_l("Price"), places=2, validators=[DataRequired(), NumberRange(min=0, max=MAX_PRICE)])
     stock = IntegerField(_l("Stock"), validators=[NumberRange(min=0, max=MAX_STOCK)])
     sale = BooleanField(_l("Sale item (no member discount)"))
     sale_starts_at = DateTimeLocalField(_l("Sale starts"), validators=[Optional()])

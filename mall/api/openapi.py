@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
 
 from mall.api import bp, schemas
+from mall.validation import MAX_INT
 from tenants.access import public
 
 #: Request body schema per endpoint.
@@ -23,24 +25,57 @@ REQUEST_SCHEMAS = {
     "api.checkout": schemas.CheckoutSchema,
     "api.review": schemas.ReviewSchema,
 }
+#: Core endpoints that answer 201 Created.
+CREATED = {"api.register", "api.tenant_create", "api.product_create", "api.checkout", "api.review"}
 
 
-def documented(request=None, response=None, created: bool = False):
-    """Name a view's request and response schemas for the OpenAPI document (plugins' views use this)."""
+def documented(request=None, response=None, created: bool = False, status: int | None = None):
+    """Name a view's request and response schemas, and its success status, for the OpenAPI document.
+
+    `created`: a POST answers 201 (or 200 when the object already existed); `status`: it answers that code.
+    """
 
     def mark(view):
-        view.openapi_request, view.openapi_response, view.openapi_created = request, response, created
+        view.openapi_request, view.openapi_response = request, response
+        view.openapi_status = status or (201 if created else 200)
         return view
 
     return mark
 
 
 _ERROR = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+#: A path argument declared <int:…> names a row: a whole number an INTEGER column holds.
+_ID = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+_ARGUMENT = re.compile(r"<(?:(?P<kind>[a-z]+):)?(?P<name>[a-z_]+)>")
+
+
+def _number(value):
+    """A Decimal bound or default as a JSON number (an OpenAPI minimum must be a number, not a string)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return _number(Decimal(value))
+    return value
+
+
+def numbers_as_numbers(self, field, ret, **kwargs) -> dict:
+    """Write a number field's minimum, maximum and default as JSON numbers."""
+    if ret.get("type") != "number":
+        return {}
+    return {key: _number(ret[key]) for key in ("minimum", "maximum", "default") if key in ret}
+
+
+def _parameters(rule) -> list[dict]:
+    return [{"name": found["name"], "in": "path", "required": True,
+             "schema": dict(_ID) if found["kind"] == "int" else {"type": "string"}}
+            for found in sorted(_ARGUMENT.finditer(rule.rule), key=lambda m: m["name"])]
 
 
 def build_spec() -> dict:
     """The OpenAPI document for every /api/v1 route of the running app."""
-    spec = APISpec(title="Mall API", version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
+    marshmallow = MarshmallowPlugin()
+    spec = APISpec(title="Mall API", version="1.0.0", openapi_version="3.0.3", plugins=[marshmallow])
+    marshmallow.converter.add_attribute_function(numbers_as_numbers)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", {"type": "object", "properties": {"error": {
         "type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"},
@@ -53,20 +88,22 @@ def build_spec() -> dict:
         if not rule.rule.startswith("/api/v1/") or rule.endpoint in ("api.openapi", "api.static"):
             continue
         view = current_app.view_functions[rule.endpoint]
-        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        path = _ARGUMENT.sub(r"{\g<name>}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             op: dict = {
                 "summary": (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else rule.endpoint,
                 "operationId": rule.endpoint.split(".", 1)[1] + ("" if method in ("GET", "POST") else f"_{method}"),
-                "parameters": [{"name": arg, "in": "path", "required": True, "schema": {"type": "string"}}
-                               for arg in sorted(rule.arguments)],
+                "parameters": _parameters(rule),
                 "responses": {"200": {"description": "OK"}, "400": _ERROR, "401": _ERROR, "403": _ERROR,
-                              "404": _ERROR, "409": _ERROR, "422": _ERROR},
+                              "404": _ERROR, "409": _ERROR, "422": _ERROR, "429": _ERROR},
             }
+            status = 201 if rule.endpoint in CREATED else getattr(view, "openapi_status", 200)
+            status = str(status if method == "POST" else 200)
             reply = getattr(view, "openapi_response", None)
+            success = {"description": "OK"}
             if reply is not None:
-                status = "201" if method == "POST" and getattr(view, "openapi_created", False) else "200"
-                op["responses"][status] = {"description": "OK", "content": {"application/json": {"schema": reply}}}
+                success["content"] = {"application/json": {"schema": reply}}
+            op["responses"].update({"200": success, status: success})
             schema = REQUEST_SCHEMAS.get(rule.endpoint) or getattr(view, "openapi_request", None)
             if schema is not None and method != "GET":
                 op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}

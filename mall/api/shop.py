@@ -11,14 +11,11 @@ from mall.extensions import db
 from mall.money import format_money
 from mall.orders import operations as orders
 from mall.orders.models import Order, OrderStatus
+from mall.pagination import page_number
 from tenants.access import actor, get_in_tenant_or_404, scoped, staff_required
 from tenants.models import StaffRole
 
 PAGE = 50
-
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 @bp.route("/shops/<shop>/products", methods=["GET"])
@@ -26,7 +23,7 @@ def _page() -> int:
 def product_index(shop: str):
     """The shop's products, 50 a page."""
     select = scoped(Product).order_by(Product.id)
-    rows = db.session.execute(select.limit(PAGE).offset((_page() - 1) * PAGE)).scalars()
+    rows = db.session.execute(select.limit(PAGE).offset((page_number() - 1) * PAGE)).scalars()
     return jsonify({"items": [product_json(p) for p in rows]})
 
 
@@ -67,7 +64,7 @@ def shop_order_index(shop: str):
     status = request.args.get("status")
     if status in OrderStatus.ALL:
         select = select.where(Order.status == status)
-    rows = db.session.execute(select.limit(PAGE).offset((_page() - 1) * PAGE)).scalars()
+    rows = db.session.execute(select.limit(PAGE).offset((page_number() - 1) * PAGE)).scalars()
     return jsonify({"items": [order_json(o) for o in rows]})
 
 

@@ -6,9 +6,9 @@ import uuid
 
 from flask import Blueprint, abort, g, jsonify, request
 from flask_babel import gettext as _
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import ValidationError
 
-from mall import clock
+from mall import clock, idempotency
 from mall.accounts.models import User
 from mall.api import _authenticate, json_body, write
 from mall.api.openapi import documented
@@ -18,16 +18,16 @@ from mall.errors import FieldErrors
 from mall.extensions import csrf, db
 from mall.money import format_money
 from mall.orders.models import Order
+from mall.pagination import page_number
 from plugins.loyalty import api_docs as docs
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty import paid_tiers, pushes, segments
+from plugins.loyalty import paid_tiers
 from plugins.loyalty import points as ledger
+from plugins.loyalty import wallet as wallet_ledger
 from plugins.loyalty.lifecycle import check_in, join_programme
 from plugins.loyalty.member_filters import MemberFilter, member_select
 from plugins.loyalty.memberships import effective_tier, membership, memberships_of
 from plugins.loyalty.models import PLATFORM, Coupon, Membership, PointsEntry, WalletEntry
 from plugins.loyalty.programmes import programme_for, rules, save_document
-from plugins.loyalty.push_models import Push
 from plugins.loyalty.wallet import parse_amount, top_up, wallet_for
 from tenants.access import actor, login_required, open_shop_or_404, operator_required, resolve_tenant, staff_required
 from tenants.models import StaffRole
@@ -39,17 +39,22 @@ PAGE = 50
 
 def init_app(app) -> None:
     """Register the loyalty API (token auth as the core API, no CSRF)."""
+    from plugins.loyalty import api_marketing  # noqa: F401  (its routes join this blueprint)
+
     csrf.exempt(bp)
     app.register_blueprint(bp)
 
 
 def request_key() -> str:
-    """The request's Idempotency-Key, or a fresh one: without the header every call is a new operation."""
-    return request.headers.get("Idempotency-Key") or uuid.uuid4().hex
+    """The operation's key for ledgers and the gateway: the Idempotency-Key scoped to caller and endpoint.
 
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    Without the header (or a caller) every call is a new operation.
+    """
+    key = request.headers.get("Idempotency-Key")
+    user = actor()
+    if key is None or user is None:
+        return uuid.uuid4().hex
+    return idempotency.operation_key(user.id, idempotency.check_key(key), request.endpoint)
 
 
 def membership_json(member: Membership) -> dict:
@@ -88,7 +93,8 @@ def template_json(t) -> dict:
             "funded_by": t.funded_by, "active": t.is_active}
 
 
-def _programme_or_404(tenant):
+def programme_or_404(tenant):
+    """The tenant's programme (None: the platform's), or a 404 when it has none."""
     programme = programme_for(tenant)
     if programme is None:
         abort(404, description=_("This shop has no loyalty programme."))
@@ -106,7 +112,7 @@ def _document_reply(programme):
 @staff_required(StaffRole.SUPPORT)
 def shop_programme(shop: str):
     """The shop's programme document."""
-    return jsonify(_document_reply(_programme_or_404(g.tenant)))
+    return jsonify(_document_reply(programme_or_404(g.tenant)))
 
 
 @bp.route("/shops/<shop>/programme", methods=["PUT"])
@@ -124,7 +130,7 @@ def shop_programme_put(shop: str):
 @operator_required
 def platform_programme_get():
     """The platform programme document."""
-    return jsonify(_document_reply(_programme_or_404(None)))
+    return jsonify(_document_reply(programme_or_404(None)))
 
 
 @bp.route("/platform/programme", methods=["PUT"])
@@ -144,7 +150,7 @@ def platform_programme_put():
 @write
 def join_shop(shop: str):
     """Join a shop's programme (201, or 200 when already a member)."""
-    programme = _programme_or_404(open_shop_or_404(shop))
+    programme = programme_or_404(open_shop_or_404(shop))
     member, created = join_programme(programme, actor())
     return (201 if created else 200), {"membership": membership_json(member)}
 
@@ -190,8 +196,8 @@ def my_points():
     if member is None:
         abort(404, description=_("You are not a member of this programme."))
     rows = db.session.execute(
-        db.select(PointsEntry).filter_by(membership_id=member.id).order_by(PointsEntry.id.desc())
-        .limit(PAGE).offset((_page() - 1) * PAGE)
+        db.select(PointsEntry).filter_by(membership_id=member.id).order_by(*ledger.HISTORY_ORDER)
+        .limit(PAGE).offset((page_number() - 1) * PAGE)
     ).scalars()
     return jsonify({"available": member.points_available, "pending": member.points_pending,
                     "items": [entry_json(e) for e in rows]})
@@ -203,8 +209,7 @@ def my_points():
 @write
 def my_check_in():
     """Daily check-in in a programme; 409 when already done today."""
-    data = json_body()
-    programme = _programme_of_body(data)
+    programme = _programme_of_body(docs.CheckInBody().load(json_body()))
     points, streak = check_in(programme, actor())
     return 201, {"points": points, "streak": streak}
 
@@ -222,23 +227,10 @@ def purchase_json(p) -> dict:
 @write
 def buy_paid_tier():
     """Buy or renew a paid tier (the platform's Plus by default) from the wallet or through the gateway."""
-    data = json_body()
-    programme = _programme_of_body(data)
-    token = data.get("payment_token")
-    if token is not None and not isinstance(token, str):
-        raise FieldErrors(_("Not a payment token."), {"payment_token": [_("Give the token as text.")]})
-    purchase = paid_tiers.buy(programme, actor(), data.get("tier"), data.get("pay_with"), request_key(), token)
+    data = docs.PaidTierBody().load(json_body())
+    purchase = paid_tiers.buy(_programme_of_body(data), actor(), data["tier"], data["pay_with"], request_key(),
+                              data["payment_token"])
     return 201, {"membership": membership_json(purchase.membership), "purchase": purchase_json(purchase)}
-
-
-class AdjustSchema(Schema):
-    """A staff points adjustment."""
-
-    class Meta:
-        unknown = RAISE
-
-    delta = fields.Integer(required=True, strict=True, validate=validate.Range(min=-1_000_000, max=1_000_000))
-    reason = fields.String(required=True, validate=validate.Length(min=2, max=200))
 
 
 @bp.route("/shops/<shop>/members/<int:user_id>/points/adjust", methods=["POST"])
@@ -247,9 +239,9 @@ class AdjustSchema(Schema):
 @write
 def adjust_points(shop: str, user_id: int):
     """Add or take points with a reason (audited by its ledger row)."""
-    data = AdjustSchema().load(json_body())
+    data = docs.PointsAdjustBody().load(json_body())
     if data["delta"] == 0:
-        raise ValidationError({"delta": ["Must not be zero."]})
+        raise ValidationError({"delta": [_("Must not be zero.")]})
     member = _member_or_404(user_id)
     key = f"adjust:{member.id}:{request_key()}"
     if data["delta"] > 0:
@@ -265,7 +257,7 @@ def adjust_points(shop: str, user_id: int):
 
 
 def _member_or_404(user_id: int) -> Membership:
-    programme = _programme_or_404(g.tenant)
+    programme = programme_or_404(g.tenant)
     user = db.session.get(User, user_id)
     member = membership(programme, user) if user else None
     if member is None:
@@ -278,16 +270,16 @@ def _member_or_404(user_id: int) -> Membership:
 @staff_required(StaffRole.SUPPORT)
 def members(shop: str):
     """The shop's members: ?level=, ?activity=active|intermittent|sleeping, ?min_spend=, ?asleep_days=, ?q=."""
-    programme = _programme_or_404(g.tenant)
+    programme = programme_or_404(g.tenant)
     select = member_select(programme, MemberFilter.from_args(request.args))
     total = db.session.execute(db.select(db.func.count()).select_from(select.order_by(None).subquery())).scalar()
-    rows = db.session.execute(select.limit(PAGE).offset((_page() - 1) * PAGE)).scalars()
+    rows = db.session.execute(select.limit(PAGE).offset((page_number() - 1) * PAGE)).scalars()
     return jsonify({"items": [{"user_id": m.user_id, "name": m.user.name, **membership_json(m)} for m in rows],
                     "total": total})
 
 
 @bp.route("/shops/<shop>/members/<int:user_id>", methods=["GET"])
-@documented(response=docs.MembershipReply)
+@documented(response=docs.MemberDetailReply)
 @staff_required(StaffRole.SUPPORT)
 def member_detail(shop: str, user_id: int):
     """One member with their orders in this shop."""
@@ -305,8 +297,8 @@ def member_detail(shop: str, user_id: int):
 def _wallet_reply(user):
     wallet = wallet_for(user)
     rows = db.session.execute(
-        db.select(WalletEntry).filter_by(wallet_id=wallet.id).order_by(WalletEntry.id.desc())
-        .limit(PAGE).offset((_page() - 1) * PAGE)
+        db.select(WalletEntry).filter_by(wallet_id=wallet.id).order_by(*wallet_ledger.HISTORY_ORDER)
+        .limit(PAGE).offset((page_number() - 1) * PAGE)
     ).scalars()
     items = [{"balance": e.balance, "delta": format_money(e.delta), "kind": e.kind, "order_id": e.order_id,
               "reason": e.reason if e.kind == "adjust" else None, "created_at": iso(e.created_at)} for e in rows]
@@ -329,21 +321,9 @@ def my_wallet():
 @write
 def my_top_up():
     """Top the cash balance up through the simulated gateway."""
-    data = json_body()
-    key = request_key()
-    wallet = top_up(actor(), data.get("amount"), data.get("payment_token"), key)
+    data = docs.TopUpBody().load(json_body())
+    wallet = top_up(actor(), data["amount"], data["payment_token"], request_key())
     return 200, {"wallet": wallet_json(wallet)}
-
-
-class WalletAdjustSchema(Schema):
-    """An operator's wallet adjustment."""
-
-    class Meta:
-        unknown = RAISE
-
-    amount = fields.Raw(required=True)
-    balance = fields.String(required=True, validate=validate.OneOf(["cash", "bonus"]))
-    reason = fields.String(required=True, validate=validate.Length(min=2, max=200))
 
 
 @bp.route("/platform/users/<int:user_id>/wallet/adjust", methods=["POST"])
@@ -354,7 +334,7 @@ def wallet_adjust(user_id: int):
     """Credit or debit a user's wallet with a reason."""
     from plugins.loyalty.wallet import move
 
-    data = WalletAdjustSchema().load(json_body())
+    data = docs.WalletAdjustBody().load(json_body())
     amount = parse_amount(data["amount"], allow_negative=True)
     user = db.session.get(User, user_id) or abort(404)
     wallet = wallet_for(user)
@@ -369,105 +349,3 @@ def wallet_adjust(user_id: int):
 
 
 # --- segments ---------------------------------------------------------------------------------
-
-@bp.route("/shops/<shop>/segments/preview", methods=["POST"])
-@documented(docs.SegmentPreviewBody, docs.SegmentPreviewReply)
-@staff_required(StaffRole.MANAGER)
-@write
-def shop_segment_preview(shop: str):
-    """Count the shop's members a filter finds, with a sample."""
-    return 200, segments.preview(_programme_or_404(g.tenant), segments.load_filter(json_body()))
-
-
-@bp.route("/platform/segments/preview", methods=["POST"])
-@documented(docs.SegmentPreviewBody, docs.SegmentPreviewReply)
-@operator_required
-@write
-def platform_segment_preview():
-    """Count the platform's members a filter finds, with a sample."""
-    return 200, segments.preview(_programme_or_404(None), segments.load_filter(json_body()))
-
-
-@bp.route("/shops/<shop>/pushes", methods=["POST"])
-@documented(docs.PushBody, docs.PushReply, created=True)
-@staff_required(StaffRole.MANAGER)
-@write
-def create_shop_push(shop: str):
-    """Push a coupon template to a segment of the shop's members, through the queue (202)."""
-    push = pushes.create_push(_programme_or_404(g.tenant), json_body(), actor())
-    return 202, {"push": {"id": push.id, "status": push.status}}
-
-
-@bp.route("/shops/<shop>/pushes/<int:push_id>", methods=["GET"])
-@documented(response=docs.PushReply)
-@staff_required(StaffRole.SUPPORT)
-def shop_push(shop: str, push_id: int):
-    """A push's status and its targeted / issued / skipped counts."""
-    push = db.session.get(Push, push_id)
-    if push is None or push.tenant_id != g.tenant.id:
-        abort(404)
-    return jsonify({"push": pushes.progress(push)})
-
-
-# --- coupons ----------------------------------------------------------------------------------
-
-@bp.route("/shops/<shop>/coupon-templates", methods=["POST"])
-@documented(docs.CouponTemplateBody, docs.TemplateReply, created=True)
-@staff_required(StaffRole.MANAGER)
-@write
-def create_shop_template(shop: str):
-    """Create a coupon template for the shop's programme."""
-    template = coupon_ops.create_template(_programme_or_404(g.tenant), json_body())
-    record("coupon_template.created", template.name, actor=actor(), tenant=g.tenant, template_id=template.id)
-    return 201, {"template": template_json(template)}
-
-
-@bp.route("/platform/coupon-templates", methods=["POST"])
-@documented(docs.CouponTemplateBody, docs.TemplateReply, created=True)
-@operator_required
-@write
-def create_platform_template():
-    """Create a platform coupon template."""
-    template = coupon_ops.create_template(_programme_or_404(None), json_body())
-    record("coupon_template.created", template.name, actor=actor(), template_id=template.id)
-    return 201, {"template": template_json(template)}
-
-
-@bp.route("/shops/<shop>/coupon-templates/<int:template_id>/claim", methods=["POST"])
-@documented(response=docs.CouponReply, created=True)
-@login_required
-@write
-def claim_shop_coupon(shop: str, template_id: int):
-    """Claim a claimable coupon of a shop (joining its programme if needed)."""
-    coupon = coupon_ops.claim(_programme_or_404(open_shop_or_404(shop)), template_id, actor())
-    return 201, {"coupon": coupon_json(coupon)}
-
-
-@bp.route("/platform/coupon-templates/<int:template_id>/claim", methods=["POST"])
-@documented(response=docs.CouponReply, created=True)
-@login_required
-@write
-def claim_platform_coupon(template_id: int):
-    """Claim a claimable platform coupon."""
-    coupon = coupon_ops.claim(_programme_or_404(None), template_id, actor())
-    return 201, {"coupon": coupon_json(coupon)}
-
-
-@bp.route("/me/coupons", methods=["GET"])
-@documented(response=docs.CouponsReply)
-@login_required
-def my_coupons():
-    """The shopper's coupons (?status=available|used|expired)."""
-    status = request.args.get("status")
-    if status not in (None, "available", "used", "expired"):
-        raise FieldErrors(_("Unknown status."), {"status": [_("Use available, used or expired.")]})
-    now = clock.now()
-    select = db.select(Coupon).where(Coupon.user_id == actor().id)
-    if status == "used":
-        select = select.where(Coupon.used_order_id.is_not(None))
-    elif status == "available":
-        select = select.where(Coupon.used_order_id.is_(None), Coupon.valid_until > now)
-    elif status == "expired":
-        select = select.where(Coupon.used_order_id.is_(None), Coupon.valid_until <= now)
-    rows = db.session.execute(select.order_by(Coupon.valid_until, Coupon.id).limit(200)).scalars()
-    return jsonify({"items": [coupon_json(c) for c in rows]})

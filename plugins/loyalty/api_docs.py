@@ -1,54 +1,67 @@
-"""Request and response shapes of the loyalty API, for its OpenAPI document (the views build the JSON)."""
+"""Request shapes of the loyalty API (the views validate bodies with them) and its reply shapes, for OpenAPI."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
+from mall.validation import Money as Amount
+from mall.validation import Points, Text
 from plugins.loyalty.coupons import TemplateSchema
 from plugins.loyalty.document import ProgrammeSchema
+from plugins.loyalty.pushes import PushSchema
+from plugins.loyalty.wallet import MAX_TOP_UP
 
 Money = fields.String  # "123.40": two decimals, as a string
+#: A programme in a request body: a shop's slug or "platform".
+Programme = Text(40, metadata={"description": 'a shop slug or "platform" (the default)'})
 
 
 class ProgrammeBody(ProgrammeSchema):
     """A programme document as PROGRAMME.md describes it."""
 
 
-class CheckInBody(Schema):
+class Body(Schema):
+    """A request body: unknown keys are errors, so a typo never silently does nothing."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class CheckInBody(Body):
     """Which programme to check in to."""
 
-    programme = fields.String(metadata={"description": 'a shop slug or "platform"'})
+    programme = Programme
 
 
-class TopUpBody(Schema):
+class TopUpBody(Body):
     """A wallet top-up through the gateway."""
 
-    amount = Money(required=True)
-    payment_token = fields.String()
+    amount = Amount("0.01", MAX_TOP_UP, required=True)
+    payment_token = Text(64, load_default=None, allow_none=True)
 
 
-class PaidTierBody(Schema):
+class PaidTierBody(Body):
     """Buying or renewing a paid tier."""
 
-    programme = fields.String(metadata={"description": '"platform" (default) or a shop slug'})
-    tier = fields.String(required=True, metadata={"example": "plus"})
-    pay_with = fields.String(required=True, metadata={"enum": ["wallet", "gateway"]})
-    payment_token = fields.String()
+    programme = Programme
+    tier = Text(40, 1, required=True, metadata={"example": "plus"})
+    pay_with = fields.String(required=True, validate=validate.OneOf(["wallet", "gateway"]))
+    payment_token = Text(64, load_default=None, allow_none=True)
 
 
-class PointsAdjustBody(Schema):
-    """A staff points adjustment."""
+class PointsAdjustBody(Body):
+    """A staff points adjustment (not zero)."""
 
-    delta = fields.Integer(required=True)
-    reason = fields.String(required=True)
+    delta = Points(-1_000_000, 1_000_000, required=True)
+    reason = Text(200, 2, required=True)
 
 
-class WalletAdjustBody(Schema):
-    """An operator's wallet adjustment."""
+class WalletAdjustBody(Body):
+    """An operator's wallet adjustment: positive credits, negative debits."""
 
-    amount = Money(required=True)
-    balance = fields.String(required=True, metadata={"enum": ["cash", "bonus"]})
-    reason = fields.String(required=True)
+    amount = Amount(-MAX_TOP_UP, MAX_TOP_UP, required=True)
+    balance = fields.String(required=True, validate=validate.OneOf(["cash", "bonus"]))
+    reason = Text(200, 2, required=True)
 
 
 class CouponTemplateBody(TemplateSchema):
@@ -84,6 +97,14 @@ class MembershipReply(Schema):
     """One membership."""
 
     membership = fields.Nested(Membership)
+
+
+class MemberDetailReply(MembershipReply):
+    """A shop's member with their latest orders in the shop (see the core API's order shape)."""
+
+    user_id = fields.Integer()
+    name = fields.String()
+    orders = fields.List(fields.Dict())
 
 
 class MembershipsReply(Schema):
@@ -210,7 +231,7 @@ class ProgrammeReply(Schema):
     programme = fields.Dict()
 
 
-class SegmentPreviewBody(Schema):
+class SegmentPreviewBody(Body):
     """A segment filter (see SegmentSchema: tier, lifecycle, activity, recent, spend, category, birthday, …)."""
 
     filter = fields.Dict(required=True)
@@ -232,12 +253,8 @@ class SegmentPreviewReply(Schema):
     sample = fields.List(fields.Nested(SegmentMember))
 
 
-class PushBody(Schema):
-    """A coupon push."""
-
-    template_id = fields.Integer(required=True)
-    filter = fields.Dict()
-    channels = fields.List(fields.String(metadata={"enum": ["inbox", "email", "sms"]}))
+class PushBody(PushSchema):
+    """A coupon push: a template, a filter or a saved segment, channels, and optionally when."""
 
 
 class PushState(Schema):

@@ -16,7 +16,9 @@ from mall import clock
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.ledger import Claim, send
+from mall.money import format_money
 from mall.request_cache import remembered
+from mall.validation import Id, Int, Moment, Money, Points, Text
 from plugins.loyalty import points as ledger
 from plugins.loyalty.memberships import membership
 from plugins.loyalty.models import Coupon, CouponTemplate
@@ -31,25 +33,25 @@ class TemplateSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    name = Text(80, 1, required=True)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     value = fields.Decimal(load_default=Decimal("0"), allow_nan=False, places=2,
                            validate=validate.Range(min=0, max=100000))
-    min_spend = fields.Decimal(load_default=Decimal("0"), allow_nan=False, validate=validate.Range(min=0, max=1000000))
-    max_discount = fields.Decimal(load_default=None, allow_none=True, allow_nan=False,
-                                  validate=validate.Range(min=Decimal("0.01"), max=100000))
+    min_spend = Money(high=Decimal("1000000"), load_default=Decimal("0"))
+    max_discount = Money("0.01", Decimal("100000"), load_default=None, allow_none=True)
     exclude_sale_items = fields.Boolean(load_default=False)
-    category_ids = fields.List(fields.Integer(), load_default=list)
-    product_ids = fields.List(fields.Integer(), load_default=list)
-    stock = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
-    per_member_limit = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
-    valid_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650))
-    valid_from = fields.AwareDateTime(load_default=None, allow_none=True)
-    valid_until = fields.AwareDateTime(load_default=None, allow_none=True)
+    category_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=200))
+    product_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=200))
+    stock = Int(0, 10_000_000, load_default=None, allow_none=True)
+    per_member_limit = Int(1, 100, load_default=1)
+    valid_days = Int(1, FAR_FUTURE_DAYS, load_default=None, allow_none=True)
+    valid_from = Moment(load_default=None, allow_none=True)
+    valid_until = Moment(load_default=None, allow_none=True)
     claimable = fields.Boolean(load_default=False)
-    points_price = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=10_000_000))
+    points_price = Points(1, 10_000_000, load_default=None, allow_none=True)
     funded_by = fields.String(load_default=None, validate=validate.OneOf(["shop", "platform", "split"]))
-    platform_share = fields.Decimal(load_default=Decimal("0"), allow_nan=False, validate=validate.Range(min=0, max=1))
+    platform_share = fields.Decimal(load_default=Decimal("0"), allow_nan=False, places=4,
+                                    validate=validate.Range(min=0, max=1))
 
     @validates_schema
     def _rules(self, data, **kwargs):
@@ -92,17 +94,33 @@ def template_in(programme, template_id: int) -> CouponTemplate | None:
 
 
 def validity(template: CouponTemplate, at):
-    """When a coupon of this template issued at `at` starts and ends."""
+    """When a coupon of this template issued at `at` starts and ends.
+
+    A template with neither valid days nor a from/until window (saved before one of them was required)
+    has no validity, (None, None): it counts as expired and issues nothing until it is given valid days.
+    """
     if template.valid_days:
         return at, at + timedelta(days=template.valid_days)
+    if template.valid_from is None or template.valid_until is None:
+        return None, None
     return template.valid_from, template.valid_until
+
+
+def spend_warning(template: CouponTemplate) -> str | None:
+    """A warning, not a refusal, for an amount-off coupon worth at least its minimum spend (¥50 off ¥10):
+    an order at the minimum would cost nothing. Coupons without a minimum are meant that way."""
+    if template.kind == "amount_off" and 0 < template.min_spend <= template.value:
+        return _("Check this coupon: ¥%(value)s off with a minimum spend of only ¥%(min)s makes such an order free.",
+                 value=format_money(template.value), min=format_money(template.min_spend))
+    return None
 
 
 def unusable(template: CouponTemplate, at) -> str | None:
     """Why nothing of this template can be issued at `at` (coupon_stopped, coupon_expired), or None."""
     if not template.is_active:
         return "coupon_stopped"
-    return "coupon_expired" if validity(template, at)[1] <= at else None
+    until = validity(template, at)[1]
+    return "coupon_expired" if until is None or until <= at else None
 
 
 def issue(template: CouponTemplate, user, source: str, issue_key: str | None = None, at=None) -> Coupon:

@@ -20,6 +20,7 @@ from mall.money import ZERO, format_money
 from mall.notifications.delivery import queue_delivery
 from mall.notifications.marketing import write_marketing
 from mall.orders.models import Order
+from mall.validation import Id, Moment
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty.models import Coupon, CouponTemplate, Membership
 from plugins.loyalty.programmes import rules
@@ -39,14 +40,14 @@ class PushSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    template_id = fields.Integer(required=True)
+    template_id = Id(required=True)
     filter = fields.Dict(load_default=None)
     #: A saved segment of the programme, instead of a filter.
-    segment_id = fields.Integer(load_default=None)
+    segment_id = Id(load_default=None)
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), load_default=lambda: ["inbox"],
                            validate=validate.Length(min=1, max=3))
     #: Start at this moment (the tick starts it) instead of now.
-    scheduled_at = fields.AwareDateTime(load_default=None)
+    scheduled_at = Moment(load_default=None)
 
     @validates_schema
     def _one_audience(self, data, **kwargs):

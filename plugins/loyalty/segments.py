@@ -14,6 +14,8 @@ from mall.catalog.models import Product
 from mall.dbtypes import Money
 from mall.extensions import db
 from mall.orders.models import Order, OrderLine, OrderStatus
+from mall.validation import Id, Int, Moment, Points
+from mall.validation import Money as Amount
 from plugins.loyalty.models import Membership
 from plugins.loyalty.programmes import rules
 
@@ -25,15 +27,19 @@ BOUGHT = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderSta
 CHANNELS = ("email", "sms")
 
 
+#: A century: any longer asleep is the same as never bought, and the date it implies stays in the calendar.
+MAX_ASLEEP_DAYS = 36500
+
+
 class RecentSchema(Schema):
     """Orders and spend in the last N days."""
 
     class Meta:
         unknown = RAISE
 
-    days = fields.Integer(required=True, validate=validate.Range(min=1, max=3650))
-    min_orders = fields.Integer(load_default=None, validate=validate.Range(min=0, max=100000))
-    min_spend = fields.Decimal(load_default=None, places=2, allow_nan=False, validate=validate.Range(min=0))
+    days = Int(1, 3650, required=True)
+    min_orders = Int(0, 100000, load_default=None)
+    min_spend = Amount(load_default=None)
 
 
 class SegmentSchema(Schema):
@@ -46,17 +52,17 @@ class SegmentSchema(Schema):
     lifecycle = fields.String(load_default=None, validate=validate.OneOf(LIFECYCLE))
     activity = fields.String(load_default=None, validate=validate.OneOf(ACTIVITY))
     recent = fields.Nested(RecentSchema, load_default=None)
-    min_spend = fields.Decimal(load_default=None, places=2, allow_nan=False, validate=validate.Range(min=0))
-    asleep_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=36500))
-    preferred_category = fields.Integer(load_default=None)
-    birthday_month = fields.Integer(load_default=None, validate=validate.Range(min=1, max=12))
-    points_min = fields.Integer(load_default=None, validate=validate.Range(min=0))
-    points_max = fields.Integer(load_default=None, validate=validate.Range(min=0))
-    joined_after = fields.AwareDateTime(load_default=None)
-    joined_before = fields.AwareDateTime(load_default=None)
+    min_spend = Amount(load_default=None)
+    asleep_days = Int(0, MAX_ASLEEP_DAYS, load_default=None)
+    preferred_category = Id(load_default=None)
+    birthday_month = Int(1, 12, load_default=None)
+    points_min = Points(load_default=None)
+    points_max = Points(load_default=None)
+    joined_after = Moment(load_default=None)
+    joined_before = Moment(load_default=None)
     consent = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
     #: Bought before, and became sleeping after this moment (the win-back campaign's audience).
-    slept_since = fields.AwareDateTime(load_default=None)
+    slept_since = Moment(load_default=None)
     q = fields.String(load_default=None, validate=validate.Length(max=100))
 
     @validates_schema

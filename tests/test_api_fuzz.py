@@ -1,0 +1,113 @@
+"""Fuzz the API from its own OpenAPI document (schemathesis, in-process WSGI) as a shopper, a shop owner and an
+operator, on PostgreSQL: no reply is a 5xx, and every reply has a documented status, content type and body shape.
+
+Seeded and bounded so it stays quick; set MALL_FUZZ_EXAMPLES to try more cases per operation (README, Testing).
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from mall.accounts.models import ApiToken
+from mall.extensions import db
+from plugins.loyalty import coupons as coupon_ops
+from plugins.loyalty.lifecycle import join_programme
+from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME
+from plugins.loyalty.wallet import top_up
+from tests.conftest import make_test_app, requires_pg
+
+#: Cases per operation and caller; the default keeps the three callers within about three minutes on two cores.
+EXAMPLES = int(os.environ.get("MALL_FUZZ_EXAMPLES", "12"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def _world(make_user, make_shop, make_product, make_programme, buy) -> dict:
+    """Real objects for the path parameters and ids to hit: a shop with a programme, an order, a coupon, a member."""
+    operator, owner, shopper = make_user(operator=True), make_user(), make_user()
+    shop = make_shop(owner=owner, slug="fuzz-shop")
+    programme = make_programme(shop, FOUR_TIERS)
+    make_programme(None, PLATFORM_PROGRAMME)
+    product = make_product(shop, price="25.00", stock=100_000)
+    template = coupon_ops.create_template(programme, {"name": "5 off", "kind": "amount_off", "value": "5",
+                                                      "valid_days": 30, "claimable": True, "per_member_limit": 100})
+    join_programme(programme, shopper)
+    top_up(shopper, Decimal("500.00"), None, "fuzz-world")
+    order = buy(shopper, (product, 2)).orders[0]
+    db.session.commit()
+    users = {"shopper": shopper, "owner": owner, "operator": operator}
+    return {"users": users, "ids": {
+        "shop": shop.slug, "slug": shop.slug, "order_id": order.id, "line_id": order.lines[0].id,
+        "product_id": product.id, "template_id": template.id, "user_id": shopper.id}}
+
+
+def _document() -> dict:
+    """The OpenAPI document the app serves (the core's routes and the loyalty plugin's)."""
+    return make_test_app().test_client().get("/api/v1/openapi.json").get_json()
+
+
+schema = schemathesis.openapi.from_dict(_document())
+
+
+def caller_for(path: str) -> str:
+    """Who calls an operation: staff for a shop's endpoints, an operator for the platform's, else a shopper."""
+    if path.endswith(("/join", "/claim")):
+        return "shopper"
+    if path.startswith("/api/v1/shops/"):
+        return "owner"
+    return "operator" if path.startswith("/api/v1/platform/") else "shopper"
+
+
+@pytest.fixture
+def fuzz_world(request, make_user, make_shop, make_product, make_programme, buy) -> dict:
+    """The real objects, and the bearer header of the operation's caller."""
+    world = _world(make_user, make_shop, make_product, make_programme, buy)
+    path = request.node.name.split(" ", 1)[1].rstrip("]")
+    token = ApiToken.issue(world["users"][caller_for(path)])
+    db.session.commit()
+    REAL.clear()
+    REAL.update(world["ids"])
+    return {**world, "headers": {"Authorization": f"Bearer {token}"}}
+
+
+#: The current test's real ids and slugs, for the hooks below (set by fuzz_world).
+REAL: dict = {}
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    """Half the time, path parameters name real objects (the shop, its order, product, template, member)."""
+    known = {name: REAL[name] for name in path_parameters or {} if name in REAL}
+    return st.sampled_from([{**path_parameters, **known}, path_parameters]) if known else st.just(path_parameters)
+
+
+@schema.hook
+def flatmap_body(context, body):
+    """Half the time, ids in a body (cart lines, a push's template) name real objects."""
+    if not isinstance(body, dict):
+        return st.just(body)
+    swapped = {**body, **{key: REAL[key] for key in ("template_id",) if key in body and key in REAL}}
+    if isinstance(body.get("lines"), list) and "product_id" in REAL:
+        swapped["lines"] = [{**line, "product_id": REAL["product_id"]} if isinstance(line, dict) and "product_id"
+                            in line else line for line in body["lines"]]
+    return st.sampled_from([swapped, body])
+
+
+@requires_pg
+@pytest.mark.postgres
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_the_api_never_fails_and_replies_as_documented(case, app, fuzz_world):
+    case.call_and_validate(app=app, headers=fuzz_world["headers"], checks=CHECKS)
