@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 
+from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 
 from mall import clock
 from mall.dbtypes import UTCDateTime
-from mall.errors import Conflict, FieldErrors
+from mall.errors import Conflict, DomainError, FieldErrors
 from mall.extensions import db
 
 MAX_KEY_LENGTH = 100
+MAX_SCOPE_LENGTH = 100
 
 
 class IdempotencyRecord(db.Model):
-    """The first response to a write made with an Idempotency-Key, per user."""
+    """The first response to a write made with an Idempotency-Key, per user and endpoint."""
 
     __tablename__ = "idempotency_records"
-    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    __table_args__ = (UniqueConstraint("user_id", "scope", "key"),)
 
     id = db.Column(db.Integer, primary_key=True)
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    #: The endpoint the key was sent to: the same key on another endpoint is another operation.
+    scope = db.Column(db.String(MAX_SCOPE_LENGTH), nullable=False, server_default="")
     key = db.Column(db.String(MAX_KEY_LENGTH), nullable=False)
     #: SHA-256 of method, path and canonical request body.
     fingerprint = db.Column(db.String(64), nullable=False)
@@ -50,9 +55,24 @@ def check_key(key: str) -> str:
     return key
 
 
-def _stored(user_id: int, key: str):
+def form_key() -> str:
+    """The one-time key a page's form carries in its hidden `idempotency_key` input (checked), or a fresh one."""
+    return check_key(request.form.get("idempotency_key") or uuid.uuid4().hex)
+
+
+def operation_key(user_id: int, key: str, scope: str | None = None) -> str:
+    """The key of one caller's operation on one endpoint (64 hex digits), for ledgers and the payment gateway.
+
+    Two people, or one person on two endpoints, sending the same Idempotency-Key make
+    different operations; only the same caller on the same endpoint replays.
+    """
+    scope = request.endpoint if scope is None else scope
+    return hashlib.sha256(f"{user_id}\n{scope}\n{key}".encode()).hexdigest()
+
+
+def _stored(user_id: int, scope: str, key: str):
     return db.session.execute(
-        db.select(IdempotencyRecord).filter_by(user_id=user_id, key=key)
+        db.select(IdempotencyRecord).filter_by(user_id=user_id, scope=scope, key=key)
     ).scalar_one_or_none()
 
 
@@ -64,22 +84,32 @@ def _replay(record: IdempotencyRecord, digest: str):
     return record.status, record.body
 
 
-def run_once(user_id: int, key: str, digest: str, work):
-    """Run `work()` → (status, body) once per (user, key) and commit; replays return the stored answer.
+def run_once(user_id: int, key: str, digest: str, work, scope: str | None = None):
+    """Run `work()` → (status, body) once per (user, endpoint, key) and commit; replays return the stored answer.
 
-    The record is written in the same transaction as the work, so a concurrent duplicate
-    fails on the UNIQUE constraint, rolls back all its work and then replays the winner.
+    `scope` defaults to the request's endpoint. The record is written in the same transaction
+    as the work, so a concurrent duplicate fails on the UNIQUE constraint (or is refused by the
+    work itself, e.g. a purchase already made), rolls back all its work and then replays the winner.
     """
-    record = _stored(user_id, key)
+    scope = (request.endpoint if scope is None else scope)[:MAX_SCOPE_LENGTH]
+    record = _stored(user_id, scope, key)
     if record is not None:
         return _replay(record, digest)
-    status, body = work()
-    db.session.add(IdempotencyRecord(user_id=user_id, key=key, fingerprint=digest, status=status, body=body))
+    try:
+        status, body = work()
+    except DomainError:
+        db.session.rollback()
+        record = _stored(user_id, scope, key)
+        if record is None:
+            raise
+        return _replay(record, digest)
+    db.session.add(IdempotencyRecord(user_id=user_id, scope=scope, key=key, fingerprint=digest, status=status,
+                                     body=body))
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        record = _stored(user_id, key)
+        record = _stored(user_id, scope, key)
         if record is None:
             raise
         return _replay(record, digest)

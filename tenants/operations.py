@@ -14,7 +14,7 @@ from mall import clock, signals
 from mall.accounts.models import User
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
-from tenants.models import Staff, StaffRole, Tenant, TenantStatus
+from tenants.models import Staff, StaffRole, Tenant, TenantStatus, is_zone
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 RESERVED_SLUGS = {"platform", "admin", "api", "static"}
@@ -41,6 +41,8 @@ def create_tenant(slug, name, owner_email, return_window_days=30, shipping_fee=D
         if value is not None and (not isinstance(value, Decimal) or value < 0 or value > Decimal("100000")
                                   or value != value.quantize(Decimal("0.01"))):
             errors[key] = [_("Enter an amount from 0 to 100000 with at most two decimals.")]
+    if not is_zone(timezone):
+        errors["timezone"] = [_("Give a time zone such as Asia/Shanghai.")]
     if errors:
         raise FieldErrors(_("Please correct the shop."), errors)
     tenant = Tenant(slug=slug, name=name.strip(), return_window_days=return_window_days,
@@ -101,16 +103,36 @@ def add_staff(tenant: Tenant, email: str, role: str, actor) -> Staff:
     return staff
 
 
-def _owners(tenant: Tenant) -> int:
+def _owners(tenant_id: int) -> int:
     return db.session.execute(
-        db.select(func.count(Staff.id)).filter_by(tenant_id=tenant.id, role=StaffRole.OWNER)
+        db.select(func.count(Staff.id)).filter_by(tenant_id=tenant_id, role=StaffRole.OWNER)
     ).scalar()
+
+
+def _locked(staff: Staff, actor) -> Staff:
+    """Lock the shop's row, then re-read the staff row: changes to one shop's staff run one after another.
+
+    Without the lock two owners removing or demoting each other would both count two owners
+    and leave none; under it the second sees the first's change (SQLite serializes writers already).
+    """
+    db.session.execute(db.select(Tenant.id).where(Tenant.id == staff.tenant_id).with_for_update())
+    current = db.session.execute(
+        db.select(Staff).where(Staff.id == staff.id).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if current is None:
+        raise Conflict(_("This person is no longer staff here."), code="staff_gone")
+    if actor is not None and db.session.execute(
+            db.select(Staff.role).filter_by(tenant_id=staff.tenant_id, user_id=actor.id)
+    ).scalar_one_or_none() != StaffRole.OWNER:
+        raise Conflict(_("Only an owner of this shop can change its staff."), code="not_owner")
+    return current
 
 
 def change_role(staff: Staff, role: str, actor) -> Staff:
     """Change a staff member's role; a shop always keeps one owner."""
     _check_role(role)
-    if staff.role == StaffRole.OWNER and role != StaffRole.OWNER and _owners(staff.tenant) <= 1:
+    staff = _locked(staff, actor)
+    if staff.role == StaffRole.OWNER and role != StaffRole.OWNER and _owners(staff.tenant_id) <= 1:
         raise Conflict(_("A shop needs at least one owner."), code="last_owner")
     staff.role = role
     signals.staff_changed.send(current_app._get_current_object(), staff=staff, actor=actor, action="changed")
@@ -119,7 +141,8 @@ def change_role(staff: Staff, role: str, actor) -> Staff:
 
 def remove_staff(staff: Staff, actor) -> None:
     """Remove a staff member; a shop always keeps one owner."""
-    if staff.role == StaffRole.OWNER and _owners(staff.tenant) <= 1:
+    staff = _locked(staff, actor)
+    if staff.role == StaffRole.OWNER and _owners(staff.tenant_id) <= 1:
         raise Conflict(_("A shop needs at least one owner."), code="last_owner")
     signals.staff_changed.send(current_app._get_current_object(), staff=staff, actor=actor, action="removed")
     db.session.delete(staff)

@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound
 from wtforms import RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from mall import clock
+from mall import clock, idempotency
 from mall.errors import DomainError, FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors
@@ -40,7 +40,7 @@ def coupon_centre():
         .outerjoin(Tenant, Tenant.id == Programme.tenant_id)
         .where(CouponTemplate.claimable.is_(True), CouponTemplate.is_active.is_(True),
                db.or_(CouponTemplate.stock.is_(None), CouponTemplate.issued < CouponTemplate.stock),
-               db.or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
+               db.or_(CouponTemplate.valid_days.is_not(None), CouponTemplate.valid_until > now),
                db.or_(Programme.tenant_id.is_(None), Tenant.status == TenantStatus.ACTIVE))
         .order_by(Programme.tenant_id.is_not(None), CouponTemplate.id.desc())
     )
@@ -101,6 +101,18 @@ class PaidTierForm(FlaskForm):
                                                      SelectChoice("gateway", _l("Card"))], default="wallet")
 
 
+def _buy_once(programme, user, tier: str, pay_with: str) -> dict:
+    """Buy once per form key and commit: a second submit of the same form answers as the first did."""
+    key = idempotency.form_key()
+
+    def work():
+        purchase = paid_tiers.buy(programme, user, tier, pay_with, idempotency.operation_key(user.id, key))
+        return 201, {"tier": purchase.tier_code, "until": purchase.ends_at.date().isoformat()}
+
+    digest = idempotency.fingerprint("POST", request.path, {"tier": tier, "pay_with": pay_with})
+    return idempotency.run_once(user.id, key, digest, work)[1]
+
+
 @bp.route("/member/plus", methods=["GET", "POST"])
 @login_required
 def plus():
@@ -113,10 +125,9 @@ def plus():
     status = 200
     if programme and tiers and form.validate_on_submit():
         try:
-            purchase = paid_tiers.buy(programme, user, form.tier.data, form.pay_with.data, uuid.uuid4().hex)
-            db.session.commit()
-            flash(_("Welcome to %(tier)s, valid until %(d)s.", tier=rules(programme).tier(purchase.tier_code).name,
-                    d=purchase.ends_at.date().isoformat()), "success")
+            bought = _buy_once(programme, user, form.tier.data, form.pay_with.data)
+            flash(_("Welcome to %(tier)s, valid until %(d)s.", tier=rules(programme).tier(bought["tier"]).name,
+                    d=bought["until"]), "success")
             return redirect(url_for("loyalty.plus"))
         except FieldErrors as exc:
             db.session.rollback()
@@ -125,10 +136,10 @@ def plus():
         except DomainError as exc:
             db.session.rollback()
             form.form_errors = [exc.message]
-            status = 409
+            status = exc.status
     elif request.method == "POST":
         status = 422
     member = membership(programme, user) if programme else None
     return render_template("loyalty/plus.html", form=form, tiers=tiers, member=member,
                            current=effective_tier(member) if member else None, wallet=wallet_for(user, create=False),
-                           now=clock.now()), status
+                           now=clock.now(), idempotency_key=uuid.uuid4().hex), status

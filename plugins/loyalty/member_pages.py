@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField
 from wtforms.validators import InputRequired, NumberRange
 
-from mall import clock
+from mall import clock, idempotency
 from mall.errors import DomainError, FieldErrors
 from mall.extensions import db
-from mall.forms import show_field_errors
+from mall.forms import MoneyField, show_field_errors
 from mall.money import format_money
 from mall.orders.models import Order
 from mall.pagination import paginate
+from plugins.loyalty import points as points_ledger
+from plugins.loyalty import wallet as wallet_ledger
 from plugins.loyalty.memberships import effective_tier, memberships_of
 from plugins.loyalty.models import (
     PLATFORM,
@@ -57,7 +59,7 @@ def points():
         .group_by(PointsLot.expires_at).order_by(PointsLot.expires_at)
     ).all()
     page = paginate(db.select(PointsEntry).where(PointsEntry.membership_id == member.id)
-                    .order_by(PointsEntry.id.desc()))
+                    .order_by(*points_ledger.HISTORY_ORDER))
     return render_template("loyalty/points.html", members=members, member=member, rules=rules(member.programme),
                            expiring=expiring, pending=pending_unlocks(member), page=page)
 
@@ -119,34 +121,50 @@ def coupons():
 class TopUpForm(FlaskForm):
     """Add money to the wallet's cash balance through the payment gateway."""
 
-    amount = DecimalField(_l("Amount"), places=2, validators=[
+    amount = MoneyField(_l("Amount"), places=2, validators=[
         InputRequired(), NumberRange(min=0.01, max=float(MAX_TOP_UP))])
+
+
+def _top_up_once(user, amount: str) -> Decimal:
+    """Top up once per form key and commit: a second submit of the same form answers as the first did."""
+    key = idempotency.form_key()
+
+    def work():
+        top_up(user, amount, None, idempotency.operation_key(user.id, key))
+        return 200, {"amount": amount}
+
+    digest = idempotency.fingerprint("POST", request.path, {"amount": amount})
+    _status, body = idempotency.run_once(user.id, key, digest, work)
+    return Decimal(body["amount"])
 
 
 @bp.route("/member/wallet", methods=["GET", "POST"])
 @login_required
 def wallet():
-    """Cash and bonus balances, a top-up form and the wallet's history."""
+    """Cash and bonus balances, a top-up form (with a one-time key: a double submit pays once) and the history."""
     user = actor()
     form = TopUpForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            top_up(user, str(form.amount.data), None, uuid.uuid4().hex)
-            db.session.commit()
-            flash(_("¥%(v)s added to your wallet.", v=format_money(form.amount.data)), "success")
+            amount = _top_up_once(user, str(form.amount.data))
+            flash(_("¥%(v)s added to your wallet.", v=format_money(amount)), "success")
             return redirect(url_for("loyalty.wallet"))
         except FieldErrors as exc:
             db.session.rollback()
             show_field_errors(form, exc)
+            status = 422
         except DomainError as exc:
             db.session.rollback()
             form.form_errors = [exc.message]
+            status = exc.status
+    elif request.method == "POST":
+        status = 422
     held = wallet_for(user, create=False)
     page = paginate(db.select(WalletEntry).where(WalletEntry.wallet_id == (held.id if held else -1))
-                    .order_by(WalletEntry.id.desc()))
-    status = 422 if request.method == "POST" else 200
-    return render_template("loyalty/wallet.html", wallet=held, form=form, page=page), status
-
+                    .order_by(*wallet_ledger.HISTORY_ORDER))
+    return render_template("loyalty/wallet.html", wallet=held, form=form, page=page,
+                           idempotency_key=uuid.uuid4().hex), status
 
 
 @bp.route("/member/overview")

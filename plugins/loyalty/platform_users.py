@@ -9,17 +9,20 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, RadioField, StringField
+from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from mall.accounts.models import User
 from mall.audit.operations import record
+from mall.errors import FieldErrors
 from mall.extensions import db
+from mall.forms import MoneyField
 from mall.pagination import paginate
+from plugins.loyalty import wallet as wallet_ledger
 from plugins.loyalty.memberships import effective_tier, memberships_of
 from plugins.loyalty.models import Membership, WalletEntry
-from plugins.loyalty.wallet import MAX_TOP_UP, move, wallet_for
+from plugins.loyalty.wallet import MAX_TOP_UP, move, parse_amount, wallet_for
 from tenants.access import actor, operator_required
 
 bp = Blueprint("loyalty_users", __name__, url_prefix="/platform/loyalty/users")
@@ -34,7 +37,8 @@ def user_section(user) -> str:
 
 def tenant_members(tenant) -> str:
     """Template hook on the operator's shop list: the shop's member count."""
-    from flask_babel import gettext
+    from flask_babel import ngettext
+    from markupsafe import Markup
 
     from plugins.loyalty.programmes import programme_for
 
@@ -43,7 +47,7 @@ def tenant_members(tenant) -> str:
         return ""
     count = db.session.execute(db.select(db.func.count(Membership.id))
                                .where(Membership.programme_id == programme.id)).scalar()
-    return f'<br><span class="muted small">{gettext("%(n)d members", n=count)}</span>'
+    return Markup('<br><span class="muted small">%s</span>') % ngettext("%(num)d member", "%(num)d members", count)
 
 
 class WalletAdjustForm(FlaskForm):
@@ -51,9 +55,21 @@ class WalletAdjustForm(FlaskForm):
 
     balance = RadioField(_l("Balance"), choices=[SelectChoice("cash", _l("Cash")), SelectChoice("bonus", _l("Bonus"))],
                          default="bonus")
-    amount = DecimalField(_l("Amount (negative to take away)"), places=2, validators=[
+    amount = MoneyField(_l("Amount (negative to take away)"), places=2, validators=[
         InputRequired(), NumberRange(min=-float(MAX_TOP_UP), max=float(MAX_TOP_UP))])
     reason = StringField(_l("Reason"), validators=[InputRequired(), Length(min=2, max=200)])
+
+
+def _whole_cents(field) -> Decimal | None:
+    """The field's amount by the top-up's rule (never rounded), or None with a message on the field."""
+    if field.data == 0:
+        field.errors = [_("Enter an amount other than 0.")]
+        return None
+    try:
+        return parse_amount(field.data, allow_negative=True)
+    except FieldErrors as exc:
+        field.errors = list(exc.fields["amount"])
+        return None
 
 
 @bp.route("/<int:user_id>/wallet", methods=["GET", "POST"])
@@ -64,14 +80,12 @@ def wallet(user_id: int):
     form = WalletAdjustForm()
     status = 200
     if form.validate_on_submit():
-        amount = form.amount.data.quantize(Decimal("0.01"))
+        amount = _whole_cents(form.amount)
         held = wallet_for(user)
-        if amount == 0:
-            form.amount.errors = [_("Enter an amount other than 0.")]
-        elif amount < 0 and -amount > getattr(held, form.balance.data):
+        if amount is not None and amount < 0 and -amount > getattr(held, form.balance.data):
             form.amount.errors = [_("The %(b)s balance is %(v)s.", b=form.balance.data,
                                     v=getattr(held, form.balance.data))]
-        else:
+        elif amount is not None:
             move(held, form.balance.data, amount, "adjust", f"adjust:{held.id}:{uuid.uuid4().hex}",
                  reason=form.reason.data.strip(), actor=actor(), funded_by="platform")
             record("wallet.adjusted", user.email, actor=actor(), amount=str(amount), balance=form.balance.data,
@@ -85,5 +99,5 @@ def wallet(user_id: int):
         status = 422
     held = wallet_for(user, create=False)
     page = paginate(db.select(WalletEntry).where(WalletEntry.wallet_id == (held.id if held else -1))
-                    .order_by(WalletEntry.id.desc()))
+                    .order_by(*wallet_ledger.HISTORY_ORDER))
     return render_template("loyalty/platform_wallet.html", user=user, wallet=held, form=form, page=page), status

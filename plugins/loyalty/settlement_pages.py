@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, Response, abort, flash, g, render_template, request
+from flask_babel import gettext as _
 
 from mall import clock
 from mall.extensions import db
@@ -14,23 +16,44 @@ from tenants.access import operator_required, staff_required
 from tenants.models import StaffRole, Tenant
 
 bp = Blueprint("loyalty_settlement", __name__)
+MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
+#: The earliest month a statement covers; the latest is next December (both keep dates well inside the calendar).
+FIRST_MONTH = "2000-01"
 
 
-def month_bounds(raw: str | None, tz: str) -> tuple[str, datetime, datetime]:
-    """("2026-11", start, end) of a calendar month in the shop's time zone; this month when absent or invalid."""
-    zone = ZoneInfo(tz)
-    try:
-        first = datetime.strptime(raw or "", "%Y-%m").replace(tzinfo=zone)
-    except ValueError:
-        first = clock.now().astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+def chosen_month(raw: str | None, tz: str) -> tuple[str, str | None]:
+    """The month asked for ("2026-11") if it is from 2000-01 to next December; else this month and why not."""
+    today = clock.now().astimezone(ZoneInfo(tz))
+    current, last = today.strftime("%Y-%m"), f"{today.year + 1}-12"
+    if not raw:
+        return current, None
+    found = MONTH.fullmatch(raw)
+    if found is None or not 1 <= int(found[2]) <= 12 or not FIRST_MONTH <= raw <= last:
+        return current, _("Choose a month from %(first)s to %(last)s; showing %(month)s.", first=FIRST_MONTH,
+                          last=last, month=current)
+    return raw, None
+
+
+def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
+    """Start and end of a calendar month ("2026-11", as `chosen_month` gives it) in the shop's time zone."""
+    first = datetime.strptime(month, "%Y-%m").replace(tzinfo=ZoneInfo(tz))
     after = first.replace(year=first.year + (first.month == 12), month=first.month % 12 + 1)
-    return first.strftime("%Y-%m"), clock.as_utc(first), clock.as_utc(after)
+    return clock.as_utc(first), clock.as_utc(after)
+
+
+def _month(tz: str, csv: bool = False) -> str:
+    """The request's month; one out of range is refused with a message on the page (a CSV just has this month)."""
+    month, refused = chosen_month(request.args.get("month"), tz)
+    if refused and not csv:
+        flash(refused, "error")
+    return month
 
 
 def _page(tenant, layout: str, endpoint: str, url_args: dict):
-    month, start, end = month_bounds(request.args.get("month"), tenant.timezone)
-    lines = statement(tenant, start, end)
-    if request.args.get("format") == "csv":
+    csv = request.args.get("format") == "csv"
+    month = _month(tenant.timezone, csv)
+    lines = statement(tenant, *month_bounds(month, tenant.timezone))
+    if csv:
         return Response(as_csv(lines), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{tenant.slug}-{month}.csv"'})
     return render_template("loyalty/settlement.html", layout=layout, shop=tenant, lines=lines, sums=totals(lines),
@@ -48,9 +71,9 @@ def shop_statement(shop: str):
 @operator_required
 def platform_settlement():
     """Every shop's payable for the month, and the points liability of every programme."""
-    month, start, end = month_bounds(request.args.get("month"), clock.zone_of(None))
+    month = _month(clock.zone_of(None))
     shops = db.session.execute(db.select(Tenant).order_by(Tenant.slug)).scalars().all()
-    rows = [(tenant, totals(statement(tenant, *month_bounds(month, tenant.timezone)[1:]))) for tenant in shops]
+    rows = [(tenant, totals(statement(tenant, *month_bounds(month, tenant.timezone)))) for tenant in shops]
     return render_template("loyalty/platform_settlement.html", rows=rows, month=month, liability=liability())
 
 

@@ -18,6 +18,8 @@ from plugins.loyalty.models import Wallet, WalletEntry
 ZERO = Decimal("0.00")
 MAX_TOP_UP = Decimal("50000.00")
 _BALANCES = {"cash": Wallet.__table__.c.cash, "bonus": Wallet.__table__.c.bonus}
+#: A wallet history reads newest first by when it happened; the id breaks ties within one moment.
+HISTORY_ORDER = (WalletEntry.created_at.desc(), WalletEntry.id.desc())
 
 
 def wallet_for(user, create: bool = True) -> Wallet | None:
