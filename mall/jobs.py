@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from mall.extensions import db
+from mall.form_numbers import is_whole_number
 
 log = logging.getLogger(__name__)
 _PENDING = "mall_pending_jobs"
@@ -130,7 +131,7 @@ class EmbeddedQueue:
 
     def retry(self, app: Flask, job_id: str) -> bool:
         """Run a failed job again; False when there is no such failed job."""
-        if not job_id.isdigit() or int(job_id) >= len(self.failed):
+        if not is_whole_number(job_id) or int(job_id) >= len(self.failed):
             return False
         job, _error = self.failed.pop(int(job_id))
         self.submit(app, job)

@@ -26,17 +26,23 @@ def _points(programme, user):
     return m.points_available, m.points_pending
 
 
-def test_referral_pays_the_referrer_and_the_newcomer_gets_the_join_bonus(make_programme, make_user, client):
-    """Mall Plus: 200 points to whoever referred, 50 to every new member; an unknown code is a 422."""
+def test_referral_pays_the_referrer_and_the_newcomer_gets_the_join_bonus(make_programme, make_user, client,
+                                                                         make_shop, make_product, checkout_at, settle):
+    """Mall Plus: 200 points to whoever referred, once the newcomer's first order settles; 50 to every new
+    member; an unknown code is a 422."""
     platform = make_programme(None, PLATFORM_PROGRAMME)
     referrer = make_user()
     assert _points(platform, referrer) == (50, 0)
     body = {"email": "friend@example.com", "password": "secret-pass-1", "name": "Friend",
             "referral_code": referrer.referral_code}
     assert client.post("/api/v1/auth/register", json=body).status_code == 201
-    assert _points(platform, referrer) == (250, 0)
+    assert _points(platform, referrer) == (50, 0)
     bad = client.post("/api/v1/auth/register", json={**body, "email": "x@example.com", "referral_code": "NOPE"})
     assert bad.status_code == 422 and "referral_code" in bad.json["error"]["fields"]
+    from mall.accounts.models import User
+
+    (order,) = checkout_at(User.by_email("friend@example.com"), START, (make_product(make_shop()), 1))
+    settle(order, START + timedelta(days=1))
     assert _points(platform, referrer) == (250, 0)
 
 

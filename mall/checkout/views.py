@@ -11,6 +11,8 @@ from mall.checkout.operations import place_checkout
 from mall.checkout.quote import build_quote
 from mall.errors import DomainError, FieldErrors
 from mall.extensions import db
+from mall.form_numbers import amount, whole_number
+from mall.validation import MAX_POINTS
 from tenants.access import actor, login_required
 
 bp = Blueprint("checkout", __name__)
@@ -19,21 +21,22 @@ bp = Blueprint("checkout", __name__)
 def options_from(form) -> dict:
     """Checkout options from the page's form: coupons (ids), points per programme, wallet amount.
 
-    Values are passed on as typed (a non-number stays text) so the pricing steps refuse them
-    with their own field messages.
+    Numbers are read strictly (ASCII digits, bounded, money to the cent): anything else raises
+    FieldErrors naming its field; the pricing steps then judge the numbers themselves.
     """
     options: dict = {}
-    coupons = [int(v) if v.isdigit() else v for v in form.getlist("coupons") if v.strip()]
+    coupons = [whole_number(v, "coupons", 1) for v in form.getlist("coupons") if v.strip()]
     if coupons:
         options["coupons"] = coupons
     points = {}
     for name, value in form.items():
         if name.startswith("points-") and value.strip():
-            points[name.removeprefix("points-")] = int(value) if value.strip().isdigit() else value.strip()
+            key = name.removeprefix("points-")
+            points[key] = whole_number(value, f"points.{key}", 0, MAX_POINTS)
     if points:
         options["points"] = points
     if form.get("wallet", "").strip():
-        options["wallet"] = form["wallet"].strip()
+        options["wallet"] = amount(form["wallet"], "wallet")
     return options
 
 
@@ -58,32 +61,40 @@ def checkout():
     if not lines:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.show"))
-    options = options_from(request.form) if request.method == "POST" else {}
+    try:
+        options = options_from(request.form) if request.method == "POST" else {}
+    except FieldErrors as exc:
+        return _page(user, lines, {}, exc)
     if request.method == "POST" and request.form.get("action") != "apply":
-        key = request.form.get("idempotency_key") or str(uuid.uuid4())
-        token = request.form.get("payment_token") or None
-        digest = idempotency.fingerprint("POST", "/checkout", {"lines": lines, "token": token, "options": options})
-
-        def work():
-            placed = place_checkout(user, lines, options, payment_token=token)
-            cart.clear(user)
-            db.session.flush()
-            return 201, {"checkout_id": placed.id, "orders": [o.id for o in placed.orders]}
-
-        try:
-            _status, body = idempotency.run_once(user.id, idempotency.check_key(key), digest, work)
-        except FieldErrors as exc:
-            db.session.rollback()
-            return _page(user, lines, options, exc)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("checkout.checkout"))
-        flash(_("Thank you! Your payment was received."), "success")
-        first = body["orders"][0]
-        return redirect(url_for("orders.detail", order_id=first, placed=1))
+        return _pay(user, lines, options)
     try:
         return _page(user, lines, options)
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("cart.show"))
+
+
+def _pay(user, lines, options: dict):
+    """Place and pay the checkout once per page key; a refused choice re-shows the page."""
+    key = request.form.get("idempotency_key") or str(uuid.uuid4())
+    token = request.form.get("payment_token") or None
+    digest = idempotency.fingerprint("POST", "/checkout", {"lines": lines, "token": token, "options": options})
+
+    def work():
+        placed = place_checkout(user, lines, options, payment_token=token)
+        cart.clear(user)
+        db.session.flush()
+        return 201, {"checkout_id": placed.id, "orders": [o.id for o in placed.orders]}
+
+    try:
+        _status, body = idempotency.run_once(user.id, idempotency.check_key(key), digest, work)
+    except FieldErrors as exc:
+        db.session.rollback()
+        return _page(user, lines, options, exc)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("checkout.checkout"))
+    flash(_("Thank you! Your payment was received."), "success")
+    first = body["orders"][0]
+    return redirect(url_for("orders.detail", order_id=first, placed=1))

@@ -18,8 +18,9 @@ from plugins.loyalty.programmes import platform_programme, programme_for, rules
 from plugins.loyalty.wallet import wallet_for
 
 
-def checkout_options(quote, options=None) -> str:
-    """Template hook 'checkout-options': usable coupons, points per programme (with the most usable), wallet."""
+def checkout_options(quote, options=None, errors=None) -> str:
+    """Template hook 'checkout-options': usable coupons, points per programme (with the most usable), wallet;
+    each refused choice's message beside its field."""
     if not current_user.is_authenticated:
         return ""
     options = options or {}
@@ -49,4 +50,4 @@ def checkout_options(quote, options=None) -> str:
     if not coupons and not points and not (wallet and wallet.cash + wallet.bonus > 0):
         return ""
     return render_template("loyalty/_checkout_options.html", coupons=coupons, points=points, wallet=wallet,
-                           options=options, conditions=coupon_conditions)
+                           options=options, conditions=coupon_conditions, fields=errors.fields if errors else {})

@@ -10,13 +10,73 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 ONE = Decimal("1")
+#: Bounds of the document's numbers: what the columns hold and what a real programme would set.
+MAX_ID = 2**31 - 1  # an integer column
+MAX_BONUS = 100_000  # points given at once: joining, a check-in, a review, a birthday, a referral
+MAX_POINTS_PER_YUAN = 100  # earning rate, before a tier's multiplier
+MAX_MULTIPLIER = 10
+MAX_METRIC = Decimal("1000000000")  # tier thresholds, in yuan, orders or growth value
+MAX_PER_AMOUNT = Decimal("100000")
+MAX_RATE = 100_000  # points for every per_amount, and no more than MAX_POINTS_PER_YUAN a yuan
+MAX_MIN_POINTS = 10_000_000
+MAX_REFERRALS_A_MONTH = 1000
+DEFAULT_REFERRALS_A_MONTH = 10
 
 
-def _dec(places=None, **kwargs):
-    return fields.Decimal(as_string=True, places=places, allow_nan=False, **kwargs)
+class Places(validate.Validator):
+    """At most so many decimal places: a rate of 1E-999999 would be exact but absurd, and slow to compute with."""
+
+    def __init__(self, places: int):
+        self.places = places
+
+    def __call__(self, value: Decimal) -> Decimal:
+        if value.as_tuple().exponent < -self.places:
+            raise ValidationError([_l("Use at most %(n)d decimal places.", n=self.places)])
+        return value
 
 
 NON_NEGATIVE = validate.Range(min=0, error=_l("Must be zero or more."))
+FRACTION = validate.Range(min=0, max=1, min_inclusive=False, error=_l("Must be above 0 and at most 1."))
+
+
+def _bounds(low, high) -> list:
+    """Separate checks of the least and the largest value, so each message names the bound that was missed."""
+    return [NON_NEGATIVE if low == 0 else validate.Range(min=low), validate.Range(max=high)]
+
+
+def _dec(low=0, high=1, places=2, **kwargs):
+    """A decimal field bounded to [low, high] with at most `places` decimals."""
+    bounds = _bounds(Decimal(str(low)), Decimal(str(high)))
+    return fields.Decimal(as_string=True, allow_nan=False, validate=[*bounds, Places(places)], **kwargs)
+
+
+def _fraction(**kwargs):
+    """A factor above 0 and at most 1 (a price factor, the share of an order points may pay)."""
+    return fields.Decimal(as_string=True, allow_nan=False, validate=[FRACTION, Places(4)], **kwargs)
+
+
+def _int(low=0, high=MAX_BONUS, **kwargs):
+    """A whole-number field bounded to [low, high]."""
+    return fields.Integer(validate=_bounds(low, high), **kwargs)
+
+
+def _rate(**kwargs):
+    """Points for every `per_amount` yuan."""
+    return _dec(0, MAX_RATE, places=4, **kwargs)
+
+
+def _check_per_yuan(data: dict, names) -> None:
+    """Refuse a rate above MAX_POINTS_PER_YUAN points a yuan (the rate over per_amount)."""
+    per_amount = data.get("per_amount")
+    errors = {}
+    for name in names:
+        rates = data.get(name)
+        for key, rate in (rates.items() if isinstance(rates, dict) else [(None, rates)]):
+            if per_amount and rate is not None and rate / per_amount > MAX_POINTS_PER_YUAN:
+                path = name if key is None else f"{name}.{key}"
+                errors[path] = [_l("At most %(n)d points a yuan.", n=MAX_POINTS_PER_YUAN)]
+    if errors:
+        raise ValidationError(errors)
 
 
 class Strict(Schema):
@@ -27,18 +87,22 @@ class Strict(Schema):
 
 
 class EarnSchema(Strict):
-    per_amount = _dec(required=True, validate=validate.Range(min=Decimal("0.01"), error=_l("Must be at least 0.01.")))
-    points = _dec(required=True, validate=NON_NEGATIVE)
-    sale_points = _dec(load_default=None, validate=NON_NEGATIVE)
+    per_amount = _dec(Decimal("0.01"), MAX_PER_AMOUNT, required=True)
+    points = _rate(required=True)
+    sale_points = _rate(load_default=None)
     payment_methods = fields.Dict(keys=fields.String(validate=validate.OneOf(["wallet_bonus", "wallet_cash",
                                                                              "gateway"])),
-                                  values=_dec(validate=NON_NEGATIVE), load_default=dict)
+                                  values=_rate(), load_default=dict)
+
+    @validates_schema
+    def _per_yuan(self, data, **kwargs):
+        _check_per_yuan(data, ("points", "sale_points", "payment_methods"))
 
 
 class ExpirySchema(Strict):
     policy = fields.String(required=True, validate=validate.OneOf(["fixed", "inactivity", "year_end", "none"]))
-    days = fields.Integer(validate=validate.Range(min=1, max=3650))
-    years_after = fields.Integer(validate=validate.Range(min=0, max=10))
+    days = _int(1, 3650)
+    years_after = _int(0, 10)
 
     @validates_schema
     def _needs(self, data, **kwargs):
@@ -50,21 +114,20 @@ class ExpirySchema(Strict):
 
 
 class RedeemSchema(Strict):
-    points_per_unit = fields.Integer(required=True, validate=validate.Range(min=1, max=100000))
-    max_order_fraction = _dec(required=True, validate=validate.Range(min=0, max=1, min_inclusive=False,
-                                                                      error=_l("Must be above 0 and at most 1.")))
-    min_points = fields.Integer(load_default=0, validate=NON_NEGATIVE)
+    points_per_unit = _int(1, 100000, required=True)
+    max_order_fraction = _fraction(required=True)
+    min_points = _int(0, MAX_MIN_POINTS, load_default=0)
 
 
 class BonusSchema(Strict):
-    join = fields.Integer(load_default=0, validate=NON_NEGATIVE)
-    check_in = fields.Integer(load_default=0, validate=NON_NEGATIVE)
+    join = _int(load_default=0)
+    check_in = _int(load_default=0)
     check_in_streak = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,2}$",
                                                                               error=_l("A streak length in days."))),
-                                  values=fields.Integer(validate=NON_NEGATIVE), load_default=dict)
-    review = fields.Integer(load_default=0, validate=NON_NEGATIVE)
-    birthday = fields.Integer(load_default=0, validate=NON_NEGATIVE)
-    referral = fields.Integer(load_default=0, validate=NON_NEGATIVE)
+                                  values=_int(), load_default=dict, validate=validate.Length(max=50))
+    review = _int(load_default=0)
+    birthday = _int(load_default=0)
+    referral = _int(load_default=0)
 
 
 class PointsSchema(Strict):
@@ -72,13 +135,14 @@ class PointsSchema(Strict):
     expiry = fields.Nested(ExpirySchema, load_default=lambda: {"policy": "none"})
     redeem = fields.Nested(RedeemSchema, load_default=None, allow_none=True)
     bonuses = fields.Nested(BonusSchema, load_default=lambda: BonusSchema().load({}))
-    join_coupon = fields.Integer(load_default=None, allow_none=True)
-    birthday_coupon = fields.Integer(load_default=None, allow_none=True)
+    join_coupon = _int(1, MAX_ID, load_default=None, allow_none=True)
+    birthday_coupon = _int(1, MAX_ID, load_default=None, allow_none=True)
+    referral_monthly_cap = _int(0, MAX_REFERRALS_A_MONTH, load_default=DEFAULT_REFERRALS_A_MONTH)
 
 
 class WindowSchema(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(["lifetime", "validity", "rolling"]))
-    days = fields.Integer(validate=validate.Range(min=1, max=3650))
+    days = _int(1, 3650)
     evaluate = fields.String(validate=validate.OneOf(["month", "quarter"]))
 
     @validates_schema
@@ -90,7 +154,7 @@ class WindowSchema(Strict):
 
 
 class TierCouponSchema(Strict):
-    template = fields.Integer(required=True)
+    template = _int(1, MAX_ID, required=True)
     every = fields.String(required=True, validate=validate.OneOf(["month", "quarter"]))
 
 
@@ -98,30 +162,33 @@ class TierSchema(Strict):
     code = fields.String(required=True, validate=validate.Regexp(
         r"^[a-z0-9_-]{1,40}$", error=_l("Use 1–40 lowercase letters, digits, - or _.")))
     name = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    threshold = _dec(required=True, validate=NON_NEGATIVE)
-    keep = _dec(load_default=None, validate=NON_NEGATIVE)
-    discount = _dec(load_default=lambda: Decimal("1.00"),
-                    validate=validate.Range(min=0, max=1, min_inclusive=False,
-                                            error=_l("Must be above 0 and at most 1.")))
-    points_multiplier = _dec(load_default=lambda: Decimal("1"), validate=validate.Range(min=0, max=100))
+    threshold = _dec(0, MAX_METRIC, required=True)
+    keep = _dec(0, MAX_METRIC, load_default=None)
+    discount = _fraction(load_default=lambda: Decimal("1.00"))
+    points_multiplier = _dec(0, MAX_MULTIPLIER, load_default=lambda: Decimal("1"))
     free_shipping = fields.Boolean(load_default=False)
-    rebate_rate = _dec(load_default=lambda: Decimal("0"), validate=validate.Range(min=0, max=1))
-    perks = fields.List(fields.String(validate=validate.Length(max=80)), load_default=list)
-    coupons = fields.List(fields.Nested(TierCouponSchema), load_default=list)
-    fee = _dec(load_default=None, validate=validate.Range(min=Decimal("0.01"), max=100000))
-    duration_days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=3660))
+    rebate_rate = _dec(0, 1, places=4, load_default=lambda: Decimal("0"))
+    perks = fields.List(fields.String(validate=validate.Length(max=80)), load_default=list,
+                        validate=validate.Length(max=20))
+    coupons = fields.List(fields.Nested(TierCouponSchema), load_default=list, validate=validate.Length(max=10))
+    fee = _dec(Decimal("0.01"), 100000, load_default=None)
+    duration_days = _int(1, 3660, load_default=None)
 
 
 class GrowthSchema(Strict):
-    per_amount = _dec(required=True, validate=validate.Range(min=Decimal("0.01")))
-    points = _dec(required=True, validate=NON_NEGATIVE)
-    check_in = fields.Integer(load_default=0, validate=NON_NEGATIVE)
-    review = fields.Integer(load_default=0, validate=NON_NEGATIVE)
+    per_amount = _dec(Decimal("0.01"), MAX_PER_AMOUNT, required=True)
+    points = _rate(required=True)
+    check_in = _int(load_default=0)
+    review = _int(load_default=0)
+
+    @validates_schema
+    def _per_yuan(self, data, **kwargs):
+        _check_per_yuan(data, ("points",))
 
 
 class ActivitySchema(Strict):
-    active_days = fields.Integer(required=True, validate=validate.Range(min=1, max=3650))
-    sleeping_days = fields.Integer(required=True, validate=validate.Range(min=1, max=3650))
+    active_days = _int(1, 3650, required=True)
+    sleeping_days = _int(1, 3650, required=True)
 
 
 class LevelsSchema(Strict):
@@ -235,6 +302,7 @@ class Rules:
         self.bonuses = points.get("bonuses") or {}
         self.join_coupon = points.get("join_coupon")
         self.birthday_coupon = points.get("birthday_coupon")
+        self.referral_monthly_cap = points.get("referral_monthly_cap", DEFAULT_REFERRALS_A_MONTH)
         self.metric = levels.get("metric", "spend")
         self.count_at = levels.get("count_at", "settlement")
         self.window = levels.get("window") or {"kind": "lifetime"}

@@ -25,6 +25,7 @@ from plugins.loyalty.earning import kept_quantities, metric_for, paid_goods, poi
 from plugins.loyalty.memberships import credit_metric, effective_tier, join, membership
 from plugins.loyalty.models import Coupon, HandledEvent, Membership, OrderCredit, PointsEntry
 from plugins.loyalty.programmes import platform_programme, programme_for, rules
+from plugins.loyalty.referrals import reward_referrer
 from plugins.loyalty.wallet import move, move_posting, moved, wallet_for
 
 
@@ -210,7 +211,7 @@ def _count_metric(row: OrderCredit, member: Membership, at, order) -> None:
 
 
 def on_order_settled(sender, order, at, **kwargs) -> None:
-    """Pending points become available, the level metric counts, and the tier's rebate is paid."""
+    """Pending points become available, the level metric counts, the tier's rebate and any referral are paid."""
     if not first_time(f"settled:{order.id}"):
         return
     for programme, member in _programmes_of(order):
@@ -230,6 +231,7 @@ def on_order_settled(sender, order, at, **kwargs) -> None:
             if rebate > 0:
                 move(wallet_for(order.user), "bonus", rebate, "rebate", f"rebate:{order.id}:{member.id}",
                      order_id=order.id, funded_by="platform" if programme.is_platform else "shop")
+    reward_referrer(order, at)
     db.session.flush()
 
 
@@ -292,38 +294,41 @@ def _return_points(row, member, order, key, everything, refunded_goods, paid_goo
     row.points_returned += returned
 
 
-def _restore_coupons(order: Order) -> None:
-    """The order's shop coupon comes back; the checkout's platform coupon once every order of it is refunded."""
-    at = clock.now()
+def coupons_on_full_refund(order: Order, at, *, preview: bool = False) -> list[tuple[Coupon, str]]:
+    """What a full refund of the order does to the coupons it used: (coupon, "returned" | "expired" |
+    "checkout_open"). The shop coupon comes back unless it has expired; the checkout's platform coupon only once
+    every other order of the checkout is refunded too (a preview counts this order as refunded already)."""
     coupons = db.session.execute(
         db.select(Coupon).where(db.or_(Coupon.used_order_id == order.id, Coupon.used_checkout_id == order.checkout_id))
-    ).scalars().all()
+        .order_by(Coupon.id)).scalars().all()
+    out = []
     for coupon in coupons:
         if coupon.programme.is_platform:
             statuses = db.session.execute(
-                db.select(Order.status).where(Order.checkout_id == order.checkout_id)
-            ).scalars().all()
+                db.select(Order.status).where(Order.checkout_id == order.checkout_id,
+                                              Order.id != order.id if preview else db.true())).scalars().all()
             if any(s not in (OrderStatus.REFUNDED, OrderStatus.CANCELLED) for s in statuses):
+                out.append((coupon, "checkout_open"))
                 continue
         elif coupon.used_order_id != order.id:
             continue
-        coupon_ops.restore(coupon, at)
+        out.append((coupon, "returned" if coupon.valid_until > at else "expired"))
+    return out
+
+
+def _restore_coupons(order: Order) -> None:
+    """Give back the coupons a full refund returns."""
+    at = clock.now()
+    for coupon, outcome in coupons_on_full_refund(order, at):
+        if outcome == "returned":
+            coupon_ops.restore(coupon, at)
 
 
 def on_user_registered(sender, user, **kwargs) -> None:
-    """Every account is a platform member; a referral pays the referrer's bonus."""
+    """Every account is a platform member (a referral is rewarded later, when the first order settles)."""
     platform = platform_programme()
-    if platform is None:
-        return
-    join_programme(platform, user)
-    if user.referred_by_id:
-        from mall.accounts.models import User
-
-        referrer = db.session.get(User, user.referred_by_id)
-        bonus = rules(platform).bonuses.get("referral", 0)
-        if referrer is not None and bonus:
-            member, _created = join(platform, referrer)
-            ledger.credit(member, bonus, "referral", f"referral:{user.id}", funded_by="platform")
+    if platform is not None:
+        join_programme(platform, user)
 
 
 def join_programme(programme, user, at=None):

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from flask_babel import gettext as _
 
 from mall import clock
+from mall.errors import FieldErrors
 from mall.extensions import db
+from mall.form_numbers import amount, whole_number
 from plugins.loyalty.models import Membership
 from plugins.loyalty.programmes import rules
 from plugins.loyalty.saved_segments import filter_of, segment_in
-from plugins.loyalty.segments import ACTIVITY, segment_select, spend
+from plugins.loyalty.segments import ACTIVITY, MAX_ASLEEP_DAYS, segment_select, spend
 
 
 @dataclass
@@ -28,18 +32,31 @@ class MemberFilter:
 
     @classmethod
     def from_args(cls, args) -> MemberFilter:
-        """Read the filter from query arguments, ignoring values that do not parse."""
-        def number(name, kind):
+        """Read the filter from query arguments; FieldErrors (a 422) when a number is malformed or out of bounds."""
+        f, errors = cls.parse(args)
+        if errors:
+            raise FieldErrors(_("Please correct the filter."), errors)
+        return f
+
+    @classmethod
+    def parse(cls, args) -> tuple[MemberFilter, dict]:
+        """The filter from query arguments without its malformed numbers, and a message for each of those."""
+        errors: dict = {}
+
+        def number(name, parse, *bounds):
+            text = (args.get(name) or "").strip()
             try:
-                value = kind(args.get(name) or "")
-            except (ValueError, InvalidOperation):
+                return parse(text, name, *bounds) if text else None
+            except FieldErrors as exc:
+                errors.update(exc.fields)
                 return None
-            return value if value >= 0 else None
 
         activity = args.get("activity")
-        return cls(level=args.get("level") or None, activity=activity if activity in ACTIVITY else None,
-                   min_spend=number("min_spend", Decimal), asleep_days=number("asleep_days", int),
-                   q=(args.get("q") or "").strip()[:100] or None, segment=number("segment", int))
+        f = cls(level=args.get("level") or None, activity=activity if activity in ACTIVITY else None,
+                min_spend=number("min_spend", amount), asleep_days=number("asleep_days", whole_number, 0,
+                                                                          MAX_ASLEEP_DAYS),
+                q=(args.get("q") or "").strip()[:100] or None, segment=number("segment", whole_number, 1))
+        return f, errors
 
 
 def member_select(programme, f: MemberFilter, at=None):

@@ -8,13 +8,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from sqlalchemy import func
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from mall.audit.operations import record
 from mall.extensions import db
-from mall.forms import show_validation_errors
+from mall.forms import MoneyField, show_validation_errors
 from mall.pagination import paginate
 from plugins.loyalty import coupons as coupon_ops
 from plugins.loyalty.member_pages import coupon_conditions
@@ -34,9 +34,9 @@ class TemplateForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice("amount_off", _l("Amount off")),
                                             SelectChoice("percent_off", _l("Percent off (factor paid)")),
                                             SelectChoice("free_shipping", _l("Free shipping"))])
-    value = DecimalField(_l("Amount off, or factor paid (0.80 = 20 percent off)"), places=2, validators=[Optional()])
-    min_spend = DecimalField(_l("Minimum spend"), places=2, default=0, validators=[Optional()])
-    max_discount = DecimalField(_l("Largest discount (percent off)"), places=2, validators=[Optional()])
+    value = MoneyField(_l("Amount off, or factor paid (0.80 = 20 percent off)"), places=2, validators=[Optional()])
+    min_spend = MoneyField(_l("Minimum spend"), places=2, default=0, validators=[Optional()])
+    max_discount = MoneyField(_l("Largest discount (percent off)"), places=2, validators=[Optional()])
     exclude_sale_items = BooleanField(_l("Not on sale items"))
     stock = IntegerField(_l("Stock (empty = unlimited)"), validators=[Optional()])
     per_member_limit = IntegerField(_l("Per member"), default=1, validators=[InputRequired()])
@@ -46,7 +46,7 @@ class TemplateForm(FlaskForm):
     funded_by = SelectField(_l("Who pays for the discount"), choices=[
         SelectChoice("", _l("This programme's owner")), SelectChoice("shop", _l("The shop")),
         SelectChoice("platform", _l("The platform")), SelectChoice("split", _l("Shared"))], validators=[Optional()])
-    platform_share = DecimalField(_l("Platform's share when shared (0–1)"), places=2, validators=[Optional()])
+    platform_share = MoneyField(_l("Platform's share when shared (0–1)"), places=2, validators=[Optional()])
 
     def raw(self) -> dict:
         """The form as the template schema takes it (decimals as strings, empty optionals left out)."""
@@ -79,6 +79,8 @@ def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dic
             record("coupon_template.created", template.name, actor=actor(), tenant=tenant, template_id=template.id)
             db.session.commit()
             flash(_("Coupon %(name)s created.", name=template.name), "success")
+            if warning := coupon_ops.spend_warning(template):
+                flash(warning, "info")
             return redirect(url_for(endpoint, **url_args))
     elif request.method == "POST":
         status = 422

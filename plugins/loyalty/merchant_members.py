@@ -39,14 +39,14 @@ def shop_programme():
 @bp.route("/members")
 @staff_required(StaffRole.SUPPORT)
 def members(shop: str):
-    """Members filtered by tier, activity, spend and days asleep."""
+    """Members filtered by tier, activity, spend and days asleep; a malformed number is left out, with its message."""
     programme = shop_programme()
-    f = MemberFilter.from_args(request.args)
+    f, errors = MemberFilter.parse(request.args)
     page = paginate(member_select(programme, f).options(selectinload(Membership.user)))
-    return render_template("loyalty/merchant/members.html", shop=g.tenant, page=page, f=f,
+    return render_template("loyalty/merchant/members.html", shop=g.tenant, page=page, f=f, errors=errors,
                            tiers=rules(programme).tiers, activities=ACTIVITY, spend=spend_of(programme, page.items),
                            activity_of=activity_of, days_asleep=days_asleep, tier_of=effective_tier,
-                           args={k: v for k, v in request.args.items() if k != "page"})
+                           args={k: v for k, v in request.args.items() if k != "page"}), 422 if errors else 200
 
 
 class AdjustForm(FlaskForm):
@@ -93,7 +93,7 @@ def member(shop: str, user_id: int):
             return redirect(url_for("loyalty_merchant.member", shop=shop, user_id=user_id))
     elif request.method == "POST":
         status = 422
-    entries = paginate(db.select(PointsEntry).where(PointsEntry.membership_id == m.id).order_by(PointsEntry.id.desc()))
+    entries = paginate(db.select(PointsEntry).where(PointsEntry.membership_id == m.id).order_by(*ledger.HISTORY_ORDER))
     coupons = db.session.execute(db.select(Coupon).where(Coupon.programme_id == programme.id,
                                                          Coupon.user_id == user_id).order_by(Coupon.id.desc())
                                  .limit(20)).scalars().all()

@@ -8,10 +8,21 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from mall.api import loads_json
+from mall.errors import FieldErrors
 from mall.extensions import db
+from mall.forms import show_field_errors
 from mall.validation import translate_messages
 from plugins.loyalty.document import validate_document
-from plugins.loyalty.programme_form import STARTER, ProgrammeForm, document_from, fill, place_errors, preview
+from plugins.loyalty.programme_form import (
+    STARTER,
+    ProgrammeForm,
+    document_from,
+    fill,
+    place_errors,
+    preview,
+    sample_amount,
+)
 from plugins.loyalty.programmes import programme_for, save_document
 from tenants.access import actor, operator_required, staff_required
 from tenants.models import StaffRole
@@ -29,34 +40,36 @@ def _edit(tenant, layout: str, endpoint: str, url_args: dict):
     if request.method == "POST" and request.files.get("document"):
         return _upload(tenant, endpoint, url_args, form, current, layout, programme)
     if form.is_submitted():
-        if not form.validate():
-            status = 422
-        else:
-            document, rows = document_from(form, current)
-            try:
-                checked = validate_document(document)
-            except ValidationError as exc:
-                place_errors(form, translate_messages(exc.messages), rows)
-                status = 422
-            else:
-                if request.form.get("action") == "preview":
-                    sample = preview(checked, form.sample.data)
-                else:
-                    try:
-                        saved = save_document(tenant, document, actor())
-                    except ValidationError as exc:
-                        db.session.rollback()
-                        place_errors(form, translate_messages(exc.messages), rows)
-                        status = 422
-                    else:
-                        db.session.commit()
-                        flash(_("Programme saved as version %(v)d.", v=saved.version), "success")
-                        return redirect(url_for(endpoint, **url_args))
+        status, sample = _submitted(tenant, form, current)
+        if status == 302:
+            flash(_("Programme saved as version %(v)d.", v=sample), "success")
+            return redirect(url_for(endpoint, **url_args))
     else:
         fill(form, current)
-        sample = preview(current, form.sample.data)
+        sample = preview(current)
     return render_template("loyalty/programme_editor.html", layout=layout, form=form, programme=programme,
                            sample=sample, endpoint=endpoint, url_args=url_args, shop=tenant), status
+
+
+def _submitted(tenant, form: ProgrammeForm, current: dict):
+    """Check a submitted form: (422, None) with messages placed on it, (200, preview rows), or (302, version saved)."""
+    if not form.validate():
+        return 422, None
+    document, rows = document_from(form, current)
+    try:
+        checked = validate_document(document)
+        if request.form.get("action") == "preview":
+            return 200, preview(checked, sample_amount(form))
+        saved = save_document(tenant, document, actor())
+    except ValidationError as exc:
+        db.session.rollback()
+        place_errors(form, translate_messages(exc.messages), rows)
+        return 422, None
+    except FieldErrors as exc:
+        show_field_errors(form, exc)
+        return 422, None
+    db.session.commit()
+    return 302, saved.version
 
 
 def _upload(tenant, endpoint, url_args, form, current, layout, programme):
@@ -64,10 +77,10 @@ def _upload(tenant, endpoint, url_args, form, current, layout, programme):
     raw = request.files["document"].read(MAX_UPLOAD + 1)
     errors: list[str] = []
     try:
-        document = json.loads(raw.decode("utf-8")) if len(raw) <= MAX_UPLOAD else None
+        document = loads_json(raw) if len(raw) <= MAX_UPLOAD else None
         if document is None:
             errors = [_("The file is larger than 256 KB.")]
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except ValueError:  # not UTF-8, not JSON, or nested too deeply
         errors = [_("The file is not a JSON document.")]
     if not errors:
         try:

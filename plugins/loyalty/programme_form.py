@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +13,7 @@ from wtforms import BooleanField, FieldList, Form, FormField, SelectField, Strin
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from mall import form_numbers
 from mall.money import round_half_up
 
 #: A new programme starts from this: one tier, a point per yuan, no expiry.
@@ -23,11 +24,13 @@ STARTER = {
     "levels": {"metric": "spend", "window": {"kind": "lifetime"},
                "tiers": [{"code": "member", "name": "Member", "threshold": "0"}]},
 }
+SAMPLE = "500.00"
 TIER_FIELDS = ("code", "name", "threshold", "keep", "discount", "points_multiplier", "rebate_rate", "fee",
                "duration_days")
 INTEGERS = {"points__expiry__days", "points__expiry__years_after", "points__redeem__points_per_unit",
             "points__redeem__min_points", "points__bonuses__join", "points__bonuses__check_in",
             "points__bonuses__review", "points__bonuses__birthday", "points__bonuses__referral",
+            "points__referral_monthly_cap",
             "levels__window__days", "levels__activity__active_days", "levels__activity__sleeping_days"}
 
 
@@ -73,6 +76,7 @@ class ProgrammeForm(FlaskForm):
     points__bonuses__review = StringField(_l("Review bonus"), validators=[Optional()])
     points__bonuses__birthday = StringField(_l("Birthday bonus"), validators=[Optional()])
     points__bonuses__referral = StringField(_l("Referral bonus"), validators=[Optional()])
+    points__referral_monthly_cap = StringField(_l("Referral bonuses per referrer a month"), validators=[Optional()])
     levels__metric = SelectField(_l("Levels are reached by"), choices=_choices(
         ("spend", _l("Money spent")), ("orders", _l("Number of orders")), ("growth", _l("Growth value"))))
     levels__count_at = SelectField(_l("Counted at"), choices=_choices(
@@ -89,7 +93,7 @@ class ProgrammeForm(FlaskForm):
     levels__activity__active_days = StringField(_l("Active if bought within (days)"), validators=[Optional()])
     levels__activity__sleeping_days = StringField(_l("Sleeping after (days)"), validators=[Optional()])
     tiers = FieldList(FormField(TierForm), min_entries=1)
-    sample = StringField(_l("Sample order (¥)"), default="500.00", validators=[Optional()])
+    sample = StringField(_l("Sample order (¥)"), default=SAMPLE, validators=[Optional()])
 
 
 def fill(form: ProgrammeForm, document: dict) -> None:
@@ -196,7 +200,8 @@ def place_errors(form: ProgrammeForm, messages: dict, rows: list[int]) -> None:
     for path, texts in messages.items():
         parts = path.split(".")
         field = None
-        if parts[:2] == ["levels", "tiers"] and len(parts) >= 4 and parts[2].isdigit() and int(parts[2]) < len(rows):
+        in_tier = parts[:2] == ["levels", "tiers"] and len(parts) >= 4 and form_numbers.is_whole_number(parts[2])
+        if in_tier and int(parts[2]) < len(rows):
             field = getattr(form.tiers.entries[rows[int(parts[2])]].form, parts[3], None)
         elif path == "name":
             field = form.name
@@ -208,12 +213,13 @@ def place_errors(form: ProgrammeForm, messages: dict, rows: list[int]) -> None:
             form.form_errors.extend(texts)
 
 
-def preview(document: dict, sample: str | None) -> list[dict]:
+def sample_amount(form: ProgrammeForm) -> Decimal:
+    """The preview's sample order: an amount from 0 with at most two decimals (FieldErrors on the sample field)."""
+    return form_numbers.amount(form.sample.data or SAMPLE, "sample")
+
+
+def preview(document: dict, amount: Decimal = Decimal(SAMPLE)) -> list[dict]:
     """What a sample order of regular goods costs and earns at each tier under the document's rules."""
-    try:
-        amount = round_half_up(Decimal(sample or "500"))
-    except (InvalidOperation, ValueError):
-        amount = Decimal("500.00")
     earn = document["points"]["earn"]
     rate = Fraction(Decimal(earn["points"])) / Fraction(Decimal(earn["per_amount"]))
     rows = []

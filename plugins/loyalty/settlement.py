@@ -19,6 +19,7 @@ from sqlalchemy import func, type_coerce
 
 from mall.dbtypes import Money
 from mall.extensions import db
+from mall.form_numbers import is_whole_number
 from mall.money import ZERO, round_half_up
 from mall.orders.models import Order, OrderStatus
 from plugins.loyalty.models import PLATFORM, Coupon, Membership, WalletEntry
@@ -46,7 +47,7 @@ def _fraction(value) -> Fraction:
 def _platform_share(source: str | None, platform_codes: set[str], shop_codes: set[str]) -> Fraction:
     """The platform's share of a discount, from the adjustment's source ("coupon:7", "tier:plus")."""
     kind, _sep, ref = (source or "").partition(":")
-    if kind == "coupon" and ref.isdigit():
+    if kind == "coupon" and is_whole_number(ref):
         coupon = db.session.get(Coupon, int(ref))
         if coupon is None:
             return Fraction(0)
