@@ -13,12 +13,15 @@ from mall import clock
 from mall.catalog.models import Product
 from mall.errors import FieldErrors
 from mall.extensions import db
-from mall.money import ZERO
+from mall.money import ZERO, format_money
 from mall.plugins import run_pricing_hooks
 from tenants.models import Tenant
 
 MAX_LINES = 100
 MAX_QTY = 999
+#: The most one shop's order may come to before discounts: keeps every figure derived from it (points
+#: earned at the highest earn rate and tier multiplier a programme allows) inside its column.
+MAX_ORDER_GOODS = Decimal("1000000.00")
 #: Request keys only plugins understand; without a plugin that takes them they are refused.
 PLUGIN_OPTIONS = ("coupons", "points", "wallet")
 
@@ -218,6 +221,7 @@ def build_quote(user, raw_lines, options: dict | None = None) -> Quote:
     orders = [
         OrderQuote(tenant=lines[0].product.tenant, lines=lines) for _tid, lines in sorted(by_shop.items())
     ]
+    _refuse_oversized(orders)
     quote = Quote(user=user, orders=orders, options=dict(options or {}))
     run_pricing_hooks("goods", quote)
     for order in quote.orders:
@@ -225,6 +229,14 @@ def build_quote(user, raw_lines, options: dict | None = None) -> Quote:
     run_pricing_hooks("payment", quote)
     _refuse_unconsumed(quote)
     return quote
+
+
+def _refuse_oversized(orders: list[OrderQuote]) -> None:
+    for order in orders:
+        if order.goods > MAX_ORDER_GOODS:
+            message = _("One shop's order can come to at most ¥%(max)s; please split it into smaller orders.",
+                        max=format_money(MAX_ORDER_GOODS))
+            raise FieldErrors(message, {"lines": [message]})
 
 
 def _shipping(order: OrderQuote) -> Decimal:
