@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import click
+from flask import current_app
 
 from mall import clock
 from mall.accounts import operations as accounts
@@ -21,20 +22,29 @@ PASSWORD = "demo-pass-2026"
 OPERATOR = "operator@mall-demo.cn"
 SHOPPERS = [("alice@mall-demo.cn", "Alice 李", date(1992, 3, 8)), ("bob@mall-demo.cn", "Bob 王", date(1988, 11, 30)),
             ("carol@mall-demo.cn", "Carol 陈", date(1999, 6, 1))]
+#: Each shop's description, in English and Chinese (a shop has one description for both languages).
+ABOUT = {
+    "vancl": "Everyday basics — tees, shirts and canvas shoes; VIP and SVIP members save all year. "
+             "日常基础款：T恤、衬衫和帆布鞋，VIP 与 SVIP 会员全年享优惠。",
+    "taobao": "Handmade soap, candles and towels for the home; spend in any three months to reach VIP or SVIP. "
+              "手工皂、香薰蜡烛和毛巾；近三个月消费即可升级 VIP 或 SVIP。",
+    "fourtier": "Fine tea and teaware, with four member tiers from Regular to Diamond. "
+                "精选茗茶与茶具，会员分普通、银牌、金牌、钻石四级。",
+}
 #: (slug, name, description, shipping fee, free-shipping threshold, products)
 SHOPS = [
-    ("vancl", "VANCL style 凡客风", "Basics with a VIP / SVIP year (seed: VANCL).", "10.00", "99.00", [
+    ("vancl", "VANCL style 凡客风", ABOUT["vancl"], "10.00", "99.00", [
         ("T恤 Cotton tee", "T-shirts", "59.00", 200, False),
         ("衬衫 Oxford shirt", "Shirts", "129.00", 80, False),
         ("帆布鞋 Canvas shoes", "Shoes", "99.00", 60, False),
         ("Flash sale: hoodie 限时卫衣", "Hoodies", "79.00", 30, True),
     ]),
-    ("taobao", "Taobao shop 淘宝小店", "Rolling-quarter VIP / SVIP (seed: Taobao shop tiers).", "8.00", "88.00", [
+    ("taobao", "Taobao shop 淘宝小店", ABOUT["taobao"], "8.00", "88.00", [
         ("手工皂 Handmade soap", "Bath", "25.00", 300, False),
         ("香薰蜡烛 Scented candle", "Home", "68.00", 120, False),
         ("Group buy: towel set 团购毛巾", "Bath", "39.90", 150, True),
     ]),
-    ("fourtier", "Four tiers 四级会员店", "普通 / 银牌 / 金牌 / 钻石 members (seed: four-tier scheme).", "12.00",
+    ("fourtier", "Four tiers 四级会员店", ABOUT["fourtier"], "12.00",
      "199.00", [
         ("茶叶礼盒 Tea gift box", "Tea", "258.00", 50, False),
         ("紫砂壶 Clay teapot", "Teaware", "499.00", 20, False),
@@ -111,7 +121,7 @@ def _history(shoppers, products) -> None:
 
 def print_logins() -> None:
     """Print where to go and whom to sign in as."""
-    click.echo("\nOpen http://127.0.0.1:5000/  — every password is " + PASSWORD)
+    click.echo(f"\nOpen {current_app.config['BASE_URL']}/  — every password is " + PASSWORD)
     click.echo(f"  platform operator : {OPERATOR}   → /platform/")
     for email, name, _born in SHOPPERS:
         click.echo(f"  shopper           : {email}   ({name})")

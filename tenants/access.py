@@ -66,6 +66,18 @@ def staff_role(user, tenant: Tenant) -> str | None:
     ).scalar_one_or_none()
 
 
+def may_open(endpoint: str) -> bool:
+    """Whether the current shop staff member's role lets them open a shop page (for hiding links they cannot use)."""
+    from flask import current_app
+
+    view = current_app.view_functions.get(endpoint)
+    access = getattr(view, "access", "")
+    if not access.startswith("staff:"):
+        return view is not None
+    have = g.get("staff_role")
+    return have is not None and StaffRole.at_least(have, access.removeprefix("staff:"))
+
+
 def staff_required(role: str = StaffRole.SUPPORT):
     """Require the actor to be staff of the URL's shop with at least `role`.
 

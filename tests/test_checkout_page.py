@@ -57,10 +57,10 @@ def test_apply_then_pay_with_coupon_points_and_wallet(client, shopper):
 
 
 @pytest.mark.parametrize("form,message", [
-    ({"points-tea": "5000"}, "You can use 100 to 1000 points here."),
-    ({"points-tea": "many"}, "Points must be whole numbers."),
+    ({"points-tea": "5000"}, "Four tiers: you can use 100 to 1000 points on this order."),
+    ({"points-tea": "many"}, "Enter a whole number."),
     ({"wallet": "500.00"}, "At most 50.00 can be paid from the wallet."),
-    ({"coupons": "999999"}, "Not your coupon."),
+    ({"coupons": "999999"}, "Coupon 999999 is not yours."),
 ])
 def test_refused_options_reshow_the_page_and_charge_nothing(client, shopper, form, message):
     """Each refused option shows its message (422) on both apply and pay; no order is placed."""

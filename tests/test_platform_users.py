@@ -68,4 +68,4 @@ def test_shop_list_shows_member_counts(client, operator, make_shop, make_program
     programme = make_programme(shop, FOUR_TIERS)
     join_programme(programme, operator["shopper"])
     db.session.commit()
-    assert "1 members" in client.get("/platform/").get_data(as_text=True)
+    assert "1 member<" in client.get("/platform/").get_data(as_text=True)

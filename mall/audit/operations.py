@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mall import clock
+from mall.audit.describe import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS
 from mall.audit.models import AuditEntry
 from mall.extensions import db
 
@@ -11,9 +12,14 @@ ACTIONS: set[str] = {"tenant.created", "tenant.suspended", "tenant.reopened", "s
                      "staff.removed", "user.disabled", "user.enabled", "marketing.policy"}
 
 
-def register_action(*names: str) -> None:
-    """Let a plugin name the actions it records, so the log can filter by them."""
+def register_action(*names: str, labels: dict | None = None, fields: dict | None = None,
+                    values: dict | None = None) -> None:
+    """Let a plugin name the actions it records, so the log can filter by them, with each action's phrase
+    (`labels`), its details' field labels (`fields`) and stored codes in words (`values`)."""
     ACTIONS.update(names)
+    ACTION_LABELS.update(labels or {})
+    FIELD_LABELS.update(fields or {})
+    VALUE_LABELS.update(values or {})
 
 
 def record(action: str, target: str = "", *, actor=None, tenant=None, **details) -> AuditEntry:

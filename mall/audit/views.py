@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import func
 
 from mall.accounts.models import User
+from mall.audit.describe import ACTION_LABELS, describe
 from mall.audit.models import AuditEntry
 from mall.audit.operations import ACTIONS
 from mall.extensions import db
@@ -31,5 +32,7 @@ def log():
     if action in ACTIONS:
         select = select.where(AuditEntry.action == action)
     shops = db.session.execute(db.select(Tenant.slug).order_by(Tenant.slug)).scalars().all()
-    return render_template("platform/audit.html", page=paginate(select), shops=shops, actions=sorted(ACTIONS),
-                           shop=shop, who=who, action=action)
+    page = paginate(select)
+    actions = sorted(((a, str(ACTION_LABELS.get(a, a))) for a in ACTIONS), key=lambda pair: pair[1])
+    return render_template("platform/audit.html", page=page, rows=describe(page.items), shops=shops,
+                           actions=actions, shop=shop, who=who, action=action)

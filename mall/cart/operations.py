@@ -26,6 +26,7 @@ def as_lines(user) -> list[dict]:
 
 def add(user, product: Product, qty: int) -> CartItem:
     """Add units of a product (merged with what is already in the cart)."""
+    _check_bounds(qty)  # the units added, before they are merged: −3 is refused, not taken off the line
     item = db.session.execute(
         db.select(CartItem).filter_by(user_id=user.id, product_id=product.id)
     ).scalar_one_or_none()
@@ -41,7 +42,7 @@ def add(user, product: Product, qty: int) -> CartItem:
 
 def set_qty(user, item: CartItem, qty: int) -> None:
     """Change a line's quantity; 0 removes it."""
-    if qty <= 0:
+    if qty == 0:
         db.session.delete(item)
         return
     _check(item.product, qty)
@@ -56,6 +57,17 @@ def clear(user) -> None:
 def _check(product: Product, qty: int) -> None:
     if not product.is_buyable():
         raise FieldErrors(_("This product cannot be bought right now."), {"qty": [_("Not available.")]})
-    if not 1 <= qty <= min(MAX_QTY, product.stock):
+    _check_bounds(qty, product.stock)
+    if qty > product.stock:
         raise FieldErrors(_("Only %(n)d left in stock.", n=product.stock),
                           {"qty": [_("Choose 1 to %(n)d.", n=min(MAX_QTY, product.stock))]})
+
+
+def _check_bounds(qty: int, stock: int = MAX_QTY) -> None:
+    """A quantity is a whole number from 1 to MAX_QTY, whatever the stock."""
+    most = max(min(MAX_QTY, stock), 1)
+    if qty < 1:
+        raise FieldErrors(_("The quantity must be at least 1."), {"qty": [_("Choose 1 to %(n)d.", n=most)]})
+    if qty > MAX_QTY:
+        raise FieldErrors(_("At most %(n)d of one product per order.", n=MAX_QTY),
+                          {"qty": [_("Choose 1 to %(n)d.", n=most)]})

@@ -81,14 +81,22 @@ def deliver(ids: list[int]) -> dict:
     return counts
 
 
+def absolute(link: str | None) -> str | None:
+    """A page path as a full address (BASE_URL before it): a mail client or phone has no site to resolve it on."""
+    if not link or "://" in link:
+        return link
+    return current_app.config["BASE_URL"] + ("" if link.startswith("/") else "/") + link
+
+
 def _send(notification) -> None:
     with force_locale(notification.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = render(notification)
+    link = absolute(notification.link)
     if notification.channel == "email":
-        body = text + (f"\n\n{notification.link}" if notification.link else "")
+        body = text + (f"\n\n{link}" if link else "")
         email_sender().send(notification.idempotency_key, notification.address, text[:120], body)
     elif notification.channel == "sms":
-        sms_sender().send(notification.idempotency_key, notification.address, text)
+        sms_sender().send(notification.idempotency_key, notification.address, text + (f" {link}" if link else ""))
     # inbox: becoming `sent` is the delivery
 
 

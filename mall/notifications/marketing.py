@@ -65,8 +65,10 @@ def _insert(users, channel, status, send_after, *, key, kind, params, link, tena
     """INSERT … SELECT one row per reachable user; returns the new ids."""
     columns = ["user_id", "tenant_id", "channel", "kind", "params", "link", "status", "idempotency_key", "marketing",
                "address", "attempts", "send_after", "created_at"]
+    # A typed bind, not CAST(… AS JSON): SQLite gives a column named JSON numeric affinity, so the cast
+    # stored 0; PostgreSQL's driver types the bind itself.
     source = db.select(User.id, literal(tenant_id, db.Integer), literal(channel), literal(kind),
-                       cast(literal(params, JSON), JSON), literal(link, String), literal(status),
+                       literal(params, JSON), literal(link, String), literal(status),
                        literal(key) + cast(User.id, String) + literal(f":{channel}"), literal(True),
                        ADDRESS[channel](), literal(0), literal(send_after, UTCDateTime()),
                        literal(at, UTCDateTime())) \

@@ -11,6 +11,30 @@ from mall.notifications.operations import register_kind
 from mall.plugins import Plugin
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+#: The audit log's words for this plugin's actions, their details' fields and stored codes.
+AUDIT_LABELS = {
+    "programme.saved": _l("Loyalty programme saved"), "points.adjusted": _l("Points adjusted"),
+    "wallet.adjusted": _l("Wallet adjusted"), "coupon_template.created": _l("Coupon created"),
+    "coupon_template.stopped": _l("Coupon stopped"), "coupon_template.changed": _l("Coupon changed"),
+    "push.created": _l("Coupon push started"), "push.cancelled": _l("Coupon push cancelled"),
+    "campaign.saved": _l("Win-back campaign saved"), "segment.saved": _l("Segment saved"),
+    "segment.deleted": _l("Segment deleted"),
+}
+AUDIT_FIELDS = {
+    "version": _l("Version"), "delta": _l("Points"), "amount": _l("Amount"), "balance": _l("Balance"),
+    "period": _l("Period"), "active": _l("Campaign on"), "filter": _l("Filter"), "stock": _l("Stock"),
+    "per_member_limit": _l("Per member"), "valid_days": _l("Valid days"), "claimable": _l("Claimable"),
+    "points_price": _l("Points price"), "tier": _l("Tier"), "min_spend": _l("Minimum spend"),
+    "asleep_days": _l("Asleep for days"), "lifecycle": _l("Lifecycle"), "activity": _l("Activity"),
+    "birthday_month": _l("Birthday month"), "consent": _l("Consent"), "joined_after": _l("Joined after"),
+    "joined_before": _l("Joined before"), "points_min": _l("Points from"), "points_max": _l("Points up to"),
+    "preferred_category": _l("Preferred category"), "recent": _l("Recent orders"), "slept_since": _l("Asleep since"),
+    "q": _l("Search"), "days": _l("Days"), "min_orders": _l("Minimum orders"),
+}
+AUDIT_VALUES = {"cash": _l("Cash"), "bonus": _l("Bonus"), "month": _l("Month"), "quarter": _l("Quarter"),
+                "win_back": _l("Win-back campaign"), "never_bought": _l("Never bought"), "one_time": _l("Bought once"),
+                "repeat": _l("Bought again"), "active": _l("Active"), "intermittent": _l("Intermittent"),
+                "sleeping": _l("Sleeping"), "email": _l("E-mail"), "sms": _l("SMS")}
 
 
 class LoyaltyPlugin(Plugin):
@@ -90,7 +114,8 @@ class LoyaltyPlugin(Plugin):
         register_kind("loyalty.push_coupon", _l("A coupon for you from %(programme)s: %(coupon)s."))
         register_action("programme.saved", "points.adjusted", "wallet.adjusted", "coupon_template.created",
                         "coupon_template.stopped", "coupon_template.changed", "push.created", "push.cancelled",
-                        "campaign.saved", "segment.saved", "segment.deleted")
+                        "campaign.saved", "segment.saved", "segment.deleted", labels=AUDIT_LABELS, fields=AUDIT_FIELDS,
+                        values=AUDIT_VALUES)
         signals.tick.connect(tick.on_tick, sender=self.app)
         signals.tick.connect(campaigns.on_tick, sender=self.app)
         register_recovery(self.app, pushes.recover)

@@ -20,6 +20,11 @@ from plugins.loyalty.programmes import rules
 _BALANCES = {"available": Membership.__table__.c.points_available, "pending": Membership.__table__.c.points_pending}
 
 
+#: A points history reads newest first by when it happened (ids follow insertion, not the moment of a backdated
+#: or replayed entry); the id breaks ties within one moment.
+HISTORY_ORDER = (PointsEntry.created_at.desc(), PointsEntry.id.desc())
+
+
 def entry_posting(membership: Membership, bucket: str, delta: int, key: str, kind: str, also: dict | None = None,
                   **values) -> Posting:
     """A points entry and the move of its bucket's cached balance, to send alone or with other writes."""

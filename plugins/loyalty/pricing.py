@@ -180,9 +180,11 @@ def _check_points(member, wanted: int, cap: Decimal, field_name: str) -> Decimal
         raise FieldErrors(_("Points cannot be used here."), {field_name: [_("This programme does not take points.")]})
     most = max_usable(member, cap)
     if wanted < r["min_points"] or wanted > most:
-        message = _("You can use %(min)d to %(max)d points here.", min=r["min_points"], max=most) \
-            if most >= r["min_points"] else _("You cannot use points on this order (at most %(max)d, minimum %(min)d).",
-                                              max=most, min=r["min_points"])
+        name = rules(member.programme).name
+        message = _("%(programme)s: you can use %(min)d to %(max)d points on this order.", programme=name,
+                    min=r["min_points"], max=most) if most >= r["min_points"] else _(
+            "%(programme)s: you cannot use points on this order (at most %(max)d, minimum %(min)d).",
+            programme=name, max=most, min=r["min_points"])
         raise FieldErrors(message, {field_name: [message]}, code="points_over_limit")
     return floor_to_cent(Decimal(wanted) / r["points_per_unit"])
 

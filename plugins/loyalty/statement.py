@@ -8,6 +8,7 @@ from flask_login import current_user
 from mall import clock
 from mall.extensions import db
 from mall.money import ZERO
+from plugins.loyalty.lifecycle import coupons_on_full_refund
 from plugins.loyalty.member_pages import pending_unlocks
 from plugins.loyalty.memberships import effective_tier, memberships_of, next_tier_progress
 from plugins.loyalty.models import Membership, OrderCredit, PointsLot
@@ -58,7 +59,8 @@ def refund_preview(order) -> str:
             rows.append({"name": rules(member.programme).name, "give_back": give_back, "take_back": take_back,
                          "short": max(take_back - member.points_available, 0), "cancel": cancel})
     money = sum((line.paid - line.refunded_amount for line in order.lines), ZERO)
-    if not rows and not money:
+    coupons = coupons_on_full_refund(order, clock.now(), preview=True)
+    if not rows and not money and not coupons:
         return ""
-    return render_template("loyalty/_refund_preview.html", rows=rows, money=money)
+    return render_template("loyalty/_refund_preview.html", rows=rows, money=money, coupons=coupons)
 
