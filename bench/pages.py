@@ -33,11 +33,13 @@ def _member(app, email: str, entries: int, coupons: int) -> None:
     from mall import clock
     from mall.accounts import operations as accounts
     from mall.extensions import db
-    from plugins.loyalty.coupons import create_template
-    from plugins.loyalty.lifecycle import join_programme
-    from plugins.loyalty.models import Coupon, PointsEntry, PointsLot, WalletEntry
-    from plugins.loyalty.programmes import programme_for
-    from plugins.loyalty.wallet import wallet_for
+    from plugins.loyalty.coupons.models import Coupon
+    from plugins.loyalty.coupons.operations import create_template
+    from plugins.loyalty.members.operations import join_programme
+    from plugins.loyalty.points.models import PointsEntry, PointsLot
+    from plugins.loyalty.programmes.operations import programme_for
+    from plugins.loyalty.wallet.models import WalletEntry
+    from plugins.loyalty.wallet.operations import wallet_for
     from tenants.models import Tenant
 
     with app.app_context():

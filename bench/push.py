@@ -62,8 +62,8 @@ def _shop(slug: str, members: int):
     """A four-tier shop with `members` bulk-created members and a coupon template without stock limit."""
     from mall.accounts import operations as accounts
     from mall.extensions import db
-    from plugins.loyalty import coupons as coupon_ops
-    from plugins.loyalty.programmes import save_document
+    from plugins.loyalty.coupons import operations as coupon_ops
+    from plugins.loyalty.programmes.operations import save_document
     from plugins.loyalty.seeds import FOUR_TIERS
     from tenants import operations as tenants
     from tests.fixtures.bulk import bulk_members
@@ -83,8 +83,8 @@ def _shop(slug: str, members: int):
 def _push_rate(app, url: str, redis_url: str, queue: str, members: int, workers: int) -> tuple[float, float]:
     """(coupons per second, seconds) for a push to every member, worked by real RQ workers."""
     from mall.extensions import db
-    from plugins.loyalty import pushes
-    from plugins.loyalty.push_models import Push
+    from plugins.loyalty.pushes import operations as pushes
+    from plugins.loyalty.pushes.models import Push
 
     with app.app_context():
         # A finished push first, so the tables a push writes have rows and statistics, as in a running mall.
@@ -126,8 +126,8 @@ def _inline(url: str, programme_id: int, template_id: int) -> None:
     """Run a push to completion on the embedded queue (the warm-up)."""
     from mall import create_app
     from mall.extensions import db
-    from plugins.loyalty import pushes
-    from plugins.loyalty.models import Programme
+    from plugins.loyalty.programmes.models import Programme
+    from plugins.loyalty.pushes import operations as pushes
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "EMBEDDED_QUEUE_INLINE": True, "SECRET_KEY": "bench",
                       "MALL_PLUGINS": ["loyalty"]})
@@ -153,8 +153,9 @@ def _copy_rate(app, members: int) -> tuple[float, float]:
     from datetime import UTC, datetime, timedelta
 
     from mall.extensions import db
-    from plugins.loyalty import coupons as coupon_ops
-    from plugins.loyalty.models import Membership, Programme
+    from plugins.loyalty.coupons import operations as coupon_ops
+    from plugins.loyalty.members.models import Membership
+    from plugins.loyalty.programmes.models import Programme
 
     with app.app_context():
         programme = db.session.execute(db.select(Programme).order_by(Programme.id.desc())).scalars().first()
@@ -184,7 +185,8 @@ def _copy_rate(app, members: int) -> tuple[float, float]:
 def _previews(app, members: int, repeats: int) -> dict[str, tuple[int, float]]:
     """Median seconds of `preview()` per filter over a programme of `members` members."""
     from mall.extensions import db
-    from plugins.loyalty.segments import SegmentSchema, preview
+    from plugins.loyalty.segments.operations import preview
+    from plugins.loyalty.segments.schemas import SegmentSchema
 
     with app.app_context():
         programme, _template = _shop("previewbench", members)

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from mall.extensions import db
-from plugins.loyalty.models import WalletEntry
 from plugins.loyalty.seeds import PLATFORM_PROGRAMME
+from plugins.loyalty.wallet.models import WalletEntry
 from tests.races_support import signed_in
 
 CENTS = "Enter an amount up to 50000.00 with at most two decimals."

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from mall.extensions import db
 from mall.validation import MAX_INT
-from plugins.loyalty import coupons as coupon_ops
+from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.seeds import FOUR_TIERS
 from tenants.models import Tenant
 from tests.fixtures.factories import PASSWORD

@@ -22,10 +22,10 @@ from schemathesis.specs.openapi.checks import (
 
 from mall.accounts.models import ApiToken
 from mall.extensions import db
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.lifecycle import join_programme
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME
-from plugins.loyalty.wallet import top_up
+from plugins.loyalty.wallet.operations import top_up
 from tests.conftest import make_test_app, requires_pg
 
 #: Cases per operation and caller; the default keeps the three callers within about three minutes on two cores.

@@ -6,8 +6,8 @@ import pytest
 
 from mall.api.openapi import REQUEST_SCHEMAS
 from mall.extensions import db
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.lifecycle import join_programme
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.seeds import FOUR_TIERS
 
 BAD_BODIES = [

@@ -15,12 +15,12 @@ from mall import clock
 from mall.cli import run_tick
 from mall.extensions import db
 from mall.orders.models import Order
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.memberships import membership
-from plugins.loyalty.models import Programme
-from plugins.loyalty.programmes import save_document
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.members.operations import membership
+from plugins.loyalty.programmes.models import Programme
+from plugins.loyalty.programmes.operations import save_document
 from plugins.loyalty.seeds import FOUR_TIERS
-from plugins.loyalty.wallet import move, wallet_for
+from plugins.loyalty.wallet.operations import move, wallet_for
 from tests.browser import Camera, chromium, live_server, requires_browser, sign_in
 
 pytestmark = [pytest.mark.browser, requires_browser]

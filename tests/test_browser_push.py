@@ -4,10 +4,11 @@ import pytest
 
 from mall import jobs
 from mall.extensions import db
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty import pushes
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.push_models import Push
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.members.operations import join_programme
+from plugins.loyalty.pushes import jobs as pushes
+from plugins.loyalty.pushes import operations as pushes_operations
+from plugins.loyalty.pushes.models import Push
 from plugins.loyalty.seeds import FOUR_TIERS
 from tests.browser import Camera, chromium, live_server, requires_browser, sign_in
 
@@ -31,7 +32,7 @@ def test_push_progress_bar_moves_live(app, make_user, make_shop, make_programme,
     db.session.commit()
     chunks = []
     monkeypatch.setattr(jobs, "enqueue", lambda func, *args, **kwargs: chunks.append((func, args)))
-    push = pushes.create_push(programme, {"template_id": template.id, "filter": {}})
+    push = pushes_operations.create_push(programme, {"template_id": template.id, "filter": {}})
     db.session.commit()
     pushes.start_push(push.id)
     run_chunk = [args for func, args in chunks if func is pushes.run_chunk]

@@ -7,11 +7,13 @@ import pytest
 from mall import clock
 from mall.cli import run_tick
 from mall.extensions import db
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.models import Coupon, Membership
-from plugins.loyalty.push_models import Campaign, Push, PushResult, SavedSegment
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import Coupon
+from plugins.loyalty.members.models import Membership
+from plugins.loyalty.members.operations import join_programme
+from plugins.loyalty.pushes.models import Campaign, Push, PushResult
 from plugins.loyalty.seeds import FOUR_TIERS
+from plugins.loyalty.segments.models import SavedSegment
 from tests.fixtures.factories import PASSWORD
 
 T0 = datetime(2026, 10, 5, 4, 0, tzinfo=UTC)  # noon in Shanghai

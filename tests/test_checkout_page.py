@@ -7,12 +7,11 @@ import pytest
 from mall.cart import operations as cart
 from mall.extensions import db
 from mall.orders.models import Order
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty import points as ledger
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.memberships import membership
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.members.operations import join_programme, membership
+from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.seeds import FOUR_TIERS
-from plugins.loyalty.wallet import move, wallet_for
+from plugins.loyalty.wallet.operations import move, wallet_for
 from tests.fixtures.factories import PASSWORD
 
 

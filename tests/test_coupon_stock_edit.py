@@ -6,8 +6,9 @@ import pytest
 
 from mall.accounts.models import User
 from mall.extensions import db
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.models import CouponTemplate, Programme
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import CouponTemplate
+from plugins.loyalty.programmes.models import Programme
 from plugins.loyalty.seeds import FOUR_TIERS
 from tests.conftest import requires_pg
 from tests.races_support import signed_in

@@ -6,8 +6,9 @@ import pytest
 
 from mall.demo import OPERATOR, PASSWORD, load_demo
 from mall.extensions import db
-from plugins.loyalty.models import CouponTemplate, Programme, ProgrammeVersion
-from plugins.loyalty.push_models import Push
+from plugins.loyalty.coupons.models import CouponTemplate
+from plugins.loyalty.programmes.models import Programme, ProgrammeVersion
+from plugins.loyalty.pushes.models import Push
 from tenants.models import Staff, Tenant
 
 #: Role → the demo account that plays it (the fourtier shop's staff, a shopper, the operator).

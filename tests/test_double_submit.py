@@ -5,9 +5,10 @@ from decimal import Decimal
 import pytest
 
 from mall.extensions import db
-from plugins.loyalty.models import TierPurchase, WalletEntry
+from plugins.loyalty.members.models import TierPurchase
 from plugins.loyalty.seeds import PLATFORM_PROGRAMME
-from plugins.loyalty.wallet import move, wallet_for
+from plugins.loyalty.wallet.models import WalletEntry
+from plugins.loyalty.wallet.operations import move, wallet_for
 from tests.conftest import requires_pg
 from tests.races_support import CommitGate, flashes, form_key, signed_in
 

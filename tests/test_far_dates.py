@@ -3,9 +3,9 @@
 import pytest
 
 from mall.extensions import db
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.models import CouponTemplate
-from plugins.loyalty.push_models import Push
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import CouponTemplate
+from plugins.loyalty.pushes.models import Push
 from plugins.loyalty.seeds import FOUR_TIERS
 from tests.fixtures.factories import PASSWORD
 

@@ -4,8 +4,8 @@ import pytest
 
 from mall.catalog.models import Product
 from mall.extensions import db
-from plugins.loyalty.models import WalletEntry
 from plugins.loyalty.seeds import PLATFORM_PROGRAMME
+from plugins.loyalty.wallet.models import WalletEntry
 from tests.races_support import signed_in
 
 BAD = ["sNaN", "NaN", "Infinity", "-Infinity", "1e400", "1E+999999999", "12.345", "１２", "0x10"]

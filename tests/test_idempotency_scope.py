@@ -6,10 +6,11 @@ import pytest
 
 from mall.audit.models import AuditEntry
 from mall.extensions import db
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.models import PointsEntry, WalletEntry
+from plugins.loyalty.members.operations import join_programme
+from plugins.loyalty.points.models import PointsEntry
 from plugins.loyalty.seeds import FOUR_TIERS
-from plugins.loyalty.wallet import wallet_for
+from plugins.loyalty.wallet.models import WalletEntry
+from plugins.loyalty.wallet.operations import wallet_for
 from tenants.models import StaffRole
 from tests.conftest import requires_pg
 from tests.fixtures.factories import ApiClient

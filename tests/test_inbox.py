@@ -7,7 +7,7 @@ from mall import clock
 from mall.cli import run_tick
 from mall.extensions import db
 from mall.notifications.models import Notification
-from plugins.loyalty.lifecycle import join_programme
+from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.seeds import FOUR_TIERS, VANCL
 from tests.fixtures.factories import PASSWORD
 from tests.fixtures.programmes import START

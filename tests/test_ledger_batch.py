@@ -7,12 +7,14 @@ import pytest
 from mall.errors import Conflict
 from mall.extensions import db
 from mall.ledger import Once, send
-from plugins.loyalty import points as ledger
-from plugins.loyalty.audit import violations
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.models import HandledEvent, LotUse, Membership, PointsEntry, PointsLot
+from plugins.loyalty.checkout.models import HandledEvent
+from plugins.loyalty.invariants import violations
+from plugins.loyalty.members.models import Membership
+from plugins.loyalty.members.operations import join_programme
+from plugins.loyalty.points import operations as ledger
+from plugins.loyalty.points.models import LotUse, PointsEntry, PointsLot
 from plugins.loyalty.seeds import FOUR_TIERS
-from plugins.loyalty.wallet import move, move_posting, moved, wallet_for
+from plugins.loyalty.wallet.operations import move, move_posting, moved, wallet_for
 from tests.conftest import requires_pg
 
 
@@ -169,8 +171,10 @@ def test_a_checkouts_captures_are_one_statement_that_the_driver_keeps_parsed(app
     from sqlalchemy import event
 
     from mall.checkout.operations import place_checkout
-    from plugins.loyalty import coupons as coupon_ops
-    from plugins.loyalty.models import Coupon, OrderCredit, Wallet
+    from plugins.loyalty.checkout.models import OrderCredit
+    from plugins.loyalty.coupons import operations as coupon_ops
+    from plugins.loyalty.coupons.models import Coupon
+    from plugins.loyalty.wallet.models import Wallet
 
     shop = make_shop()
     programme = make_programme(shop, FOUR_TIERS)

@@ -8,8 +8,9 @@ import pytest
 
 from mall import clock
 from mall.extensions import db
-from plugins.loyalty.audit import violations
-from plugins.loyalty.models import Coupon, CouponTemplate, ProgrammeVersion
+from plugins.loyalty.coupons.models import Coupon, CouponTemplate
+from plugins.loyalty.invariants import violations
+from plugins.loyalty.programmes.models import ProgrammeVersion
 from plugins.loyalty.seeds import FOUR_TIERS, VANCL
 
 

@@ -10,12 +10,11 @@ from mall import clock
 from mall.cli import run_tick
 from mall.extensions import db
 from mall.orders import operations as orders
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty import points as ledger
-from plugins.loyalty.audit import violations
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.memberships import membership
-from plugins.loyalty.models import Coupon
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import Coupon
+from plugins.loyalty.invariants import violations
+from plugins.loyalty.members.operations import join_programme, membership
+from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME
 from tests.fixtures.programmes import START
 

@@ -7,12 +7,14 @@ from mall.accounts.models import User
 from mall.checkout.operations import place_checkout
 from mall.errors import DomainError
 from mall.extensions import db
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.audit import violations
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.models import Coupon, CouponTemplate, Membership, Wallet
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import Coupon, CouponTemplate
+from plugins.loyalty.invariants import violations
+from plugins.loyalty.members.models import Membership
+from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.seeds import FOUR_TIERS
-from plugins.loyalty.wallet import move, wallet_for
+from plugins.loyalty.wallet.models import Wallet
+from plugins.loyalty.wallet.operations import move, wallet_for
 from tests.conftest import requires_pg
 
 THREADS = 32
@@ -56,7 +58,7 @@ def test_claiming_a_coupon_with_stock_10(app, make_shop, make_user, make_program
     pid, tid = programme.id, template.id
 
     def claim(i):
-        from plugins.loyalty.models import Programme
+        from plugins.loyalty.programmes.models import Programme
 
         coupon_ops.claim(db.session.get(Programme, pid), tid, db.session.get(User, users[i]))
 
@@ -76,7 +78,7 @@ def test_the_same_points_wallet_and_coupon_spent_at_once(app, make_shop, make_us
     programme = make_programme(shop, FOUR_TIERS)
     user = make_user()
     member, _ = join_programme(programme, user)
-    from plugins.loyalty import points as ledger
+    from plugins.loyalty.points import operations as ledger
 
     ledger.credit(member, 900, "adjust", "seed:points")  # 100 join + 900 = 1000
     move(wallet_for(user), "cash", Decimal("100.00"), "top_up", "seed:wallet")
@@ -121,7 +123,7 @@ def test_replaying_order_events_and_the_tick_credits_nothing_twice(app, make_sho
     from mall.cli import run_tick
     from mall.orders import operations as orders
     from mall.orders.models import Order
-    from plugins.loyalty.models import PointsEntry
+    from plugins.loyalty.points.models import PointsEntry
     from tests.fixtures.programmes import START
 
     shop = make_shop(slug="replay", return_window_days=7)

@@ -8,10 +8,10 @@ import pytest
 from mall import clock
 from mall.cli import run_tick
 from mall.extensions import db
-from plugins.loyalty.audit import violations
-from plugins.loyalty.models import Membership, TierPurchase
+from plugins.loyalty.invariants import violations
+from plugins.loyalty.members.models import Membership, TierPurchase
 from plugins.loyalty.seeds import PLATFORM_PROGRAMME
-from plugins.loyalty.wallet import move, wallet_for
+from plugins.loyalty.wallet.operations import move, wallet_for
 from tests.fixtures.programmes import START
 
 

@@ -4,10 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from mall.cli import run_tick
 from mall.extensions import db
-from plugins.loyalty.audit import violations
+from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.demo import four_tiers_programme
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.models import Coupon, Membership
+from plugins.loyalty.invariants import violations
+from plugins.loyalty.members.models import Membership
+from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.seeds import TAOBAO
 from tests.fixtures.programmes import START
 

@@ -10,11 +10,12 @@ from mall.cli import run_tick
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.orders import operations as orders
-from plugins.loyalty.audit import violations
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.models import Membership, PointsEntry
+from plugins.loyalty.invariants import violations
+from plugins.loyalty.members.models import Membership
+from plugins.loyalty.members.operations import join_programme
+from plugins.loyalty.points.models import PointsEntry
 from plugins.loyalty.seeds import VANCL
-from plugins.loyalty.wallet import move, wallet_for
+from plugins.loyalty.wallet.operations import move, wallet_for
 from tests.fixtures.programmes import START
 
 

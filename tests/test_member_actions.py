@@ -5,12 +5,12 @@ from decimal import Decimal
 import pytest
 
 from mall.extensions import db
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.memberships import membership
-from plugins.loyalty.models import Coupon, TierPurchase
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import Coupon
+from plugins.loyalty.members.models import TierPurchase
+from plugins.loyalty.members.operations import join_programme, membership
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME
-from plugins.loyalty.wallet import move, wallet_for
+from plugins.loyalty.wallet.operations import move, wallet_for
 from tests.fixtures.factories import PASSWORD
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from mall.extensions import db
-from plugins.loyalty.lifecycle import join_programme
+from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.seeds import FOUR_TIERS
 from tests.fixtures.factories import PASSWORD
 

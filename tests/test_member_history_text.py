@@ -7,10 +7,12 @@ from decimal import Decimal
 
 from mall import clock
 from mall.extensions import db
-from plugins.loyalty import points as ledger
-from plugins.loyalty.memberships import membership
-from plugins.loyalty.models import Coupon, PointsEntry, WalletEntry
-from plugins.loyalty.wallet import move, wallet_for
+from plugins.loyalty.coupons.models import Coupon
+from plugins.loyalty.members.operations import membership
+from plugins.loyalty.points import operations as ledger
+from plugins.loyalty.points.models import PointsEntry
+from plugins.loyalty.wallet.models import WalletEntry
+from plugins.loyalty.wallet.operations import move, wallet_for
 from tests.test_member_pages import shopper  # noqa: F401  (the fixture)
 
 

@@ -7,13 +7,12 @@ import pytest
 
 from mall import clock
 from mall.extensions import db
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty import points as ledger
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.memberships import membership
-from plugins.loyalty.models import WalletEntry
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.members.operations import join_programme, membership
+from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME
-from plugins.loyalty.wallet import wallet_for
+from plugins.loyalty.wallet.models import WalletEntry
+from plugins.loyalty.wallet.operations import wallet_for
 from tests.fixtures.factories import PASSWORD
 
 

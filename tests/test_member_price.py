@@ -2,8 +2,7 @@
 
 from mall.cart import operations as cart
 from mall.extensions import db
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.memberships import membership
+from plugins.loyalty.members.operations import join_programme, membership
 from plugins.loyalty.seeds import VANCL
 from tests.fixtures.factories import PASSWORD
 

@@ -6,8 +6,8 @@ import pytest
 
 from mall.audit.models import AuditEntry
 from mall.extensions import db
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.models import CouponTemplate
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import CouponTemplate
 from plugins.loyalty.seeds import FOUR_TIERS
 from tests.fixtures.factories import PASSWORD
 

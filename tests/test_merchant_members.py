@@ -7,8 +7,7 @@ import pytest
 from mall import clock
 from mall.audit.models import AuditEntry
 from mall.extensions import db
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.memberships import membership
+from plugins.loyalty.members.operations import join_programme, membership
 from plugins.loyalty.seeds import FOUR_TIERS
 from tests.fixtures.factories import PASSWORD
 

@@ -9,10 +9,10 @@ from mall import clock
 from mall.cli import run_tick
 from mall.extensions import db
 from mall.notifications.models import MarketingContact, MarketingPolicy, Notification
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.models import Coupon
-from plugins.loyalty.push_models import PushResult
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import Coupon
+from plugins.loyalty.members.operations import join_programme
+from plugins.loyalty.pushes.models import PushResult
 from plugins.loyalty.seeds import FOUR_TIERS
 from tests.fixtures.factories import PASSWORD
 from tests.jobs_support import FlakySms

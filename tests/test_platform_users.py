@@ -6,9 +6,9 @@ import pytest
 
 from mall.audit.models import AuditEntry
 from mall.extensions import db
-from plugins.loyalty.models import WalletEntry
 from plugins.loyalty.seeds import PLATFORM_PROGRAMME
-from plugins.loyalty.wallet import wallet_for
+from plugins.loyalty.wallet.models import WalletEntry
+from plugins.loyalty.wallet.operations import wallet_for
 from tests.fixtures.factories import PASSWORD
 
 
@@ -61,7 +61,7 @@ def test_adjustment_is_applied_and_logged(client, operator, make_user):
 
 def test_shop_list_shows_member_counts(client, operator, make_shop, make_programme):
     """A shop with a programme shows how many members it has."""
-    from plugins.loyalty.lifecycle import join_programme
+    from plugins.loyalty.members.operations import join_programme
     from plugins.loyalty.seeds import FOUR_TIERS
 
     shop = make_shop(slug="tea")

@@ -6,8 +6,8 @@ import io
 import pytest
 
 from mall.extensions import db
-from plugins.loyalty.models import Programme, ProgrammeVersion
-from plugins.loyalty.programmes import programme_for
+from plugins.loyalty.programmes.models import Programme, ProgrammeVersion
+from plugins.loyalty.programmes.operations import programme_for
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME, VANCL
 from tests.fixtures.factories import PASSWORD
 from tests.test_programme_editor import _form

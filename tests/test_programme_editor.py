@@ -7,8 +7,8 @@ import pytest
 
 from mall.extensions import db
 from plugins.loyalty.demo import four_tiers_programme
-from plugins.loyalty.models import Programme
-from plugins.loyalty.programmes import programme_for
+from plugins.loyalty.programmes.models import Programme
+from plugins.loyalty.programmes.operations import programme_for
 from plugins.loyalty.seeds import VANCL
 from tests.fixtures.factories import PASSWORD
 

@@ -8,8 +8,8 @@ import pytest
 from mall import clock
 from mall.extensions import db
 from mall.notifications.models import Notification
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty.lifecycle import join_programme
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.seeds import FOUR_TIERS
 from tests.fixtures.factories import PASSWORD
 

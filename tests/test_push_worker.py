@@ -13,10 +13,10 @@ from sqlalchemy import func
 
 from mall.extensions import db
 from mall.notifications.models import MarketingPolicy, Notification
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty import pushes
-from plugins.loyalty.models import Coupon, CouponTemplate
-from plugins.loyalty.push_models import Push, PushResult
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import Coupon, CouponTemplate
+from plugins.loyalty.pushes import operations as pushes
+from plugins.loyalty.pushes.models import Push, PushResult
 from plugins.loyalty.seeds import FOUR_TIERS
 from tests.conftest import DB_URL, REDIS_URL, make_test_app, requires_pg, requires_redis
 from tests.fixtures.bulk import bulk_members

@@ -4,12 +4,13 @@ import pytest
 
 from mall.extensions import db
 from mall.notifications.models import Notification
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty import pushes
-from plugins.loyalty.audit import violations
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.models import Coupon
-from plugins.loyalty.push_models import Push, PushResult
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import Coupon
+from plugins.loyalty.invariants import violations
+from plugins.loyalty.members.operations import join_programme
+from plugins.loyalty.pushes import jobs as pushes_jobs
+from plugins.loyalty.pushes import operations as pushes
+from plugins.loyalty.pushes.models import Push, PushResult
 from plugins.loyalty.seeds import FOUR_TIERS
 
 
@@ -17,7 +18,7 @@ from plugins.loyalty.seeds import FOUR_TIERS
 def shop(make_shop, make_user, make_programme, api, monkeypatch):
     """A four-tier shop with 12 members (4 with e-mail consent, one already holding the coupon) and a coupon
     with stock 10; chunks of 5 members so the push takes several jobs."""
-    monkeypatch.setattr(pushes, "CHUNK", 5)
+    monkeypatch.setattr(pushes_jobs, "CHUNK", 5)
     owner = make_user()
     tenant = make_shop(owner=owner, slug="tea")
     programme = make_programme(tenant, FOUR_TIERS)
@@ -55,8 +56,8 @@ def test_segment_is_frozen_and_replays_change_nothing(shop, make_user):
     db.session.execute(db.update(Push).where(Push.id == push.id).values(status="running"))
     db.session.commit()
     for low in range(0, 100, 5):
-        pushes.run_chunk(push.id, low, low + 4)
-    pushes.start_push(push.id)
+        pushes_jobs.run_chunk(push.id, low, low + 4)
+    pushes_jobs.start_push(push.id)
     assert db.session.execute(db.select(db.func.count(PushResult.id))).scalar() == 4
     assert db.session.execute(db.select(db.func.count(Coupon.id))).scalar() == 1 + 3
     assert violations() == []

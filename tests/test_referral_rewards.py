@@ -8,8 +8,8 @@ from flask import current_app
 
 from mall import clock, signals
 from mall.extensions import db
-from plugins.loyalty.memberships import membership
-from plugins.loyalty.models import PointsEntry
+from plugins.loyalty.members.operations import membership
+from plugins.loyalty.points.models import PointsEntry
 from plugins.loyalty.seeds import PLATFORM_PROGRAMME
 from tests.fixtures.programmes import START
 
@@ -60,7 +60,7 @@ def test_the_referrer_is_paid_when_the_first_order_settles_and_only_then(mall, m
     assert _available(platform, referrer) == JOIN  # paid, not settled
     settle(order, START + timedelta(days=1))
     assert _available(platform, referrer) == JOIN + REFERRAL
-    from plugins.loyalty.referrals import reward_referrer
+    from plugins.loyalty.referrals.operations import reward_referrer
 
     with clock.frozen_at(START + timedelta(days=20)):
         signals.order_settled.send(current_app._get_current_object(), order=order, at=clock.now())  # replayed

@@ -246,7 +246,7 @@ def test_the_test_client_fails_a_test_on_any_server_error():
 
 
 def test_nul_inside_an_uploaded_json_document_is_refused(client, make_user, make_shop):
-    from plugins.loyalty.models import Programme
+    from plugins.loyalty.programmes.models import Programme
     from plugins.loyalty.seeds import FOUR_TIERS
 
     owner = make_user()

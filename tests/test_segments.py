@@ -8,10 +8,11 @@ import pytest
 
 from mall import clock
 from mall.extensions import db
-from plugins.loyalty import points as ledger
-from plugins.loyalty.lifecycle import join_programme
+from plugins.loyalty.members.operations import join_programme
+from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.seeds import FOUR_TIERS
-from plugins.loyalty.segments import load_filter, segment_select
+from plugins.loyalty.segments.operations import segment_select
+from plugins.loyalty.segments.schemas import load_filter
 from tests.fixtures.programmes import START
 
 NOW = START + timedelta(days=400)

@@ -7,12 +7,12 @@ from decimal import Decimal
 from mall import clock
 from mall.extensions import db
 from mall.orders import operations as orders
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty import points as ledger
-from plugins.loyalty.memberships import membership
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.members.operations import membership
+from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.seeds import PLATFORM_PROGRAMME
-from plugins.loyalty.settlement import as_csv, liability, statement, totals
-from plugins.loyalty.wallet import move, wallet_for
+from plugins.loyalty.settlement.operations import as_csv, liability, statement, totals
+from plugins.loyalty.wallet.operations import move, wallet_for
 from tests.fixtures.programmes import START
 
 D = Decimal

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from mall import clock
 from mall.extensions import db
-from plugins.loyalty.lifecycle import join_programme
+from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.seeds import VANCL
 from tests.fixtures.factories import PASSWORD
 from tests.fixtures.programmes import START

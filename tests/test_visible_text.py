@@ -9,7 +9,7 @@ import pytest
 from mall.cart.models import CartItem
 from mall.demo import SHOPS, load_demo, print_logins
 from mall.extensions import db
-from plugins.loyalty.lifecycle import join_programme
+from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.seeds import VANCL
 from tests.fixtures.factories import PASSWORD
 

@@ -1,16 +1,38 @@
 """The loyalty plugin: member levels, points, coupons and wallet, on the core's extension points."""
 
+from importlib import import_module
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
 from mall import signals
 from mall.audit.operations import register_action
-from mall.jobs import register_recovery
-from mall.notifications.operations import register_kind
 from mall.plugins import Plugin
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+#: The feature packages, each with a register(plugin); the shared blueprints are registered after them.
+FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "settlement")
+#: The menu entries, in the order each menu shows them: (menu, label, endpoint).
+NAV = (
+    ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
+    ("merchant", _l("Loyalty dashboard"), "loyalty_merchant.dashboard"),
+    ("merchant", _l("Members"), "loyalty_merchant.members"),
+    ("merchant", _l("Programme"), "loyalty_programme.shop_programme"),
+    ("platform", _l("Platform programme"), "loyalty_programme.platform_programme"),
+    ("platform", _l("Settlement"), "loyalty_settlement.platform_settlement"),
+    ("merchant", _l("Settlement"), "loyalty_settlement.shop_statement"),
+    ("merchant", _l("Coupons"), "loyalty_merchant.coupon_templates"),
+    ("merchant", _l("Pushes"), "loyalty_merchant.push_list"),
+    ("member", _l("Overview"), "loyalty.overview"),
+    ("member", _l("My memberships"), "loyalty.memberships"),
+    ("member", _l("My points"), "loyalty.points"),
+    ("member", _l("My coupons"), "loyalty.coupons"),
+    ("member", _l("My wallet"), "loyalty.wallet"),
+    ("member", _l("Value statement"), "loyalty.statement"),
+    ("member", _l("Coupon centre"), "loyalty.coupon_centre"),
+    ("member", _l("Daily check-in"), "loyalty.daily_check_in"),
+    ("member", _l("Paid membership"), "loyalty.plus"),
+)
 #: The audit log's words for this plugin's actions, their details' fields and stored codes.
 AUDIT_LABELS = {
     "programme.saved": _l("Loyalty programme saved"), "points.adjusted": _l("Points adjusted"),
@@ -38,84 +60,26 @@ AUDIT_VALUES = {"cash": _l("Cash"), "bonus": _l("Bonus"), "month": _l("Month"), 
 
 
 class LoyaltyPlugin(Plugin):
-    """Registers the loyalty pages, API, pricing hooks, signal receivers and commands."""
+    """Registers the loyalty features, the menus, the tick, the commands, the demo and the audit words."""
 
     name = "loyalty"
 
     def init_app(self) -> None:
-        """Wire the plugin into the app."""
-        from plugins.loyalty import (  # noqa: F401  (their routes are on views.bp)
-            admin_views,
-            api,
-            campaigns,
-            checkout_options,
-            coupon_edit,
-            demo,
-            lifecycle,
-            member_actions,
-            member_pages,
-            member_price,
-            merchant_coupons,
-            merchant_dashboard,
-            merchant_members,
-            merchant_pushes,
-            platform_users,
-            pricing,
-            programme_editor,
-            push_models,
-            pushes,
-            settlement_pages,
-            statement,
-            tick,
-            views,
-        )
+        """Wire the plugin into the app: every feature, then the blueprints they share."""
+        from plugins.loyalty import demo, tick, web
         from plugins.loyalty.cli import loyalty_cli
 
-        self.app.register_blueprint(views.bp)
-        self.app.register_blueprint(admin_views.bp)
-        self.app.register_blueprint(merchant_members.bp)
-        self.app.register_blueprint(programme_editor.bp)
-        self.app.register_blueprint(settlement_pages.bp)
-        self.app.register_blueprint(platform_users.bp)
-        self.app.register_blueprint(merchant_coupons.platform_bp)
-        self.register_nav("platform", lambda: str(_l("Platform coupons")), "loyalty_platform.coupons")
-        self.register_template_hook("platform-user", platform_users.user_section)
-        self.register_template_hook("platform-tenant", platform_users.tenant_members)
-        self.register_nav("merchant", lambda: str(_l("Loyalty dashboard")), "loyalty_merchant.dashboard")
-        self.register_nav("merchant", lambda: str(_l("Members")), "loyalty_merchant.members")
-        self.register_nav("merchant", lambda: str(_l("Programme")), "loyalty_programme.shop_programme")
-        self.register_nav("platform", lambda: str(_l("Platform programme")), "loyalty_programme.platform_programme")
-        self.register_nav("platform", lambda: str(_l("Settlement")), "loyalty_settlement.platform_settlement")
-        self.register_nav("merchant", lambda: str(_l("Settlement")), "loyalty_settlement.shop_statement")
-        self.register_nav("merchant", lambda: str(_l("Coupons")), "loyalty_merchant.coupon_templates")
-        self.register_nav("merchant", lambda: str(_l("Pushes")), "loyalty_merchant.push_list")
-        api.init_app(self.app)
-        self.register_nav("member", lambda: str(_l("Overview")), "loyalty.overview")
-        self.register_nav("member", lambda: str(_l("My memberships")), "loyalty.memberships")
-        self.register_nav("member", lambda: str(_l("My points")), "loyalty.points")
-        self.register_nav("member", lambda: str(_l("My coupons")), "loyalty.coupons")
-        self.register_nav("member", lambda: str(_l("My wallet")), "loyalty.wallet")
-        self.register_nav("member", lambda: str(_l("Value statement")), "loyalty.statement")
-        self.register_nav("member", lambda: str(_l("Coupon centre")), "loyalty.coupon_centre")
-        self.register_nav("member", lambda: str(_l("Daily check-in")), "loyalty.daily_check_in")
-        self.register_nav("member", lambda: str(_l("Paid membership")), "loyalty.plus")
-        self.register_pricing_hook("goods", pricing.price_goods)
-        self.register_pricing_hook("payment", pricing.price_payment)
-        self.register_template_hook("shop-header", views.join_button)
-        self.register_template_hook("checkout-options", checkout_options.checkout_options)
-        self.register_template_hook("product-price", member_price.product_price)
-        self.register_template_hook("cart-line-price", member_price.cart_line_price)
-        self.register_template_hook("order-detail", statement.refund_preview)
+        signals.tick.connect(tick.on_tick, sender=self.app)
+        for feature in FEATURES:
+            import_module(f"{__name__}.{feature}").register(self)
+        web.register(self)
+        for menu, label, endpoint in NAV:
+            self.register_nav(menu, lambda label=label: str(label), endpoint)
         self.register_cli(loyalty_cli)
         self.register_demo_hook(demo.load)
-        lifecycle.connect(self.app)
-        register_kind("loyalty.tier_changed", _l("%(programme)s: you are now %(tier)s."))
-        register_kind("loyalty.birthday", _l("Happy birthday! %(points)d points from %(programme)s."))
-        register_kind("loyalty.push_coupon", _l("A coupon for you from %(programme)s: %(coupon)s."))
-        register_action("programme.saved", "points.adjusted", "wallet.adjusted", "coupon_template.created",
-                        "coupon_template.stopped", "coupon_template.changed", "push.created", "push.cancelled",
-                        "campaign.saved", "segment.saved", "segment.deleted", labels=AUDIT_LABELS, fields=AUDIT_FIELDS,
-                        values=AUDIT_VALUES)
-        signals.tick.connect(tick.on_tick, sender=self.app)
-        signals.tick.connect(campaigns.on_tick, sender=self.app)
-        register_recovery(self.app, pushes.recover)
+        register_action(*AUDIT_LABELS, labels=AUDIT_LABELS, fields=AUDIT_FIELDS, values=AUDIT_VALUES)
+
+
+# Every feature's tables, so that relationships named by string resolve whichever model is imported first.
+for _feature in ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout"):
+    import_module(f"{__name__}.{_feature}.models")

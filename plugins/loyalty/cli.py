@@ -21,7 +21,7 @@ loyalty_cli.add_command(tick, "tick")
 @with_appcontext
 def audit():
     """Check every ledger invariant; exit 1 naming each violation."""
-    from plugins.loyalty.audit import violations
+    from plugins.loyalty.invariants import violations
 
     found = violations()
     for line in found:

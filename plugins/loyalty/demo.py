@@ -7,14 +7,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 from mall import clock
-from plugins.loyalty import paid_tiers, pushes
-from plugins.loyalty.campaigns import save_win_back
-from plugins.loyalty.coupons import create_template, issue
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.programmes import save_document
-from plugins.loyalty.saved_segments import save_segment
+from plugins.loyalty.coupons.operations import create_template, issue
+from plugins.loyalty.members import operations as paid_tiers
+from plugins.loyalty.members.operations import join_programme
+from plugins.loyalty.programmes.operations import save_document
+from plugins.loyalty.pushes import operations as pushes
+from plugins.loyalty.pushes.operations import save_win_back
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME, TAOBAO, VANCL
-from plugins.loyalty.wallet import move, wallet_for
+from plugins.loyalty.segments.operations import save_segment
+from plugins.loyalty.wallet.operations import move, wallet_for
 
 
 def load(shops: dict, shoppers: list):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from mall import clock
 from mall.extensions import db
 from mall.notifications.operations import notify
-from plugins.loyalty import coupons as coupon_ops
-from plugins.loyalty import points as ledger
-from plugins.loyalty.memberships import effective_tier, end_validity_periods, evaluate_rolling
-from plugins.loyalty.models import Membership, Programme
-from plugins.loyalty.programmes import rules
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.members.models import Membership
+from plugins.loyalty.members.operations import effective_tier, end_validity_periods, evaluate_rolling
+from plugins.loyalty.points import operations as ledger
+from plugins.loyalty.programmes.models import Programme
+from plugins.loyalty.programmes.operations import rules
 
 BATCH = 500
 

@@ -1,0 +1,281 @@
+"""The loyalty steps of a checkout quote: member price, coupons, shipping waivers, points, wallet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+
+from flask_babel import gettext as _
+
+from mall import clock
+from mall.checkout.quote import Adjustment, PaymentShare
+from mall.errors import FieldErrors
+from mall.money import ZERO, floor_to_cent, round_half_up, spread_pro_rata
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.members.operations import effective_tier, membership
+from plugins.loyalty.programmes.models import PLATFORM
+from plugins.loyalty.programmes.operations import platform_programme, preload, programme_for, rules
+from plugins.loyalty.wallet.operations import parse_amount, wallet_for
+
+MAX_COUPONS = 20  # coupons one checkout may name
+
+
+@dataclass
+class Redemption:
+    """Points a checkout spends in one programme for one order."""
+
+    order_index: int
+    programme: object
+    member: object
+    points: int
+    value: Decimal
+
+
+@dataclass
+class LoyaltyPlan:
+    """What checkout must capture once the orders exist: coupons, points, wallet shares."""
+
+    coupons: list = field(default_factory=list)  # (coupon, order_index)
+    redemptions: list[Redemption] = field(default_factory=list)
+
+
+def plan_of(quote) -> LoyaltyPlan:
+    """The plan attached to a quote (created on first use)."""
+    if not hasattr(quote, "loyalty_plan"):
+        quote.loyalty_plan = LoyaltyPlan()
+    return quote.loyalty_plan
+
+
+def price_goods(quote) -> None:
+    """Pricing hook, goods stage: steps 2–6 of the quote in PROGRAMME.md."""
+    at = clock.now()
+    coupon_ids = quote.options.get("coupons")
+    preload(quote.user, [oq.tenant for oq in quote.orders], wallet=_wallet_requested(quote),
+            coupon_ids=coupon_ids if isinstance(coupon_ids, list) and len(coupon_ids) <= MAX_COUPONS else ())
+    platform = platform_programme()
+    p_member = membership(platform, quote.user)
+    p_tier = effective_tier(p_member, at)
+    p_rules = rules(platform) if p_member else None
+    shop_members = []
+    for oq in quote.orders:
+        programme = programme_for(oq.tenant)
+        member = membership(programme, quote.user)
+        shop_members.append((programme, member))
+        s_tier = effective_tier(member, at)
+        s_rules = rules(programme) if member else None
+        _member_price(oq, s_tier, s_rules, p_tier, p_rules)
+        for tier, platform_tier in ((s_tier, False), (p_tier, True)):
+            if tier is not None and tier.free_shipping and not oq.shipping_waived_by:
+                label = _("Platform member free shipping") if platform_tier else _("Member free shipping")
+                oq.shipping_waived_by = f"{label} ({tier.name})"
+    _apply_coupons(quote, at)
+    _apply_points(quote, shop_members, platform, p_member)
+
+
+def _member_price(oq, s_tier, s_rules, p_tier, p_rules) -> None:
+    labels = {}  # one translated label per tier, not one per line
+    for lq in oq.lines:
+        candidates = []
+        for tier, r in ((s_tier, s_rules), (p_tier, p_rules)):
+            if tier is None or tier.discount >= 1:
+                continue
+            if lq.sale and not r.discount_sale_items:
+                continue
+            candidates.append(tier)
+        if not candidates:
+            continue
+        best = min(candidates, key=lambda t: t.discount)
+        off = round_half_up(lq.base * best.discount) - lq.base
+        if off:
+            if id(best) not in labels:
+                labels[id(best)] = _("%(tier)s price ×%(f)s", tier=best.name, f=best.discount)
+            lq.adjustments.append(Adjustment("member_price", labels[id(best)], off, f"tier:{best.code}"))
+
+
+def _apply_coupons(quote, at) -> None:
+    ids = quote.options.get("coupons")
+    if ids in (None, []):
+        return
+    quote.consumed.add("coupons")
+    if not isinstance(ids, list) or len(ids) > MAX_COUPONS:
+        raise FieldErrors(_("Coupons must be a list of ids."), {"coupons": [_("Give a list of coupon ids.")]})
+    if len(set(ids)) != len(ids):
+        raise FieldErrors(_("Each coupon can be used once."), {"coupons": [_("A coupon is listed twice.")]})
+    shop_coupons: dict[int, object] = {}
+    platform_coupon = None
+    by_tenant = {oq.tenant.id: i for i, oq in enumerate(quote.orders)}
+    for coupon_id in ids:
+        coupon = coupon_ops.usable_coupon(coupon_id, quote.user, at)
+        programme = coupon.programme
+        if programme.is_platform:
+            if platform_coupon is not None:
+                raise FieldErrors(_("One platform coupon per checkout."),
+                                  {"coupons": [_("Only one platform coupon can be used per checkout.")]})
+            platform_coupon = coupon
+            continue
+        index = by_tenant.get(programme.tenant_id)
+        if index is None:
+            raise FieldErrors(_("This coupon is for another shop."),
+                              {"coupons": [_("Coupon %(id)d is for a shop not in this cart.", id=coupon.id)]})
+        if index in shop_coupons:
+            raise FieldErrors(_("One coupon per shop order."),
+                              {"coupons": [_("Only one coupon per shop can be used.")]})
+        shop_coupons[index] = coupon
+    plan = plan_of(quote)
+    for index in sorted(shop_coupons):
+        coupon = shop_coupons[index]
+        oq = quote.orders[index]
+        _apply_one(coupon, [(oq, lq) for lq in oq.lines], [oq])
+        plan.coupons.append((coupon, index))
+    if platform_coupon is not None:
+        _apply_one(platform_coupon, [(oq, lq) for oq in quote.orders for lq in oq.lines], quote.orders)
+        plan.coupons.append((platform_coupon, 0))
+
+
+def _apply_one(coupon, pairs, orders) -> None:
+    template = coupon.template
+    in_scope = {id(lq) for lq in coupon_ops.lines_in_scope(template, [lq for _oq, lq in pairs])}
+    eligible = [(oq, lq) for oq, lq in pairs if id(lq) in in_scope]
+    subtotal = sum((lq.net for _oq, lq in eligible), ZERO)
+    if not eligible or subtotal < template.min_spend:
+        raise FieldErrors(_("This coupon's conditions are not met."), {"coupons": [
+            _("Coupon %(id)d needs %(min)s of eligible goods; the cart has %(have)s.",
+              id=coupon.id, min=template.min_spend, have=subtotal)]})
+    label = template.name
+    if template.kind == "free_shipping":
+        for oq in orders:
+            if not oq.shipping_waived_by:
+                oq.shipping_waived_by = label
+        return
+    off = coupon_ops.discount_for(template, subtotal)
+    shares = spread_pro_rata(off, [lq.net for _oq, lq in eligible])
+    for (_oq, lq), share in zip(eligible, shares, strict=True):
+        if share:
+            lq.adjustments.append(Adjustment("coupon", label, -share, f"coupon:{coupon.id}"))
+
+
+def _points_request(quote) -> dict:
+    raw = quote.options.get("points")
+    if raw in (None, {}):
+        return {}
+    quote.consumed.add("points")
+    if not isinstance(raw, dict):
+        raise FieldErrors(_("Points must be an object."), {"points": [_('Give {"<shop>": points}.')]})
+    for key, value in raw.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise FieldErrors(_("Points must be whole numbers."), {f"points.{key}": [_("Enter a whole number.")]})
+    return {k: v for k, v in raw.items() if v}
+
+
+def max_usable(member, cap: Decimal) -> int:
+    """The most points that may pay: the balance, and no more than buys the cap."""
+    r = rules(member.programme).redeem
+    by_cap = int((cap * r["points_per_unit"]).to_integral_value(rounding=ROUND_FLOOR))
+    return max(min(member.points_available, by_cap), 0)
+
+
+def _check_points(member, wanted: int, cap: Decimal, field_name: str) -> Decimal:
+    r = rules(member.programme).redeem if member else None
+    if member is None or r is None:
+        raise FieldErrors(_("Points cannot be used here."), {field_name: [_("This programme does not take points.")]})
+    most = max_usable(member, cap)
+    if wanted < r["min_points"] or wanted > most:
+        name = rules(member.programme).name
+        message = _("%(programme)s: you can use %(min)d to %(max)d points on this order.", programme=name,
+                    min=r["min_points"], max=most) if most >= r["min_points"] else _(
+            "%(programme)s: you cannot use points on this order (at most %(max)d, minimum %(min)d).",
+            programme=name, max=most, min=r["min_points"])
+        raise FieldErrors(message, {field_name: [message]}, code="points_over_limit")
+    return floor_to_cent(Decimal(wanted) / r["points_per_unit"])
+
+
+def _apply_points(quote, shop_members, platform, p_member) -> None:
+    wanted = _points_request(quote)
+    if not wanted:
+        return
+    plan = plan_of(quote)
+    slugs = {oq.tenant.slug: i for i, oq in enumerate(quote.orders)}
+    for key in wanted:
+        if key != PLATFORM and key not in slugs:
+            raise FieldErrors(_("No order from this shop."), {f"points.{key}": [_("This shop is not in the cart.")]})
+    for key, n in wanted.items():
+        if key == PLATFORM:
+            continue
+        index = slugs[key]
+        oq = quote.orders[index]
+        programme, member = shop_members[index]
+        fraction = Decimal(rules(programme).redeem["max_order_fraction"]) if member and rules(programme).redeem \
+            else Decimal("0")
+        cap = floor_to_cent(fraction * oq.goods_net)
+        value = _check_points(member, n, cap, f"points.{key}")
+        _spread_points(oq.lines, value)
+        oq.points_used += n
+        oq.notes.append({"kind": "points", "label": rules(programme).name, "programme": key, "points": n,
+                         "amount": str(-value)})
+        plan.redemptions.append(Redemption(index, programme, member, n, value))
+    if PLATFORM in wanted:
+        n = wanted[PLATFORM]
+        goods_net = sum((oq.goods_net for oq in quote.orders), ZERO)
+        payable = sum((oq.goods_net - oq.points_value for oq in quote.orders), ZERO)
+        fraction = Decimal(rules(platform).redeem["max_order_fraction"]) if p_member and rules(platform).redeem \
+            else Decimal("0")
+        cap = min(floor_to_cent(fraction * goods_net), payable)
+        value = _check_points(p_member, n, cap, f"points.{PLATFORM}")
+        weights = [oq.goods_net - oq.points_value for oq in quote.orders]
+        values = spread_pro_rata(value, weights)
+        counts = _spread_int(n, values)
+        for index, (oq, part, count) in enumerate(zip(quote.orders, values, counts, strict=True)):
+            if not count and not part:
+                continue
+            _spread_points(oq.lines, part)
+            oq.points_used += count
+            oq.notes.append({"kind": "points", "label": rules(platform).name, "programme": PLATFORM,
+                             "points": count, "amount": str(-part)})
+            plan.redemptions.append(Redemption(index, platform, p_member, count, part))
+
+
+def _spread_points(lines, value: Decimal) -> None:
+    shares = spread_pro_rata(value, [lq.net - lq.points_value for lq in lines])
+    for lq, share in zip(lines, shares, strict=True):
+        lq.points_value += share
+
+
+def _spread_int(total: int, weights) -> list[int]:
+    """Split whole points over weights: floors first, the remainder to the largest weights."""
+    whole = sum(weights, ZERO)
+    if not whole:
+        return [total] + [0] * (len(weights) - 1)
+    shares = [int(total * w / whole) for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-weights[i], i))
+    for i in order[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def _wallet_requested(quote) -> bool:
+    return quote.options.get("wallet") not in (None, "", "0", "0.00", 0)
+
+
+def price_payment(quote) -> None:
+    """Pricing hook, payment stage: the wallet pays (bonus first, then cash), the gateway the rest."""
+    if not _wallet_requested(quote):
+        return
+    raw = quote.options.get("wallet")
+    quote.consumed.add("wallet")
+    amount = parse_amount(raw, "wallet")
+    total = quote.total
+    wallet = wallet_for(quote.user, create=False)
+    balance = (wallet.cash + wallet.bonus) if wallet else ZERO
+    most = min(total, balance)
+    if amount > most:
+        message = _("At most %(max)s can be paid from the wallet.", max=most)
+        raise FieldErrors(message, {"wallet": [message]}, code="wallet_over_limit")
+    parts = spread_pro_rata(amount, [oq.total for oq in quote.orders])
+    bonus_left = min(wallet.bonus, amount)
+    for oq, part in zip(quote.orders, parts, strict=True):
+        bonus = min(bonus_left, part)
+        bonus_left -= bonus
+        if bonus:
+            oq.payments.append(PaymentShare("wallet_bonus", bonus, "wallet"))
+        if part - bonus:
+            oq.payments.append(PaymentShare("wallet_cash", part - bonus, "wallet"))

@@ -1,0 +1,117 @@
+"""Loyalty slots on core pages: checkout options, member prices, an order's refund preview."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import render_template
+from flask_login import current_user
+
+from mall import clock
+from mall.extensions import db
+from mall.money import ZERO, floor_to_cent, round_half_up
+from plugins.loyalty.checkout.models import OrderCredit
+from plugins.loyalty.checkout.operations import max_usable
+from plugins.loyalty.checkout.receivers import coupons_on_full_refund
+from plugins.loyalty.coupons.models import Coupon
+from plugins.loyalty.coupons.views import coupon_conditions
+from plugins.loyalty.members.models import Membership
+from plugins.loyalty.members.operations import effective_tier, membership
+from plugins.loyalty.programmes.models import PLATFORM
+from plugins.loyalty.programmes.operations import platform_programme, programme_for, rules
+from plugins.loyalty.wallet.operations import wallet_for
+
+
+def checkout_options(quote, options=None, errors=None) -> str:
+    """Template hook 'checkout-options': usable coupons, points per programme (with the most usable), wallet;
+    each refused choice's message beside its field."""
+    if not current_user.is_authenticated:
+        return ""
+    options = options or {}
+    user = quote.user
+    now = clock.now()
+    tenant_ids = {oq.tenant.id for oq in quote.orders}
+    platform = platform_programme()
+    coupons = [c for c in db.session.execute(
+        db.select(Coupon).where(Coupon.user_id == user.id, Coupon.used_order_id.is_(None), Coupon.valid_until > now,
+                                Coupon.valid_from <= now).order_by(Coupon.valid_until)).scalars()
+               if c.programme.is_platform or c.programme.tenant_id in tenant_ids]
+    points = []
+    goods = sum((oq.goods_net for oq in quote.orders), ZERO)
+    for oq in quote.orders:
+        programme = programme_for(oq.tenant)
+        member = membership(programme, user)
+        if member and rules(programme).redeem:
+            cap = floor_to_cent(Decimal(rules(programme).redeem["max_order_fraction"]) * oq.goods_net)
+            points.append({"key": oq.tenant.slug, "name": rules(programme).name, "member": member,
+                           "most": max_usable(member, cap), "min": rules(programme).redeem["min_points"]})
+    member = membership(platform, user)
+    if member and rules(platform).redeem:
+        cap = floor_to_cent(min(Decimal(rules(platform).redeem["max_order_fraction"]) * goods, goods))
+        points.append({"key": PLATFORM, "name": rules(platform).name, "member": member,
+                       "most": max_usable(member, cap), "min": rules(platform).redeem["min_points"]})
+    wallet = wallet_for(user, create=False)
+    if not coupons and not points and not (wallet and wallet.cash + wallet.bonus > 0):
+        return ""
+    return render_template("loyalty/_checkout_options.html", coupons=coupons, points=points, wallet=wallet,
+                           options=options, conditions=coupon_conditions, fields=errors.fields if errors else {})
+
+
+def best_member_price(product, user):
+    """(price, tier) the user pays as a member (shop or platform tier, the lower), or None."""
+    at = clock.now()
+    best = None
+    for programme in (programme_for(product.tenant), platform_programme()):
+        member = membership(programme, user) if programme and user else None
+        tier = effective_tier(member, at) if member else None
+        if tier is None or tier.discount >= 1:
+            continue
+        if product.sale and not rules(programme).discount_sale_items:
+            continue
+        if best is None or tier.discount < best[1].discount:
+            best = (round_half_up(product.price * tier.discount), tier)
+    return best
+
+
+def product_price(product, compact: bool = False) -> str:
+    """Template hook: the member price under the regular one, or the shop's best tier price as an invitation."""
+    user = current_user if current_user.is_authenticated else None
+    mine = best_member_price(product, user)
+    teaser = None
+    if mine is None:
+        programme = programme_for(product.tenant)
+        if programme and not product.sale:
+            tiers = [t for t in rules(programme).earned_tiers if t.discount < 1]
+            if tiers:
+                top = min(tiers, key=lambda t: t.discount)
+                teaser = (round_half_up(product.price * top.discount), top)
+    if mine is None and teaser is None:
+        return ""
+    return render_template("loyalty/_member_price.html", mine=mine, teaser=teaser, compact=compact)
+
+
+def cart_line_price(product) -> str:
+    """Template hook for a cart line: the member price only, compactly."""
+    user = current_user if current_user.is_authenticated else None
+    mine = best_member_price(product, user)
+    return render_template("loyalty/_member_price.html", mine=mine, teaser=None, compact=True) if mine else ""
+
+
+def refund_preview(order) -> str:
+    """Template hook on an order: what a full refund would give back and take back, per programme."""
+    if not current_user.is_authenticated or order.user_id != current_user.id or not order.can_refund:
+        return ""
+    rows = []
+    for credit in db.session.execute(db.select(OrderCredit).where(OrderCredit.order_id == order.id)).scalars():
+        member = db.session.get(Membership, credit.membership_id)
+        give_back = credit.points_redeemed - credit.points_returned
+        take_back = credit.released
+        cancel = credit.pending
+        if give_back or take_back or cancel:
+            rows.append({"name": rules(member.programme).name, "give_back": give_back, "take_back": take_back,
+                         "short": max(take_back - member.points_available, 0), "cancel": cancel})
+    money = sum((line.paid - line.refunded_amount for line in order.lines), ZERO)
+    coupons = coupons_on_full_refund(order, clock.now(), preview=True)
+    if not rows and not money and not coupons:
+        return ""
+    return render_template("loyalty/_refund_preview.html", rows=rows, money=money, coupons=coupons)

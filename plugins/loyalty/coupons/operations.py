@@ -1,0 +1,218 @@
+"""Coupons: creating templates, issuing within stock and limits, scope, discount, using, restoring."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from mall import clock
+from mall.errors import Conflict, FieldErrors
+from mall.extensions import db
+from mall.ledger import Claim, send
+from mall.money import format_money
+from mall.request_cache import remembered
+from plugins.loyalty.coupons.models import Coupon, CouponTemplate
+from plugins.loyalty.coupons.schemas import TemplateSchema
+from plugins.loyalty.members import operations as member_ops
+from plugins.loyalty.points import operations as ledger
+
+
+def create_template(programme, raw: dict) -> CouponTemplate:
+    """Validate and store a template for a programme (422 with field messages)."""
+    data = TemplateSchema().load(raw)
+    if data["kind"] == "free_shipping":
+        data["value"] = Decimal("0")
+    funded = data.pop("funded_by") or ("platform" if programme.is_platform else "shop")
+    if programme.is_platform and data["product_ids"]:
+        raise ValidationError({"product_ids": [_l("Platform coupons apply to whole orders.")]})
+    template = CouponTemplate(programme_id=programme.id, tenant_id=programme.tenant_id, funded_by=funded, **data)
+    db.session.add(template)
+    db.session.flush()
+    return template
+
+
+def template_in(programme, template_id: int) -> CouponTemplate | None:
+    """A template of this programme (None for another programme's id)."""
+    template = db.session.get(CouponTemplate, template_id)
+    return template if template is not None and template.programme_id == programme.id else None
+
+
+def validity(template: CouponTemplate, at):
+    """When a coupon of this template issued at `at` starts and ends.
+
+    A template with neither valid days nor a from/until window (saved before one of them was required)
+    has no validity, (None, None): it counts as expired and issues nothing until it is given valid days.
+    """
+    if template.valid_days:
+        return at, at + timedelta(days=template.valid_days)
+    if template.valid_from is None or template.valid_until is None:
+        return None, None
+    return template.valid_from, template.valid_until
+
+
+def spend_warning(template: CouponTemplate) -> str | None:
+    """A warning, not a refusal, for an amount-off coupon worth at least its minimum spend (¥50 off ¥10):
+    an order at the minimum would cost nothing. Coupons without a minimum are meant that way."""
+    if template.kind == "amount_off" and 0 < template.min_spend <= template.value:
+        return _("Check this coupon: ¥%(value)s off with a minimum spend of only ¥%(min)s makes such an order free.",
+                 value=format_money(template.value), min=format_money(template.min_spend))
+    return None
+
+
+def unusable(template: CouponTemplate, at) -> str | None:
+    """Why nothing of this template can be issued at `at` (coupon_stopped, coupon_expired), or None."""
+    if not template.is_active:
+        return "coupon_stopped"
+    until = validity(template, at)[1]
+    return "coupon_expired" if until is None or until <= at else None
+
+
+def issue(template: CouponTemplate, user, source: str, issue_key: str | None = None, at=None) -> Coupon:
+    """Issue one coupon: within stock (conditional update) and the per-member limit (UNIQUE key).
+
+    `issue_key` names a rule's period (birthday, level schedule); a claim uses the member's next
+    ordinal under the limit, so two concurrent claims cannot both take the last one.
+    """
+    at = at or clock.now()
+    reason = unusable(template, at)
+    if reason == "coupon_stopped":
+        raise Conflict(_("This coupon is no longer offered."), code=reason)
+    if reason == "coupon_expired":
+        raise Conflict(_("This coupon has expired."), code=reason)
+    valid_from, valid_until = validity(template, at)
+    if issue_key is None:
+        held = db.session.execute(
+            db.select(func.count(Coupon.id)).filter_by(template_id=template.id, user_id=user.id)
+        ).scalar()
+        if held >= template.per_member_limit:
+            raise Conflict(_("You already have as many of these coupons as allowed."), code="coupon_limit")
+        issue_key = f"{template.id}:{user.id}:{held + 1}"
+    if db.session.execute(db.select(Coupon.id).filter_by(issue_key=issue_key)).first():
+        raise Conflict(_("This coupon was already issued."), code="coupon_issued")
+    result = db.session.execute(
+        update(CouponTemplate)
+        .where(CouponTemplate.id == template.id,
+               db.or_(CouponTemplate.stock.is_(None), CouponTemplate.issued < CouponTemplate.stock))
+        .values(issued=CouponTemplate.issued + 1).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_("Sorry, these coupons are all gone."), code="coupon_out_of_stock")
+    coupon = Coupon(template_id=template.id, programme_id=template.programme_id, user_id=user.id, source=source,
+                    issue_key=issue_key, valid_from=valid_from, valid_until=valid_until, created_at=at)
+    try:
+        with db.session.begin_nested():
+            db.session.add(coupon)
+    except IntegrityError:
+        raise Conflict(_("This coupon was already issued."), code="coupon_issued") from None
+    db.session.refresh(template)
+    return coupon
+
+
+def issue_once(template: CouponTemplate, user, source: str, issue_key: str, at=None) -> Coupon | None:
+    """Issue for a rule (join, birthday, level schedule); None when already issued or out of stock."""
+    if db.session.execute(db.select(Coupon.id).filter_by(issue_key=issue_key)).first():
+        return None
+    try:
+        with db.session.begin_nested():
+            return issue(template, user, source, issue_key, at)
+    except Conflict:
+        return None
+
+
+def claim(programme, template_id: int, user) -> Coupon:
+    """Claim a claimable template in the coupon centre; paying its points price if it has one."""
+    template = template_in(programme, template_id)
+    if template is None or not template.claimable:
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound()
+    if programme.tenant_id is not None:
+        # Claiming in a shop joins its programme, with the joining bonus like any other join.
+        from plugins.loyalty.members.operations import join_programme
+
+        join_programme(programme, user)
+    if template.points_price:
+        member = member_ops.membership(programme, user)
+        if member is None or member.points_available < template.points_price:
+            raise Conflict(_("You need %(n)d points for this coupon.", n=template.points_price),
+                           code="insufficient_points")
+    coupon = issue(template, user, "exchange" if template.points_price else "claim")
+    if template.points_price:
+        ledger.debit(member_ops.membership(programme, user), template.points_price, "exchange", f"exchange:{coupon.id}")
+    return coupon
+
+
+def lines_in_scope(template: CouponTemplate, lines) -> list:
+    """The quote lines a coupon's scope and sale-item rule allow."""
+    chosen = []
+    for lq in lines:
+        if template.exclude_sale_items and lq.sale:
+            continue
+        if template.product_ids and lq.product.id not in template.product_ids:
+            continue
+        if template.category_ids and lq.product.category_id not in template.category_ids:
+            continue
+        chosen.append(lq)
+    return chosen
+
+
+def discount_for(template: CouponTemplate, eligible_subtotal: Decimal) -> Decimal:
+    """The money a coupon takes off an eligible subtotal (before spreading)."""
+    from mall.money import round_half_up
+
+    if template.kind == "amount_off":
+        return min(template.value, eligible_subtotal)
+    if template.kind == "percent_off":
+        off = round_half_up(eligible_subtotal * (1 - template.value))
+        return min(off, template.max_discount) if template.max_discount is not None else off
+    return Decimal("0.00")
+
+
+def usable_coupon(coupon_id, user, at) -> Coupon:
+    """A coupon the user may use now, or a 422 naming the problem."""
+    if not isinstance(coupon_id, int) or isinstance(coupon_id, bool):
+        raise FieldErrors(_("Not a coupon."), {"coupons": [_("Coupon ids are whole numbers.")]})
+    coupon = remembered("coupon", coupon_id,
+                        lambda: db.session.get(Coupon, coupon_id, options=[joinedload(Coupon.template)]))
+    if coupon is None or coupon.user_id != user.id:
+        raise FieldErrors(_("Not your coupon."), {"coupons": [_("Coupon %(id)d is not yours.", id=coupon_id)]})
+    status = coupon.status(at)
+    if status != "available" or coupon.valid_from > at:
+        raise FieldErrors(_("This coupon cannot be used."),
+                          {"coupons": [_("Coupon %(id)d is %(status)s.", id=coupon_id, status=status)]})
+    return coupon
+
+
+def use_claim(coupon: Coupon, checkout_id: int, order_id: int, at) -> Claim:
+    """The conditional update that marks a coupon used, to send alone or with other writes."""
+    return Claim(Coupon.__table__, coupon.id, "used_order_id",
+                 {"used_checkout_id": checkout_id, "used_order_id": order_id, "used_at": at})
+
+
+def claimed(done: bool) -> None:
+    """409 when a coupon's claim found it already used: a coupon serves one checkout only."""
+    if not done:
+        raise Conflict(_("This coupon has just been used."), code="coupon_used")
+
+
+def use(coupon: Coupon, checkout_id: int, order_id: int, at) -> None:
+    """Mark a coupon used with a conditional update: a coupon serves one checkout only."""
+    claimed(send([use_claim(coupon, checkout_id, order_id, at)])[0])
+
+
+def restore(coupon: Coupon, at) -> bool:
+    """Make a used coupon available again after a full refund, unless it has expired."""
+    if coupon.valid_until <= at:
+        return False
+    db.session.execute(
+        update(Coupon).where(Coupon.id == coupon.id)
+        .values(used_checkout_id=None, used_order_id=None, used_at=None).execution_options(synchronize_session=False)
+    )
+    return True

@@ -1,0 +1,239 @@
+"""Coupon pages: the member's coupons and coupon centre, the merchant's and platform's templates."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import func, true, update
+from werkzeug.exceptions import NotFound
+
+from mall import clock
+from mall.audit.operations import record
+from mall.errors import DomainError
+from mall.extensions import db
+from mall.forms import show_validation_errors
+from mall.money import format_money
+from mall.pagination import paginate
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.forms import TemplateEditForm, TemplateForm
+from plugins.loyalty.coupons.models import Coupon, CouponTemplate
+from plugins.loyalty.programmes.models import Programme
+from plugins.loyalty.programmes.operations import platform_programme
+from plugins.loyalty.web.blueprints import member_bp, merchant_bp, platform_bp, shop_programme
+from tenants.access import actor, login_required, operator_required, staff_required
+from tenants.models import StaffRole, Tenant, TenantStatus
+
+EDITABLE = ("name", "stock", "per_member_limit", "valid_days", "claimable", "points_price")
+TABS = ("available", "used", "expired")
+
+
+def _stock_set(template: CouponTemplate, form: TemplateEditForm) -> bool:
+    """Set the new stock only if it still covers what is issued, in one conditional statement.
+
+    Claims raise `issued` while the form is filled in; the statement waits for a claim holding
+    the row and then re-checks, so the stock never drops below a claim that landed meanwhile.
+    """
+    stock = form.stock.data
+    if stock == template.stock:
+        return True
+    moved = db.session.execute(
+        update(CouponTemplate).where(CouponTemplate.id == template.id,
+                                     true() if stock is None else CouponTemplate.issued <= stock)
+        .values(stock=stock).execution_options(synchronize_session=False))
+    if moved.rowcount == 1:
+        return True
+    db.session.rollback()
+    issued = db.session.execute(db.select(CouponTemplate.issued).where(CouponTemplate.id == template.id)).scalar()
+    form.stock.errors = [_("%(n)d are already issued; stock cannot be lower.", n=issued)]
+    return False
+
+
+def _edit(programme, tenant, template_id: int, layout: str, back: str, url_args: dict):
+    template = coupon_ops.template_in(programme, template_id) if programme else None
+    if template is None:
+        abort(404)
+    window = template.valid_from is not None and template.valid_until is not None
+    form = TemplateEditForm(obj=template, issued=template.issued, window=window)
+    if form.validate_on_submit() and _stock_set(template, form):
+        changes = {}
+        for name in EDITABLE:
+            new = getattr(form, name).data
+            if name == "valid_days" and window:
+                continue  # fixed dates stay fixed
+            if new != getattr(template, name):
+                changes[name] = [str(getattr(template, name)), str(new)]
+                setattr(template, name, new)
+        if changes:
+            record("coupon_template.changed", template.name, actor=actor(), tenant=tenant, template_id=template.id,
+                   changes=changes)
+        db.session.commit()
+        flash(_("%(name)s saved.", name=template.name), "success")
+        return redirect(url_for(back, **url_args))
+    status = 422 if request.method == "POST" else 200
+    return render_template("loyalty/merchant/coupon_edit.html", layout=layout, shop=tenant, form=form,
+                           template=template, back=back, url_args=url_args,
+                           warning=coupon_ops.spend_warning(template)), status
+
+
+@merchant_bp.route("/coupons/<int:template_id>", methods=["GET", "POST"])
+@staff_required(StaffRole.MANAGER)
+def edit_template(shop: str, template_id: int):
+    """Edit one of the shop's coupon templates (managers)."""
+    return _edit(shop_programme(), g.tenant, template_id, "admin_layout.html", "loyalty_merchant.coupon_templates",
+                 {"shop": shop})
+
+
+@platform_bp.route("/platform/loyalty/coupons/<int:template_id>", methods=["GET", "POST"], endpoint="edit")
+@operator_required
+def edit_platform_template(template_id: int):
+    """Edit one of the platform's coupon templates."""
+    return _edit(platform_programme(), None, template_id, "platform_layout.html", "loyalty_platform.coupons", {})
+
+
+@member_bp.route("/member/coupon-centre")
+@login_required
+def coupon_centre():
+    """Coupons anyone may claim (free or for points) from the platform and open shops."""
+    now = clock.now()
+    select = (
+        db.select(CouponTemplate).join(Programme, Programme.id == CouponTemplate.programme_id)
+        .outerjoin(Tenant, Tenant.id == Programme.tenant_id)
+        .where(CouponTemplate.claimable.is_(True), CouponTemplate.is_active.is_(True),
+               db.or_(CouponTemplate.stock.is_(None), CouponTemplate.issued < CouponTemplate.stock),
+               db.or_(CouponTemplate.valid_days.is_not(None), CouponTemplate.valid_until > now),
+               db.or_(Programme.tenant_id.is_(None), Tenant.status == TenantStatus.ACTIVE))
+        .order_by(Programme.tenant_id.is_not(None), CouponTemplate.id.desc())
+    )
+    return render_template("loyalty/coupon_centre.html", page=paginate(select), conditions=coupon_conditions)
+
+
+@member_bp.route("/member/coupon-centre/<int:template_id>/claim", methods=["POST"])
+@login_required
+def claim(template_id: int):
+    """Claim a coupon, paying its points price when it has one."""
+    template = db.session.get(CouponTemplate, template_id)
+    if template is None or (template.programme.tenant and template.programme.tenant.status != TenantStatus.ACTIVE):
+        raise NotFound()
+    try:
+        coupon_ops.claim(template.programme, template.id, actor())
+        db.session.commit()
+        flash(_("%(name)s is in your coupons.", name=template.name), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("loyalty.coupon_centre", page=request.args.get("page", 1)))
+
+
+def coupon_conditions(template: CouponTemplate) -> str:
+    """A coupon's terms in plain words."""
+    if template.kind == "amount_off":
+        text = _("¥%(v)s off", v=format_money(template.value))
+    elif template.kind == "percent_off":
+        text = _("%(pct)s%% off", pct=format_money((1 - template.value) * 100).rstrip("0").rstrip("."))
+        if template.max_discount is not None:
+            text += _(", at most ¥%(v)s", v=format_money(template.max_discount))
+    else:
+        text = _("Free shipping")
+    if template.min_spend > 0:
+        text += _(" on ¥%(v)s or more", v=format_money(template.min_spend))
+    if template.product_ids or template.category_ids:
+        text += _(", selected goods only")
+    if template.exclude_sale_items:
+        text += _(", not on sale items")
+    return text
+
+
+@member_bp.route("/member/coupons")
+@login_required
+def coupons():
+    """The shopper's coupons by tab: available, used, expired."""
+    tab = request.args.get("status", "available")
+    if tab not in TABS:
+        abort(404)
+    now = clock.now()
+    select = db.select(Coupon).where(Coupon.user_id == actor().id)
+    if tab == "used":
+        select = select.where(Coupon.used_order_id.is_not(None)).order_by(Coupon.used_at.desc())
+    elif tab == "expired":
+        select = select.where(Coupon.used_order_id.is_(None), Coupon.valid_until <= now) \
+            .order_by(Coupon.valid_until.desc())
+    else:
+        select = select.where(Coupon.used_order_id.is_(None), Coupon.valid_until > now).order_by(Coupon.valid_until)
+    return render_template("loyalty/coupons.html", tab=tab, tabs=TABS, page=paginate(select),
+                           conditions=coupon_conditions)
+
+
+def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dict, can_edit: bool):
+    """List a programme's templates with issued / stock / used, and create new ones from the form."""
+    form = TemplateForm()
+    status = 200
+    if form.validate_on_submit() and can_edit:
+        try:
+            template = coupon_ops.create_template(programme, form.raw())
+        except ValidationError as exc:
+            db.session.rollback()
+            show_validation_errors(form, exc)
+            status = 422
+        else:
+            record("coupon_template.created", template.name, actor=actor(), tenant=tenant, template_id=template.id)
+            db.session.commit()
+            flash(_("Coupon %(name)s created.", name=template.name), "success")
+            if warning := coupon_ops.spend_warning(template):
+                flash(warning, "info")
+            return redirect(url_for(endpoint, **url_args))
+    elif request.method == "POST":
+        status = 422
+    page = paginate(db.select(CouponTemplate).where(CouponTemplate.programme_id == programme.id)
+                    .order_by(CouponTemplate.is_active.desc(), CouponTemplate.id.desc()))
+    ids = [t.id for t in page.items]
+    used = dict(db.session.execute(
+        db.select(Coupon.template_id, func.count(Coupon.id))
+        .where(Coupon.template_id.in_(ids), Coupon.used_order_id.is_not(None)).group_by(Coupon.template_id)
+    ).all()) if ids else {}
+    return render_template("loyalty/merchant/coupons.html", layout=layout, shop=tenant, form=form, page=page,
+                           used=used, conditions=coupon_conditions, endpoint=endpoint, url_args=url_args,
+                           can_edit=can_edit), status
+
+
+@merchant_bp.route("/coupons", methods=["GET", "POST"])
+@staff_required(StaffRole.SUPPORT)
+def coupon_templates(shop: str):
+    """The shop's coupon templates with issued / stock / used; managers create new ones."""
+    can_edit = g.staff_role in (StaffRole.MANAGER, StaffRole.OWNER) and g.tenant.is_active
+    return _templates_page(shop_programme(), g.tenant, "admin_layout.html", "loyalty_merchant.coupon_templates",
+                           {"shop": shop}, can_edit)
+
+
+@platform_bp.route("/platform/loyalty/coupons", methods=["GET", "POST"], endpoint="coupons")
+@operator_required
+def platform_coupon_templates():
+    """The platform's coupon templates (platform-funded or co-funded with the shops)."""
+    programme = platform_programme() or abort(404, description=_("The platform has no programme yet."))
+    return _templates_page(programme, None, "platform_layout.html", "loyalty_platform.coupons", {}, True)
+
+
+@platform_bp.route("/platform/loyalty/coupons/<int:template_id>/stop", methods=["POST"], endpoint="stop")
+@operator_required
+def platform_stop_template(template_id: int):
+    """Stop issuing a platform template."""
+    return _stop(platform_programme(), None, template_id, "loyalty_platform.coupons", {})
+
+
+@merchant_bp.route("/coupons/<int:template_id>/stop", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+def stop_template(shop: str, template_id: int):
+    """Stop issuing a template; coupons already issued stay usable until they expire."""
+    return _stop(shop_programme(), g.tenant, template_id, "loyalty_merchant.coupon_templates", {"shop": shop})
+
+
+def _stop(programme, tenant, template_id: int, endpoint: str, url_args: dict):
+    template = coupon_ops.template_in(programme, template_id) if programme else None
+    if template is None:
+        abort(404)
+    if template.is_active:
+        template.is_active = False
+        record("coupon_template.stopped", template.name, actor=actor(), tenant=tenant, template_id=template.id)
+        db.session.commit()
+        flash(_("%(name)s is stopped: no more will be issued.", name=template.name), "success")
+    return redirect(url_for(endpoint, **url_args))

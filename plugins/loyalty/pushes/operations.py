@@ -1,0 +1,134 @@
+"""Pushes: create, cancel and follow them; the win-back campaign's settings."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+from sqlalchemy import func, type_coerce, update
+
+from mall import clock
+from mall.audit.operations import record
+from mall.dbtypes import Money
+from mall.extensions import db
+from mall.money import ZERO, format_money
+from mall.orders.models import Order
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import Coupon
+from plugins.loyalty.pushes.jobs import queue_start
+from plugins.loyalty.pushes.models import Campaign, Push, PushResult
+from plugins.loyalty.pushes.schemas import CampaignSchema, PushSchema
+from plugins.loyalty.segments.operations import segment_in
+from plugins.loyalty.segments.schemas import SegmentSchema
+
+
+def win_back(programme) -> Campaign | None:
+    """The programme's win-back campaign, if it has one."""
+    return db.session.execute(db.select(Campaign).filter_by(programme_id=programme.id, kind="win_back")) \
+        .scalar_one_or_none()
+
+
+def save_win_back(programme, raw: dict, actor=None) -> Campaign:
+    """Create or change the win-back campaign (422 on bad fields); the caller commits."""
+    data = CampaignSchema().load(raw)
+    if coupon_ops.template_in(programme, data["template_id"]) is None:
+        raise ValidationError({"template_id": [_l("Not a coupon template of this programme.")]})
+    campaign = win_back(programme)
+    if campaign is None:
+        # It looks for members who become sleeping from now on, not those asleep for years.
+        campaign = Campaign(programme_id=programme.id, tenant_id=programme.tenant_id, kind="win_back",
+                            last_run_at=clock.now(), created_by=getattr(actor, "id", None), created_at=clock.now())
+        db.session.add(campaign)
+    campaign.template_id, campaign.period, campaign.is_active = data["template_id"], data["period"], data["is_active"]
+    campaign.channels = sorted(set(data["channels"]))
+    db.session.flush()
+    record("campaign.saved", "win_back", actor=actor, tenant=programme.tenant_id, template_id=campaign.template_id,
+           period=campaign.period, active=campaign.is_active)
+    return campaign
+
+
+def period_key(period: str, tz: str, at) -> str:
+    """The calendar period of `at` in the shop's zone: "2026-11" or "2026-Q4"."""
+    day = clock.local_date(tz, at)
+    return f"{day.year}-{day.month:02d}" if period == "month" else f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def create_push(programme, raw, actor=None) -> Push:
+    """Validate and queue a push (its members are chosen when it starts); the caller commits."""
+    data = PushSchema().load(raw if isinstance(raw, dict) else {})
+    raw_filter = data["filter"] or {}
+    if data["segment_id"] is not None:
+        saved = segment_in(programme, data["segment_id"])
+        if saved is None:
+            raise ValidationError({"segment_id": [_l("Not a saved segment of this programme.")]})
+        raw_filter = saved.filter
+    try:
+        segment = SegmentSchema().load(raw_filter)
+    except ValidationError as exc:
+        raise ValidationError({"filter": exc.messages}) from None
+    template = coupon_ops.template_in(programme, data["template_id"])
+    if template is None:
+        raise ValidationError({"template_id": [_l("Not a coupon template of this programme.")]})
+    push = Push(programme_id=programme.id, tenant_id=programme.tenant_id, template_id=template.id,
+                filter=SegmentSchema().dump(segment), channels=sorted(set(data["channels"])),
+                status="scheduled" if data["scheduled_at"] else "queued", scheduled_at=data["scheduled_at"],
+                created_by=getattr(actor, "id", None), created_at=clock.now())
+    db.session.add(push)
+    db.session.flush()
+    record("push.created", template.name, actor=actor, tenant=programme.tenant_id, push_id=push.id)
+    if push.status == "queued":
+        queue_start(push)
+    return push
+
+
+def cancel(push: Push, actor=None) -> bool:
+    """Stop a queued or running push; chunks not yet run do nothing. False when it had already ended."""
+    moved = db.session.execute(update(Push).where(Push.id == push.id,
+                                                  Push.status.in_(("scheduled", "queued", "running")))
+                               .values(status="cancelled", finished_at=clock.now())
+                               .execution_options(synchronize_session=False))
+    if moved.rowcount == 1:
+        record("push.cancelled", push.template.name, actor=actor, tenant=push.tenant_id, push_id=push.id)
+    db.session.refresh(push)
+    return moved.rowcount == 1
+
+
+def progress(push: Push) -> dict:
+    """The push as API.md shows it: status and targeted / issued / skipped, with skip reasons.
+
+    `coupons` also counts members held back by the pressure limits: skipped for the message,
+    they still got the coupon.
+    """
+    return progress_of([push])[push.id]
+
+
+def progress_of(listed: list[Push]) -> dict[int, dict]:
+    """progress() of several pushes (a page of the list) in two queries, by push id."""
+    ids = [push.id for push in listed]
+    if not ids:
+        return {}
+    rows = db.session.execute(db.select(PushResult.push_id, PushResult.outcome, PushResult.reason,
+                                        func.count(PushResult.id), func.count(PushResult.coupon_id))
+                              .where(PushResult.push_id.in_(ids))
+                              .group_by(PushResult.push_id, PushResult.outcome, PushResult.reason)).all()
+    effect = dict.fromkeys(ids, (0, ZERO))
+    effect.update({push_id: (used, revenue) for push_id, used, revenue in db.session.execute(
+        db.select(PushResult.push_id, func.count(Coupon.id),
+                  type_coerce(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0), Money()))
+        .join(PushResult, PushResult.coupon_id == Coupon.id).join(Order, Order.id == Coupon.used_order_id)
+        .where(PushResult.push_id.in_(ids)).group_by(PushResult.push_id))})
+    by_push: dict[int, list] = {push_id: [] for push_id in ids}
+    for push_id, *counts in rows:
+        by_push[push_id].append(counts)
+    out = {}
+    for push in listed:
+        mine = by_push[push.id]
+        skipped = {reason: n for outcome, reason, n, _c in mine if outcome == "skipped"}
+        used, revenue = effect[push.id]
+        out[push.id] = {
+            "id": push.id, "status": push.status, "targeted": push.targeted,
+            "issued": sum(n for outcome, _r, n, _c in mine if outcome == "issued"),
+            "skipped": sum(skipped.values()), "skipped_by_reason": skipped, "template_id": push.template_id,
+            "channels": push.channels, "used": used, "revenue": format_money(revenue),
+            "coupons": sum(c for *_rest, c in mine),
+            "scheduled_at": push.scheduled_at.isoformat() if push.scheduled_at else None}
+    return out

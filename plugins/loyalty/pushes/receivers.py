@@ -1,0 +1,66 @@
+"""Pushes the tick starts: scheduled pushes whose time has come, and the win-back campaign."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from mall import clock
+from mall.extensions import db
+from plugins.loyalty.pushes.jobs import queue_start
+from plugins.loyalty.pushes.models import Campaign, Push
+from plugins.loyalty.pushes.operations import period_key
+from plugins.loyalty.segments.operations import segment_select
+from plugins.loyalty.segments.schemas import SegmentSchema
+
+
+def start_scheduled(at) -> int:
+    """Queue the scheduled pushes whose moment has come (each once: a conditional update)."""
+    due = db.session.execute(db.select(Push).where(Push.status == "scheduled", Push.scheduled_at <= at)
+                             .order_by(Push.id)).scalars().all()
+    started = 0
+    for push in due:
+        moved = db.session.execute(update(Push).where(Push.id == push.id, Push.status == "scheduled")
+                                   .values(status="queued").execution_options(synchronize_session=False))
+        if moved.rowcount == 1:
+            queue_start(push)
+            started += 1
+    return started
+
+
+def run_win_back(at) -> int:
+    """Make one push per active win-back campaign for the members who became sleeping since its last run."""
+    made = 0
+    for campaign in db.session.execute(db.select(Campaign).where(Campaign.is_active.is_(True),
+                                                                 Campaign.kind == "win_back")).scalars().all():
+        since = campaign.last_run_at
+        if since is None or since >= at:
+            continue
+        # Claim the run: a second tick for the same moment finds last_run_at moved and does nothing.
+        claimed = db.session.execute(update(Campaign).where(Campaign.id == campaign.id, Campaign.last_run_at == since)
+                                     .values(last_run_at=at).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            continue
+        programme = campaign.template.programme
+        audience = {"slept_since": since.isoformat()}
+        if not db.session.execute(db.select(segment_select(programme, SegmentSchema().load(audience), at)
+                                            .order_by(None).exists())).scalar():
+            continue  # nobody fell asleep since the last run: no empty push in the list
+        tz = clock.zone_of(programme.tenant)
+        push = Push(programme_id=programme.id, tenant_id=programme.tenant_id, template_id=campaign.template_id,
+                    filter=audience, channels=campaign.channels, status="queued",
+                    campaign_id=campaign.id, period=period_key(campaign.period, tz, at), created_at=at)
+        db.session.add(push)
+        db.session.flush()
+        queue_start(push)
+        made += 1
+    return made
+
+
+def on_tick(sender, at, dry_run, report, **kwargs) -> None:
+    """The tick's push work: scheduled pushes, then win-back campaigns."""
+    if dry_run:
+        report["loyalty_scheduled_pushes"] = db.session.execute(
+            db.select(db.func.count(Push.id)).where(Push.status == "scheduled", Push.scheduled_at <= at)).scalar()
+        return
+    report["loyalty_scheduled_pushes"] = start_scheduled(at)
+    report["loyalty_win_back_pushes"] = run_win_back(at)

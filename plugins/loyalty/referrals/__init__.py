@@ -1,0 +1,1 @@
+"""Referrals: the referrer's reward when a referred member's first order settles."""
