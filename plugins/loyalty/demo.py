@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from mall import clock
 from plugins.loyalty.coupons.operations import create_template, issue
-from plugins.loyalty.members import operations as paid_tiers
+from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.programmes.operations import save_document
 from plugins.loyalty.pushes import operations as pushes
@@ -49,7 +49,7 @@ def load(shops: dict, shoppers: list):
     _bought_and_settled(alice, shops["fourtier"], "teapot", 3, days_ago=50)  # 1497.00 lifetime → 银牌
     _bought_and_settled(bob, shops["taobao"], "candle", 12, days_ago=40)  # 816.00 in 90 days → VIP
     with clock.frozen_at(now - timedelta(days=5)):
-        paid_tiers.buy(platform, alice, "plus", "wallet", "demo:alice:plus")  # 30.00 bonus + 69.00 cash
+        member_ops.buy(platform, alice, "plus", "wallet", "demo:alice:plus")  # 30.00 bonus + 69.00 cash
     # A saved segment and the win-back campaign in the four-tier shop, for the pushes page.
     save_segment(four, "老顾客 Repeat buyers", {"lifecycle": "repeat"})
     save_segment(four, "沉睡会员 Sleeping", {"activity": "sleeping"})

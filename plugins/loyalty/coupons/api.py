@@ -40,7 +40,6 @@ def template_json(t) -> dict:
             "funded_by": t.funded_by, "active": t.is_active}
 
 
-# --- coupons ----------------------------------------------------------------------------------
 
 @api_bp.route("/shops/<shop>/coupon-templates", methods=["POST"])
 @documented(docs.CouponTemplateBody, docs.TemplateReply, created=True)

@@ -12,13 +12,13 @@ from mall.extensions import db
 from mall.money import format_money
 from mall.orders.models import Order
 from mall.pagination import page_number
-from plugins.loyalty.members import operations as paid_tiers
+from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.members import schemas as docs
 from plugins.loyalty.members.models import Membership
 from plugins.loyalty.members.operations import check_in, effective_tier, join_programme, membership, memberships_of
 from plugins.loyalty.programmes.operations import rules
 from plugins.loyalty.segments.operations import MemberFilter, member_select
-from plugins.loyalty.web.api import PAGE, _programme_of_body, api_bp, programme_or_404, request_key
+from plugins.loyalty.web.api import PAGE, api_bp, programme_of_body, programme_or_404, request_key
 from tenants.access import actor, login_required, open_shop_or_404, staff_required
 from tenants.models import StaffRole
 
@@ -34,7 +34,6 @@ def membership_json(member: Membership) -> dict:
             "joined_at": iso(member.joined_at)}
 
 
-# --- memberships, points, check-in --------------------------------------------------------------
 
 @api_bp.route("/shops/<shop>/join", methods=["POST"])
 @documented(response=docs.MembershipReply, created=True)
@@ -61,7 +60,7 @@ def my_memberships():
 @write
 def my_check_in():
     """Daily check-in in a programme; 409 when already done today."""
-    programme = _programme_of_body(docs.CheckInBody().load(json_body()))
+    programme = programme_of_body(docs.CheckInBody().load(json_body()))
     points, streak = check_in(programme, actor())
     return 201, {"points": points, "streak": streak}
 
@@ -80,12 +79,13 @@ def purchase_json(p) -> dict:
 def buy_paid_tier():
     """Buy or renew a paid tier (the platform's Plus by default) from the wallet or through the gateway."""
     data = docs.PaidTierBody().load(json_body())
-    purchase = paid_tiers.buy(_programme_of_body(data), actor(), data["tier"], data["pay_with"], request_key(),
+    purchase = member_ops.buy(programme_of_body(data), actor(), data["tier"], data["pay_with"], request_key(),
                               data["payment_token"])
     return 201, {"membership": membership_json(purchase.membership), "purchase": purchase_json(purchase)}
 
 
-def _member_or_404(user_id: int) -> Membership:
+def member_or_404(user_id: int) -> Membership:
+    """The URL shop's member with this user id, or a 404."""
     programme = programme_or_404(g.tenant)
     user = db.session.get(User, user_id)
     member = membership(programme, user) if user else None
@@ -112,7 +112,7 @@ def members(shop: str):
 @staff_required(StaffRole.SUPPORT)
 def member_detail(shop: str, user_id: int):
     """One member with their orders in this shop."""
-    member = _member_or_404(user_id)
+    member = member_or_404(user_id)
     orders = db.session.execute(
         db.select(Order).where(Order.tenant_id == g.tenant.id, Order.user_id == user_id).order_by(Order.id.desc())
         .limit(PAGE)

@@ -290,8 +290,6 @@ def buy(programme, user, code, pay_with, key: str, token: str | None = None) -> 
     The membership moves with a conditional update on its previous end date, so two
     purchases at once cannot both extend from the same term.
     """
-    pass
-
     tier = _paid_tier(programme, code)
     if pay_with not in PAY_WITH:
         raise FieldErrors(_("Choose how to pay."), {"pay_with": [_("Pay with wallet or gateway.")]})

@@ -22,7 +22,7 @@ from mall.forms import show_field_errors
 from mall.orders.models import Order
 from mall.pagination import paginate
 from plugins.loyalty.coupons.models import Coupon
-from plugins.loyalty.members import operations as paid_tiers
+from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.members.forms import AdjustForm, PaidTierForm
 from plugins.loyalty.members.models import Membership
 from plugins.loyalty.members.operations import (
@@ -90,7 +90,7 @@ def _buy_once(programme, user, tier: str, pay_with: str) -> dict:
     key = idempotency.form_key()
 
     def work():
-        purchase = paid_tiers.buy(programme, user, tier, pay_with, idempotency.operation_key(user.id, key))
+        purchase = member_ops.buy(programme, user, tier, pay_with, idempotency.operation_key(user.id, key))
         return 201, {"tier": purchase.tier_code, "until": purchase.ends_at.date().isoformat()}
 
     digest = idempotency.fingerprint("POST", request.path, {"tier": tier, "pay_with": pay_with})

@@ -13,14 +13,14 @@ from mall.audit.operations import record
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.pagination import page_number
-from plugins.loyalty.members import schemas as members_schemas
-from plugins.loyalty.members.api import _member_or_404, membership_json
+from plugins.loyalty.members.api import member_or_404, membership_json
 from plugins.loyalty.members.operations import membership
+from plugins.loyalty.members.schemas import MembershipReply
 from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.points import schemas as docs
 from plugins.loyalty.points.models import PointsEntry
 from plugins.loyalty.programmes.models import PLATFORM
-from plugins.loyalty.web.api import PAGE, _programme_by_name, api_bp, request_key
+from plugins.loyalty.web.api import PAGE, api_bp, programme_by_name, request_key
 from tenants.access import actor, login_required, staff_required
 from tenants.models import StaffRole
 
@@ -36,7 +36,7 @@ def entry_json(e: PointsEntry) -> dict:
 @login_required
 def my_points():
     """Balances and history of one programme (?programme=<slug>|platform)."""
-    programme = _programme_by_name(request.args.get("programme", PLATFORM))
+    programme = programme_by_name(request.args.get("programme", PLATFORM))
     member = membership(programme, actor()) if programme else None
     if member is None:
         abort(404, description=_("You are not a member of this programme."))
@@ -49,7 +49,7 @@ def my_points():
 
 
 @api_bp.route("/shops/<shop>/members/<int:user_id>/points/adjust", methods=["POST"])
-@documented(docs.PointsAdjustBody, members_schemas.MembershipReply)
+@documented(docs.PointsAdjustBody, MembershipReply)
 @staff_required(StaffRole.MANAGER)
 @write
 def adjust_points(shop: str, user_id: int):
@@ -57,7 +57,7 @@ def adjust_points(shop: str, user_id: int):
     data = docs.PointsAdjustBody().load(json_body())
     if data["delta"] == 0:
         raise ValidationError({"delta": [_("Must not be zero.")]})
-    member = _member_or_404(user_id)
+    member = member_or_404(user_id)
     key = f"adjust:{member.id}:{request_key()}"
     if data["delta"] > 0:
         ledger.credit(member, data["delta"], "adjust", key, reason=data["reason"], actor=actor(), funded_by="shop")

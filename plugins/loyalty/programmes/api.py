@@ -17,7 +17,6 @@ def _document_reply(programme):
     return {"programme": {**programme.document, "version": programme.version}}
 
 
-# --- programmes -------------------------------------------------------------------------------
 
 @api_bp.route("/shops/<shop>/programme", methods=["GET"])
 @documented(response=docs.ProgrammeReply)

@@ -8,7 +8,6 @@ from mall.api import json_body, write
 from mall.api.openapi import documented
 from plugins.loyalty.segments import operations as segments
 from plugins.loyalty.segments import schemas as docs
-from plugins.loyalty.segments import schemas as segments_schemas
 from plugins.loyalty.web.api import api_bp, programme_or_404
 from tenants.access import operator_required, staff_required
 from tenants.models import StaffRole
@@ -20,7 +19,7 @@ from tenants.models import StaffRole
 @write
 def shop_segment_preview(shop: str):
     """Count the shop's members a filter finds, with a sample."""
-    return 200, segments.preview(programme_or_404(g.tenant), segments_schemas.load_filter(json_body()))
+    return 200, segments.preview(programme_or_404(g.tenant), docs.load_filter(json_body()))
 
 
 @api_bp.route("/platform/segments/preview", methods=["POST"])
@@ -29,4 +28,4 @@ def shop_segment_preview(shop: str):
 @write
 def platform_segment_preview():
     """Count the platform's members a filter finds, with a sample."""
-    return 200, segments.preview(programme_or_404(None), segments_schemas.load_filter(json_body()))
+    return 200, segments.preview(programme_or_404(None), docs.load_filter(json_body()))

@@ -28,7 +28,6 @@ def wallet_json(wallet) -> dict:
             "total": format_money(wallet.cash + wallet.bonus)}
 
 
-# --- wallet -----------------------------------------------------------------------------------
 
 def _wallet_reply(user):
     wallet = wallet_for(user)

@@ -39,7 +39,8 @@ def programme_or_404(tenant):
     return programme
 
 
-def _programme_by_name(name):
+def programme_by_name(name):
+    """The programme a name stands for: a shop's slug or "platform"; None when there is none."""
     if name == PLATFORM:
         return programme_for(None)
     if not isinstance(name, str):
@@ -48,9 +49,9 @@ def _programme_by_name(name):
     return programme_for(tenant)
 
 
-def _programme_of_body(data: dict):
+def programme_of_body(data: dict):
     """The programme a request body names ("programme": a shop's slug or "platform", the default); 422 if none."""
-    programme = _programme_by_name(data.get("programme", PLATFORM))
+    programme = programme_by_name(data.get("programme", PLATFORM))
     if programme is None:
         raise FieldErrors(_("No such programme."), {"programme": [_("Give a shop's slug or platform.")]})
     return programme
