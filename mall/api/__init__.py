@@ -22,7 +22,8 @@ OPEN_ENDPOINTS = {"api.register", "api.token", "api.openapi"}
 
 
 @bp.before_request
-def _authenticate():
+def authenticate() -> None:
+    """Find the caller from the Bearer token, or answer 401; a plugin's API blueprint runs it before each request."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         token = ApiToken.find(header[7:].strip())

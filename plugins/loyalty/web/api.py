@@ -8,7 +8,7 @@ from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 
 from mall import idempotency
-from mall.api import _authenticate
+from mall.api import authenticate
 from mall.errors import FieldErrors
 from plugins.loyalty.programmes.models import PLATFORM
 from plugins.loyalty.programmes.operations import programme_for
@@ -16,7 +16,7 @@ from tenants.access import actor, resolve_tenant
 
 api_bp = Blueprint("loyalty_api", __name__, url_prefix="/api/v1")
 PAGE = 50
-api_bp.before_request(_authenticate)
+api_bp.before_request(authenticate)
 
 
 def request_key() -> str:
