@@ -167,11 +167,20 @@ def _weekly(rows, starts: list[date]) -> list[int]:
 def dashboard(shop: str):
     """Charts a merchant would rather look at than read."""
     programme = shop_programme()
-    r = rules(programme)
     at = clock.now()
     tiers = dict(db.session.execute(
         db.select(Membership.tier_code, func.count(Membership.id)).where(Membership.programme_id == programme.id)
         .group_by(Membership.tier_code)).all())
+    totals = {"members": sum(tiers.values()), "points": db.session.execute(
+        db.select(func.coalesce(func.sum(Membership.points_available), 0))
+        .where(Membership.programme_id == programme.id)).scalar()}
+    return render_template("loyalty/merchant/dashboard.html", shop=g.tenant, charts=_charts(programme, tiers, at),
+                           totals=totals, has_data=totals["members"] > 0)
+
+
+def _charts(programme, tiers: dict, at) -> dict:
+    """The dashboard's charts: members by tier and activity, weekly points and coupons, revenue by tier."""
+    r = rules(programme)
     activity_case = activity(programme, at)
     by_activity = dict(db.session.execute(
         db.select(activity_case, func.count(Membership.id)).where(Membership.programme_id == programme.id)
@@ -200,7 +209,7 @@ def dashboard(shop: str):
         .where(Order.tenant_id == g.tenant.id, Order.status.in_(BOUGHT)).group_by(Membership.tier_code)).all())
     labels = [s.strftime("%m-%d") for s in starts]
     earned = [t for t in r.tiers if not t.is_paid]
-    charts = {
+    return {
         "tiers": {"type": "doughnut", "labels": [t.name for t in earned],
                   "series": [{"label": _("Members"), "data": [tiers.get(t.code, 0) for t in earned]}]},
         "activity": {"type": "bar", "labels": [_("Active"), _("Intermittent"), _("Sleeping")],
@@ -216,11 +225,6 @@ def dashboard(shop: str):
         "revenue": {"type": "bar", "labels": [t.name for t in earned],
                     "series": [{"label": _("Revenue (¥)"), "data": [str(revenue.get(t.code) or 0) for t in earned]}]},
     }
-    totals = {"members": sum(tiers.values()), "points": db.session.execute(
-        db.select(func.coalesce(func.sum(Membership.points_available), 0))
-        .where(Membership.programme_id == programme.id)).scalar()}
-    return render_template("loyalty/merchant/dashboard.html", shop=g.tenant, charts=charts, totals=totals,
-                           has_data=totals["members"] > 0)
 
 
 @merchant_bp.route("/members")

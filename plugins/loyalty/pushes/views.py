@@ -44,13 +44,8 @@ def _templates(programme) -> list[SelectChoice]:
 def push_list(shop: str):
     """The shop's pushes with their progress; managers preview a segment, save it, and send a coupon to it."""
     programme = shop_programme()
-    form = PushForm()
-    form.template_id.choices = _templates(programme)
     saved = segments_of(programme)
-    form.segment_id.choices = [SelectChoice("", _l("None: use the filters"))] + [
-        SelectChoice(str(s.id), s.name) for s in saved]
-    form.tier.choices = [SelectChoice("", _l("Every tier"))] + [SelectChoice(t.code, t.name)
-                                                                 for t in rules(programme).tiers]
+    form = _push_form(programme, saved)
     campaign = win_back(programme)
     campaign_form = CampaignForm(obj=campaign, formdata=None, prefix="campaign")
     campaign_form.template_id.choices = form.template_id.choices
@@ -64,21 +59,8 @@ def push_list(shop: str):
             if action == "preview":
                 chosen = segment_in(programme, body.get("segment_id"))
                 seen = preview(programme, filter_of(chosen) if chosen else body["filter"])
-            elif action == "save":
-                save_segment(programme, form.name.data, body.get("filter") or {}, actor())
-                db.session.commit()
-                flash(_("The segment is saved."), "success")
-                return redirect(url_for("loyalty_merchant.push_list", shop=shop))
             else:
-                when = form.scheduled_at.data
-                push = pushes.create_push(programme, {
-                    "template_id": form.template_id.data, **body, "channels": form.channels.data or ["inbox"],
-                    **({"scheduled_at": when.replace(tzinfo=ZoneInfo(g.tenant.timezone)).isoformat()}
-                       if when else {})}, actor())
-                db.session.commit()
-                flash(_("The push is scheduled.") if push.status == "scheduled" else _("The push is on its way."),
-                      "success")
-                return redirect(url_for("loyalty_merchant.push_detail", shop=shop, push_id=push.id))
+                return _save_or_send(programme, form, body, action, shop)
         except ValidationError as exc:
             db.session.rollback()
             show_validation_errors(form, exc)
@@ -90,6 +72,33 @@ def push_list(shop: str):
     return render_template("loyalty/merchant/pushes.html", shop=g.tenant, form=form, page=page, seen=seen,
                            progress=pushes.progress_of(page.items), saved=saved, counts=counts, campaign=campaign,
                            campaign_form=campaign_form), status
+
+
+def _push_form(programme, saved: list) -> PushForm:
+    """The push form with the programme's templates, saved segments and tiers to choose from."""
+    form = PushForm()
+    form.template_id.choices = _templates(programme)
+    form.segment_id.choices = [SelectChoice("", _l("None: use the filters"))] + [
+        SelectChoice(str(s.id), s.name) for s in saved]
+    form.tier.choices = [SelectChoice("", _l("Every tier"))] + [SelectChoice(t.code, t.name)
+                                                                 for t in rules(programme).tiers]
+    return form
+
+
+def _save_or_send(programme, form: PushForm, body: dict, action: str | None, shop: str):
+    """Save the filter as a segment, or send the coupon to the segment; then where to go next."""
+    if action == "save":
+        save_segment(programme, form.name.data, body.get("filter") or {}, actor())
+        db.session.commit()
+        flash(_("The segment is saved."), "success")
+        return redirect(url_for("loyalty_merchant.push_list", shop=shop))
+    when = form.scheduled_at.data
+    push = pushes.create_push(programme, {
+        "template_id": form.template_id.data, **body, "channels": form.channels.data or ["inbox"],
+        **({"scheduled_at": when.replace(tzinfo=ZoneInfo(g.tenant.timezone)).isoformat()} if when else {})}, actor())
+    db.session.commit()
+    flash(_("The push is scheduled.") if push.status == "scheduled" else _("The push is on its way."), "success")
+    return redirect(url_for("loyalty_merchant.push_detail", shop=shop, push_id=push.id))
 
 
 def _may_change() -> bool:
