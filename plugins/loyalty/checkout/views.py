@@ -53,7 +53,7 @@ def checkout_options(quote, options=None, errors=None) -> str:
     wallet = wallet_for(user, create=False)
     if not coupons and not points and not (wallet and wallet.cash + wallet.bonus > 0):
         return ""
-    return render_template("loyalty/_checkout_options.html", coupons=coupons, points=points, wallet=wallet,
+    return render_template("loyalty/checkout/_checkout_options.html", coupons=coupons, points=points, wallet=wallet,
                            options=options, conditions=coupon_conditions, fields=errors.fields if errors else {})
 
 
@@ -87,14 +87,14 @@ def product_price(product, compact: bool = False) -> str:
                 teaser = (round_half_up(product.price * top.discount), top)
     if mine is None and teaser is None:
         return ""
-    return render_template("loyalty/_member_price.html", mine=mine, teaser=teaser, compact=compact)
+    return render_template("loyalty/checkout/_member_price.html", mine=mine, teaser=teaser, compact=compact)
 
 
 def cart_line_price(product) -> str:
     """Template hook for a cart line: the member price only, compactly."""
     user = current_user if current_user.is_authenticated else None
     mine = best_member_price(product, user)
-    return render_template("loyalty/_member_price.html", mine=mine, teaser=None, compact=True) if mine else ""
+    return render_template("loyalty/checkout/_member_price.html", mine=mine, teaser=None, compact=True) if mine else ""
 
 
 def refund_preview(order) -> str:
@@ -114,4 +114,4 @@ def refund_preview(order) -> str:
     coupons = coupons_on_full_refund(order, clock.now(), preview=True)
     if not rows and not money and not coupons:
         return ""
-    return render_template("loyalty/_refund_preview.html", rows=rows, money=money, coupons=coupons)
+    return render_template("loyalty/checkout/_refund_preview.html", rows=rows, money=money, coupons=coupons)

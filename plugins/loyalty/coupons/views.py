@@ -71,7 +71,7 @@ def _edit(programme, tenant, template_id: int, layout: str, back: str, url_args:
         flash(_("%(name)s saved.", name=template.name), "success")
         return redirect(url_for(back, **url_args))
     status = 422 if request.method == "POST" else 200
-    return render_template("loyalty/merchant/coupon_edit.html", layout=layout, shop=tenant, form=form,
+    return render_template("loyalty/coupons/merchant_edit.html", layout=layout, shop=tenant, form=form,
                            template=template, back=back, url_args=url_args,
                            warning=coupon_ops.spend_warning(template)), status
 
@@ -105,7 +105,7 @@ def coupon_centre():
                db.or_(Programme.tenant_id.is_(None), Tenant.status == TenantStatus.ACTIVE))
         .order_by(Programme.tenant_id.is_not(None), CouponTemplate.id.desc())
     )
-    return render_template("loyalty/coupon_centre.html", page=paginate(select), conditions=coupon_conditions)
+    return render_template("loyalty/coupons/coupon_centre.html", page=paginate(select), conditions=coupon_conditions)
 
 
 @member_bp.route("/member/coupon-centre/<int:template_id>/claim", methods=["POST"])
@@ -160,7 +160,7 @@ def coupons():
             .order_by(Coupon.valid_until.desc())
     else:
         select = select.where(Coupon.used_order_id.is_(None), Coupon.valid_until > now).order_by(Coupon.valid_until)
-    return render_template("loyalty/coupons.html", tab=tab, tabs=TABS, page=paginate(select),
+    return render_template("loyalty/coupons/coupons.html", tab=tab, tabs=TABS, page=paginate(select),
                            conditions=coupon_conditions)
 
 
@@ -191,7 +191,7 @@ def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dic
         db.select(Coupon.template_id, func.count(Coupon.id))
         .where(Coupon.template_id.in_(ids), Coupon.used_order_id.is_not(None)).group_by(Coupon.template_id)
     ).all()) if ids else {}
-    return render_template("loyalty/merchant/coupons.html", layout=layout, shop=tenant, form=form, page=page,
+    return render_template("loyalty/coupons/merchant_templates.html", layout=layout, shop=tenant, form=form, page=page,
                            used=used, conditions=coupon_conditions, endpoint=endpoint, url_args=url_args,
                            can_edit=can_edit), status
 

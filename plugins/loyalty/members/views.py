@@ -82,7 +82,7 @@ def daily_check_in():
         cards.append({"member": m, "daily": bonuses.get("check_in", 0),
                       "streaks": sorted((int(k), v) for k, v in (bonuses.get("check_in_streak") or {}).items()),
                       "done": m.last_check_in == local_today})
-    return render_template("loyalty/check_in.html", cards=cards)
+    return render_template("loyalty/members/check_in.html", cards=cards)
 
 
 def _buy_once(programme, user, tier: str, pay_with: str) -> dict:
@@ -124,7 +124,7 @@ def plus():
     elif request.method == "POST":
         status = 422
     member = membership(programme, user) if programme else None
-    return render_template("loyalty/plus.html", form=form, tiers=tiers, member=member,
+    return render_template("loyalty/members/plus.html", form=form, tiers=tiers, member=member,
                            current=effective_tier(member) if member else None, wallet=wallet_for(user, create=False),
                            now=clock.now(), idempotency_key=uuid.uuid4().hex), status
 
@@ -135,7 +135,7 @@ def overview():
     """The member centre at a glance: platform tier, wallet, and points in every programme."""
     user = actor()
     members = memberships_of(user)
-    return render_template("loyalty/overview.html", members=members, wallet=wallet_for(user, create=False),
+    return render_template("loyalty/members/overview.html", members=members, wallet=wallet_for(user, create=False),
                            tier_of=effective_tier, rules=rules)
 
 
@@ -174,8 +174,8 @@ def dashboard(shop: str):
     totals = {"members": sum(tiers.values()), "points": db.session.execute(
         db.select(func.coalesce(func.sum(Membership.points_available), 0))
         .where(Membership.programme_id == programme.id)).scalar()}
-    return render_template("loyalty/merchant/dashboard.html", shop=g.tenant, charts=_charts(programme, tiers, at),
-                           totals=totals, has_data=totals["members"] > 0)
+    return render_template("loyalty/members/merchant_dashboard.html", shop=g.tenant,
+                           charts=_charts(programme, tiers, at), totals=totals, has_data=totals["members"] > 0)
 
 
 def _charts(programme, tiers: dict, at) -> dict:
@@ -234,7 +234,7 @@ def members(shop: str):
     programme = shop_programme()
     f, errors = MemberFilter.parse(request.args)
     page = paginate(member_select(programme, f).options(selectinload(Membership.user)))
-    return render_template("loyalty/merchant/members.html", shop=g.tenant, page=page, f=f, errors=errors,
+    return render_template("loyalty/members/merchant_members.html", shop=g.tenant, page=page, f=f, errors=errors,
                            tiers=rules(programme).tiers, activities=ACTIVITY, spend=spend_of(programme, page.items),
                            activity_of=activity_of, days_asleep=days_asleep, tier_of=effective_tier,
                            args={k: v for k, v in request.args.items() if k != "page"}), 422 if errors else 200
@@ -275,9 +275,9 @@ def member(shop: str, user_id: int):
                                  .limit(20)).scalars().all()
     orders = db.session.execute(db.select(Order).where(Order.tenant_id == g.tenant.id, Order.user_id == user_id)
                                 .order_by(Order.id.desc()).limit(20)).scalars().all()
-    return render_template("loyalty/merchant/member.html", shop=g.tenant, m=m, tier=effective_tier(m), form=form,
-                           entries=entries, coupons=coupons, orders=orders, spend=spend_of(programme, [m])[m.id],
-                           activity=activity_of(m), asleep=days_asleep(m)), status
+    return render_template("loyalty/members/merchant_member.html", shop=g.tenant, m=m, tier=effective_tier(m),
+                           form=form, entries=entries, coupons=coupons, orders=orders,
+                           spend=spend_of(programme, [m])[m.id], activity=activity_of(m), asleep=days_asleep(m)), status
 
 
 def tenant_members(tenant) -> str:
@@ -312,7 +312,7 @@ def memberships():
         .where(Order.user_id == user.id, Order.status.in_(BOUGHT))
         .group_by(Tenant.id).order_by(func.max(Order.created_at).desc())
     ).all()
-    return render_template("loyalty/memberships.html", rows=rows, cards=cards)
+    return render_template("loyalty/members/memberships.html", rows=rows, cards=cards)
 
 
 @member_bp.route("/s/<shop>/join", methods=["POST"])
@@ -337,5 +337,5 @@ def join_button(shop) -> str:
     if programme is None:
         return ""
     member = membership(programme, current_user) if current_user.is_authenticated else None
-    return render_template("loyalty/_join.html", shop=shop, programme=programme, member=member,
+    return render_template("loyalty/members/_join.html", shop=shop, programme=programme, member=member,
                            tier=effective_tier(member) if member else None)

@@ -31,7 +31,7 @@ def points():
     user = actor()
     members = memberships_of(user)
     if not members:
-        return render_template("loyalty/points.html", members=[], member=None)
+        return render_template("loyalty/points/points.html", members=[], member=None)
     wanted = request.args.get("programme", PLATFORM)
     member = next((m for m in members if m.programme.slug == wanted), members[0])
     now = clock.now()
@@ -43,7 +43,7 @@ def points():
     ).all()
     page = paginate(db.select(PointsEntry).where(PointsEntry.membership_id == member.id)
                     .order_by(*points_ledger.HISTORY_ORDER))
-    return render_template("loyalty/points.html", members=members, member=member, rules=rules(member.programme),
+    return render_template("loyalty/points/points.html", members=members, member=member, rules=rules(member.programme),
                            expiring=expiring, pending=pending_unlocks(member), page=page)
 
 
@@ -87,4 +87,4 @@ def statement():
         ).scalars().all()
         cards.append({"member": member, "rules": rules(member.programme), "lots": lots,
                       "pending": pending_unlocks(member), "outlook": tier_outlook(member)})
-    return render_template("loyalty/statement.html", cards=cards)
+    return render_template("loyalty/points/statement.html", cards=cards)

@@ -51,7 +51,7 @@ def programme_diff(programme_id: int, version: int):
     before, after = rows[version - 1], rows[version]
     lines = list(difflib.unified_diff(_pretty(before.document), _pretty(after.document),
                                       f"v{version - 1}", f"v{version}", lineterm="", n=3))
-    return render_template("loyalty/programme_diff.html", programme=programme, before=before, after=after,
+    return render_template("loyalty/programmes/programme_diff.html", programme=programme, before=before, after=after,
                            lines=lines)
 
 
@@ -71,7 +71,7 @@ def _edit(tenant, layout: str, endpoint: str, url_args: dict):
     else:
         fill(form, current)
         sample = preview(current)
-    return render_template("loyalty/programme_editor.html", layout=layout, form=form, programme=programme,
+    return render_template("loyalty/programmes/programme_editor.html", layout=layout, form=form, programme=programme,
                            sample=sample, endpoint=endpoint, url_args=url_args, shop=tenant), status
 
 
@@ -118,7 +118,7 @@ def _upload(tenant, endpoint, url_args, form, current, layout, programme):
             return redirect(url_for(endpoint, **url_args))
     fill(form, current)
     form.form_errors = errors
-    return render_template("loyalty/programme_editor.html", layout=layout, form=form, programme=programme,
+    return render_template("loyalty/programmes/programme_editor.html", layout=layout, form=form, programme=programme,
                            sample=None, endpoint=endpoint, url_args=url_args, shop=tenant), 422
 
 

@@ -69,7 +69,7 @@ def push_list(shop: str):
         status = 422
     page = paginate(db.select(Push).where(Push.tenant_id == g.tenant.id).order_by(Push.id.desc()))
     counts = {s.id: segment_count(programme, filter_of(s)) for s in saved}
-    return render_template("loyalty/merchant/pushes.html", shop=g.tenant, form=form, page=page, seen=seen,
+    return render_template("loyalty/pushes/pushes.html", shop=g.tenant, form=form, page=page, seen=seen,
                            progress=pushes.progress_of(page.items), saved=saved, counts=counts, campaign=campaign,
                            campaign_form=campaign_form), status
 
@@ -139,7 +139,7 @@ def _push_or_404(push_id: int) -> Push:
 def push_detail(shop: str, push_id: int):
     """One push with a live progress bar."""
     push = _push_or_404(push_id)
-    return render_template("loyalty/merchant/push.html", shop=g.tenant, push=push, state=pushes.progress(push))
+    return render_template("loyalty/pushes/push.html", shop=g.tenant, push=push, state=pushes.progress(push))
 
 
 @merchant_bp.route("/pushes/<int:push_id>.json")

@@ -56,8 +56,8 @@ def _page(tenant, layout: str, endpoint: str, url_args: dict):
     if csv:
         return Response(as_csv(lines), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{tenant.slug}-{month}.csv"'})
-    return render_template("loyalty/settlement.html", layout=layout, shop=tenant, lines=lines, sums=totals(lines),
-                           month=month, endpoint=endpoint, url_args=url_args)
+    return render_template("loyalty/settlement/settlement.html", layout=layout, shop=tenant, lines=lines,
+                           sums=totals(lines), month=month, endpoint=endpoint, url_args=url_args)
 
 
 @settlement_bp.route("/admin/<shop>/loyalty/settlement")
@@ -74,7 +74,7 @@ def platform_settlement():
     month = _month(clock.zone_of(None))
     shops = db.session.execute(db.select(Tenant).order_by(Tenant.slug)).scalars().all()
     rows = [(tenant, totals(statement(tenant, *month_bounds(month, tenant.timezone)))) for tenant in shops]
-    return render_template("loyalty/platform_settlement.html", rows=rows, month=month, liability=liability())
+    return render_template("loyalty/settlement/platform_settlement.html", rows=rows, month=month, liability=liability())
 
 
 @settlement_bp.route("/platform/loyalty/settlement/<slug>")

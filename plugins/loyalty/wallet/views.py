@@ -65,14 +65,14 @@ def wallet():
     held = wallet_for(user, create=False)
     page = paginate(db.select(WalletEntry).where(WalletEntry.wallet_id == (held.id if held else -1))
                     .order_by(*wallet_ledger.HISTORY_ORDER))
-    return render_template("loyalty/wallet.html", wallet=held, form=form, page=page,
+    return render_template("loyalty/wallet/wallet.html", wallet=held, form=form, page=page,
                            idempotency_key=uuid.uuid4().hex), status
 
 
 def user_section(user) -> str:
     """Template hook for the operator's user page: memberships, wallet balances and a link to adjust."""
     members = memberships_of(user)
-    return render_template("loyalty/_platform_user.html", user=user, members=members, tier_of=effective_tier,
+    return render_template("loyalty/wallet/_platform_user.html", user=user, members=members, tier_of=effective_tier,
                            wallet=wallet_for(user, create=False))
 
 
@@ -116,4 +116,4 @@ def user_wallet(user_id: int):
     held = wallet_for(user, create=False)
     page = paginate(db.select(WalletEntry).where(WalletEntry.wallet_id == (held.id if held else -1))
                     .order_by(*wallet_ledger.HISTORY_ORDER))
-    return render_template("loyalty/platform_wallet.html", user=user, wallet=held, form=form, page=page), status
+    return render_template("loyalty/wallet/platform_wallet.html", user=user, wallet=held, form=form, page=page), status
