@@ -98,19 +98,21 @@ def run_once(user_id: int, key: str, digest: str, work, scope: str | None = None
     try:
         status, body = work()
     except DomainError:
-        db.session.rollback()
-        record = _stored(user_id, scope, key)
-        if record is None:
+        if (winner := _winner(user_id, scope, key)) is None:
             raise
-        return _replay(record, digest)
+        return _replay(winner, digest)
     db.session.add(IdempotencyRecord(user_id=user_id, scope=scope, key=key, fingerprint=digest, status=status,
                                      body=body))
     try:
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()
-        record = _stored(user_id, scope, key)
-        if record is None:
+        if (winner := _winner(user_id, scope, key)) is None:
             raise
-        return _replay(record, digest)
+        return _replay(winner, digest)
     return status, body
+
+
+def _winner(user_id: int, scope: str, key: str):
+    """After losing to a concurrent duplicate: roll this attempt back and find the record the winner wrote."""
+    db.session.rollback()
+    return _stored(user_id, scope, key)

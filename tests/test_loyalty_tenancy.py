@@ -1,0 +1,248 @@
+"""Loyalty tenancy: every loyalty URL that takes an id answers 404 for another shop's object, and for a missing one.
+
+The URLs are read from the app's url_map, so a new id-taking loyalty endpoint fails the coverage test until it
+has a case below.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import text
+
+from mall.accounts.models import ApiToken, User
+from mall.extensions import db
+from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME, VANCL
+from tests.fixtures.factories import PASSWORD
+
+MISSING_INT = 999_999_999
+MISSING_NAME = "no-such-shop"
+METHODS_SKIPPED = {"HEAD", "OPTIONS"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """Who calls the URL, which world object fills each id (shop A's own, then foreign ones), and what it posts."""
+
+    caller: str  # "staff" (shop A's owner), "shopper" (a member of shop A) or "operator"
+    ids: dict[str, tuple[str, tuple[str, ...]]]
+    body: dict = field(default_factory=dict)
+
+
+TEMPLATE_FORM = {"name": "Renamed", "per_member_limit": "10", "valid_days": "30", "claimable": "y"}
+ADJUST_FORM = {"delta": "5", "reason": "goodwill"}
+WALLET_FORM = {"balance": "bonus", "amount": "1.00", "reason": "goodwill"}
+
+# Each case: own object in shop A (or on the platform), then the foreign objects that must be a 404.
+CASES = {
+    "/admin/<shop>/loyalty/coupons/<int:template_id>":
+        Case("staff", {"template_id": ("a.template", ("b.template", "platform.template"))}, TEMPLATE_FORM),
+    "/admin/<shop>/loyalty/coupons/<int:template_id>/stop":
+        Case("staff", {"template_id": ("a.hidden", ("b.template", "platform.template"))}),
+    "/admin/<shop>/loyalty/members/<int:user_id>":
+        Case("staff", {"user_id": ("a.member", ("b.member", "a.stranger"))}, ADJUST_FORM),
+    "/admin/<shop>/loyalty/pushes/<int:push_id>": Case("staff", {"push_id": ("a.push", ("b.push",))}),
+    "/admin/<shop>/loyalty/pushes/<int:push_id>.json": Case("staff", {"push_id": ("a.push", ("b.push",))}),
+    "/admin/<shop>/loyalty/pushes/<int:push_id>/cancel": Case("staff", {"push_id": ("a.push", ("b.push",))}),
+    "/admin/<shop>/loyalty/segments/<int:segment_id>/delete":
+        Case("staff", {"segment_id": ("a.segment", ("b.segment",))}),
+    "/api/v1/shops/<shop>/members/<int:user_id>":
+        Case("staff", {"user_id": ("a.member", ("b.member", "a.stranger"))}),
+    "/api/v1/shops/<shop>/members/<int:user_id>/points/adjust":
+        Case("staff", {"user_id": ("a.member", ("b.member", "a.stranger"))}, {"delta": 5, "reason": "goodwill"}),
+    "/api/v1/shops/<shop>/pushes/<int:push_id>": Case("staff", {"push_id": ("a.push", ("b.push",))}),
+    "/api/v1/shops/<shop>/coupon-templates/<int:template_id>/claim":
+        Case("shopper", {"template_id": ("a.template", ("b.template", "platform.template", "a.hidden"))}),
+    "/api/v1/platform/coupon-templates/<int:template_id>/claim":
+        Case("shopper", {"template_id": ("platform.template", ("b.template", "platform.hidden"))}),
+    # The coupon centre offers every open shop's claimable coupons: what it hides is a coupon not on offer.
+    "/member/coupon-centre/<int:template_id>/claim":
+        Case("shopper", {"template_id": ("a.template", ("b.hidden", "platform.hidden"))}),
+    "/api/v1/platform/users/<int:user_id>/wallet/adjust":
+        Case("operator", {"user_id": ("a.member", ())}, {"amount": "1.00", "balance": "bonus", "reason": "goodwill"}),
+    "/platform/loyalty/users/<int:user_id>/wallet": Case("operator", {"user_id": ("a.member", ())}, WALLET_FORM),
+    "/platform/loyalty/coupons/<int:template_id>":
+        Case("operator", {"template_id": ("platform.template", ("b.template",))}, TEMPLATE_FORM),
+    "/platform/loyalty/coupons/<int:template_id>/stop":
+        Case("operator", {"template_id": ("platform.hidden", ("b.template",))}),
+    "/platform/programmes/<int:programme_id>/versions/<int:version>/diff":
+        Case("operator", {"programme_id": ("a.programme", ()), "version": ("a.version", ("a.first_version",))}),
+    "/platform/loyalty/settlement/<slug>": Case("operator", {"slug": ("a.slug", ())}),
+}
+
+
+def id_taking_loyalty_rules(app):
+    """Every loyalty URL rule with an argument other than the shop (an id, a version, a slug)."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0].startswith("loyalty") and rule.arguments - {"shop"}:
+            yield rule
+
+
+def test_every_id_taking_loyalty_endpoint_has_a_case(app):
+    """A new loyalty endpoint that takes an id fails here until its foreign-id case is written (and vice versa)."""
+    rules = {rule.rule for rule in id_taking_loyalty_rules(app)}
+    assert sorted(rules - CASES.keys()) == [], "add a case to CASES for these loyalty URLs"
+    assert sorted(CASES.keys() - rules) == [], "these cases name URLs the app no longer has"
+    for path, case in CASES.items():
+        arguments = set(re.findall(r"<(?:\w+:)?(\w+)>", path)) - {"shop"}
+        assert set(case.ids) == arguments, path
+
+
+class Caller:
+    """One user with a signed-in page client and an API token."""
+
+    def __init__(self, app, user):
+        self.user, self.client = user, app.test_client()
+        self.client.post("/login", data={"email": user.email, "password": PASSWORD})
+        self.token = ApiToken.issue(user)
+        db.session.commit()
+
+    def send(self, method: str, path: str, body: dict):
+        """The request as the URL's side expects it: JSON with the token for the API, a form for pages."""
+        if path.startswith("/api/"):
+            return self.client.open(path, method=method, json=None if method == "GET" else body,
+                                    headers={"Authorization": f"Bearer {self.token}"})
+        return self.client.open(path, method=method, data=None if method == "GET" else body)
+
+
+@pytest.fixture
+def world(app, make_user, make_shop, make_programme, api):
+    """Shops A and B, each with a programme (two versions for A), templates, a member, a push and a saved segment;
+    the platform programme with a claimable and a hidden template; the callers."""
+    owner_a, owner_b, operator = make_user(), make_user(), make_user(operator=True)
+    shop_a, shop_b = make_shop(owner=owner_a), make_shop(owner=owner_b)
+    programme_a = make_programme(shop_a, {**VANCL, "name": "VANCL style, first draft"})
+    make_programme(shop_a, VANCL)
+    programme_b = make_programme(shop_b, FOUR_TIERS)
+    make_programme(None, PLATFORM_PROGRAMME)
+    ids = {"a.programme": programme_a.id, "a.version": 2, "a.first_version": 1, "a.slug": shop_a.slug,
+           "a.stranger": make_user().id, "b.programme": programme_b.id}
+    platform = api(operator)
+    for name, claimable in (("template", True), ("hidden", False)):
+        reply = platform.post("/api/v1/platform/coupon-templates", _template(claimable))
+        assert reply.status_code == 201, reply.json
+        ids[f"platform.{name}"] = reply.json["template"]["id"]
+    for key, shop, owner in (("a", shop_a, owner_a), ("b", shop_b, owner_b)):
+        ids.update(_shop_objects(key, shop, api(owner), Caller(app, owner), api(make_user())))
+    return {"ids": ids, "shop": shop_a.slug, "staff": Caller(app, owner_a), "operator": Caller(app, operator),
+            "shopper": Caller(app, db.session.get(User, ids["a.member"]))}
+
+
+def _template(claimable: bool) -> dict:
+    return {"name": "5 off", "kind": "amount_off", "value": "5", "valid_days": 30, "claimable": claimable,
+            "per_member_limit": 10}
+
+
+def _shop_objects(key: str, shop, owner_api, owner_pages: Caller, shopper_api) -> dict:
+    """A shop's claimable and hidden templates, a member holding a claimed coupon, a push and a saved segment."""
+    base = f"/api/v1/shops/{shop.slug}"
+    out = {}
+    for name, claimable in (("template", True), ("hidden", False)):
+        reply = owner_api.post(f"{base}/coupon-templates", _template(claimable))
+        assert reply.status_code == 201, reply.json
+        out[f"{key}.{name}"] = reply.json["template"]["id"]
+    claimed = shopper_api.post(f"{base}/coupon-templates/{out[f'{key}.template']}/claim")
+    assert claimed.status_code == 201, claimed.json
+    out[f"{key}.member"] = db.session.execute(text("SELECT user_id FROM loyalty_coupons WHERE id = :id"),
+                                              {"id": claimed.json["coupon"]["id"]}).scalar_one()
+    pushed = owner_api.post(f"{base}/pushes", {"template_id": out[f"{key}.hidden"], "filter": {}})
+    assert pushed.status_code == 202, pushed.json
+    out[f"{key}.push"] = pushed.json["push"]["id"]
+    saved = owner_pages.send("POST", f"/admin/{shop.slug}/loyalty/pushes",
+                             {"action": "save", "name": "Everyone", "template_id": out[f"{key}.hidden"]})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    out[f"{key}.segment"] = db.session.execute(text(
+        "SELECT s.id FROM loyalty_saved_segments s JOIN loyalty_programmes p ON p.id = s.programme_id "
+        "WHERE p.tenant_id = :tenant"), {"tenant": shop.id}).scalar_one()
+    return out
+
+
+def _fill(path: str, shop: str, values: dict) -> str:
+    path = path.replace("<shop>", shop)
+    for arg, value in values.items():
+        path = re.sub(rf"<(?:\w+:)?{arg}>", str(value), path)
+    return path
+
+
+def _methods(app, path: str) -> list[str]:
+    rule = next(r for r in app.url_map.iter_rules() if r.rule == path)
+    return sorted(rule.methods - METHODS_SKIPPED)
+
+
+def _own(case: Case, ids: dict) -> dict:
+    return {arg: ids[own] for arg, (own, _foreign) in case.ids.items()}
+
+
+def _foreign_variants(case: Case, ids: dict):
+    """Shop A's own ids with one of them swapped for a foreign or a missing object, one argument at a time."""
+    own = _own(case, ids)
+    for arg, (_own_key, foreign) in case.ids.items():
+        missing = MISSING_NAME if arg == "slug" else MISSING_INT
+        for value in [ids[k] for k in foreign] + [missing]:
+            yield {**own, arg: value}
+
+
+def _loyalty_rows() -> dict:
+    """Every loyalty table's rows, to prove a refused request changed nothing."""
+    tables = [t for t in db.metadata.sorted_tables if t.name.startswith("loyalty_")]
+    db.session.expire_all()
+    return {t.name: db.session.execute(t.select().order_by(*t.primary_key.columns)).all() for t in tables}
+
+
+def test_foreign_and_missing_ids_are_404_and_change_nothing(app, world):
+    """Shop A's staff reaching shop B's objects through shop A's URLs, a shopper claiming a coupon not offered to
+    them, an operator reaching a shop's template through the platform's URLs: each answers 404, GET and POST."""
+    before = _loyalty_rows()
+    answers = []
+    for path, case in CASES.items():
+        for method in _methods(app, path):
+            for values in _foreign_variants(case, world["ids"]):
+                url = _fill(path, world["shop"], values)
+                answers.append((case.caller, method, url, world[case.caller].send(method, url, case.body).status_code))
+    assert len(answers) >= 50
+    wrong = [a for a in answers if a[3] != 404]
+    assert not wrong, "\n".join(map(str, wrong))
+    assert _loyalty_rows() == before
+
+
+def test_the_same_requests_with_shop_a_own_objects_are_not_404(app, world):
+    """The foreign-id 404s come from scoping, not from broken URLs: shop A's own objects are found."""
+    answers = []
+    for path, case in CASES.items():
+        for method in _methods(app, path):
+            url = _fill(path, world["shop"], _own(case, world["ids"]))
+            answers.append((case.caller, method, url, world[case.caller].send(method, url, case.body).status_code))
+    wrong = [a for a in answers if a[3] in (401, 403, 404)]
+    assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_platform_ids_are_refused_to_shop_staff_and_shoppers(app, world):
+    """Platform URLs take ids no shop owns: shop staff and shoppers are refused even with a real id."""
+    operator_paths = [path for path, case in CASES.items() if case.caller == "operator"]
+    assert operator_paths
+    for path in operator_paths:
+        url = _fill(path, world["shop"], _own(CASES[path], world["ids"]))
+        for method in _methods(app, path):
+            for caller in ("staff", "shopper"):
+                res = world[caller].send(method, url, CASES[path].body)
+                assert res.status_code in (403, 404), (caller, method, url, res.status_code)
+
+
+def test_ids_inside_request_bodies_name_only_the_shops_own_objects(world):
+    """Another shop's template or saved segment in a push, or another shop's programme in a check-in, is refused."""
+    ids, shop = world["ids"], world["shop"]
+    before = _loyalty_rows()
+    pushes = f"/api/v1/shops/{shop}/pushes"
+    foreign_template = world["staff"].send("POST", pushes, {"template_id": ids["b.template"], "filter": {}})
+    foreign_segment = world["staff"].send("POST", pushes, {"template_id": ids["a.template"],
+                                                           "segment_id": ids["b.segment"]})
+    assert (foreign_template.status_code, foreign_segment.status_code) == (422, 422)
+    assert set(foreign_template.json["error"]["fields"]) == {"template_id"}
+    assert set(foreign_segment.json["error"]["fields"]) == {"segment_id"}
+    check_in = world["shopper"].send("POST", "/member/check-in", {"programme": str(ids["b.programme"])})
+    assert check_in.status_code == 404
+    assert _loyalty_rows() == before
+    own = world["staff"].send("POST", pushes, {"template_id": ids["a.template"], "segment_id": ids["a.segment"]})
+    assert own.status_code == 202, own.json
