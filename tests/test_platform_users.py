@@ -34,7 +34,7 @@ def test_user_page_shows_memberships_and_wallet(client, operator):
     ({"balance": "bonus", "amount": "-1", "reason": "take"}, "The bonus balance is"),
     ({"balance": "bonus", "amount": "20", "reason": ""}, "This field is required."),
     ({"balance": "gold", "amount": "20", "reason": "why"}, "Not a valid choice"),
-    ({"balance": "cash", "amount": "lots", "reason": "why"}, "Not a valid decimal value"),
+    ({"balance": "cash", "amount": "lots", "reason": "why"}, "up to 50000.00 with at most two decimals."),
 ])
 def test_invalid_adjustments_change_nothing(client, operator, data, message):
     """Each invalid adjustment re-shows the form (422) with its message and writes no wallet row."""
