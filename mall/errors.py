@@ -7,6 +7,7 @@ import logging
 from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,19 @@ def init_app(app: Flask) -> None:
         if status == 401:
             return redirect(url_for("accounts.login", next=request.full_path))
         return render_template("errors/error.html", status=status, message=_friendly(exc)), status, headers
+
+    @app.errorhandler(DataError)
+    def _out_of_range(exc: DataError):
+        # The last guard behind the bounds on every input: a total that grew past what its column holds
+        # (a balance near 2^31 on PostgreSQL, say) refuses the request instead of failing it.
+        log.warning("value out of range on %s %s: %s", request.method, request.path, exc.orig)
+        from mall.extensions import db
+
+        db.session.rollback()
+        message = _("A number is too large to be stored; nothing was changed.")
+        if is_api_request():
+            return api_error(422, "out_of_range", message)
+        return render_template("errors/error.html", status=422, message=message), 422
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -16,7 +16,7 @@ from mall.errors import FieldErrors
 from mall.validation import MAX_INT, MAX_MONEY
 
 _WHOLE = re.compile(r"[0-9]+")
-_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
+_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]{1,2})?")
 #: More digits than any bound has: refused before converting, so a long string costs nothing.
 _MOST_DIGITS = 20
 
@@ -24,6 +24,14 @@ _MOST_DIGITS = 20
 def is_whole_number(text) -> bool:
     """True for a string of ASCII digits only (`str.isdigit` also takes "²" and "١", which `int()` refuses)."""
     return isinstance(text, str) and _WHOLE.fullmatch(text) is not None
+
+
+def object_id(text) -> int | None:
+    """An id named in a form or query string, or None when it is not one any row can have (1 to 2³¹−1)."""
+    raw = text.strip() if isinstance(text, str) else ""
+    if not is_whole_number(raw) or len(raw) > _MOST_DIGITS or not 1 <= int(raw) <= MAX_INT:
+        return None
+    return int(raw)
 
 
 def whole_number(text, field: str, low: int = 0, high: int = MAX_INT) -> int:
@@ -38,10 +46,18 @@ def whole_number(text, field: str, low: int = 0, high: int = MAX_INT) -> int:
     raise FieldErrors(message, {field: [message]})
 
 
-def amount(text, field: str, low: Decimal = Decimal("0"), high: Decimal = MAX_MONEY) -> Decimal:
-    """An amount of money from `low` to `high` with at most two decimals (ASCII digits, no sign or exponent)."""
+def plain_amount(text) -> Decimal | None:
+    """An amount written plainly (ASCII digits, an optional minus, at most two decimals), or None."""
     raw = text.strip() if isinstance(text, str) else ""
-    if _AMOUNT.fullmatch(raw) and len(raw) <= _MOST_DIGITS and low <= Decimal(raw) <= high:
-        return Decimal(raw).quantize(Decimal("0.01"))
+    if not _AMOUNT.fullmatch(raw) or len(raw) > _MOST_DIGITS:
+        return None
+    return Decimal(raw)
+
+
+def amount(text, field: str, low: Decimal = Decimal("0"), high: Decimal = MAX_MONEY) -> Decimal:
+    """An amount of money from `low` to `high` with at most two decimals (ASCII digits, no exponent)."""
+    value = plain_amount(text)
+    if value is not None and low <= value <= high:
+        return value.quantize(Decimal("0.01"))
     message = _("Enter an amount from %(low)s to %(high)s with at most two decimals.", low=low, high=high)
     raise FieldErrors(message, {field: [message]})

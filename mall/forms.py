@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
-from wtforms.validators import NumberRange
+from wtforms.validators import NumberRange, StopValidation
 
 from mall.errors import FieldErrors
-from mall.validation import translate_messages
+from mall.form_numbers import plain_amount
+from mall.validation import moment_problem, translate_messages
 
-_AMOUNT = re.compile(r"-?[0-9]{1,12}(?:\.[0-9]{1,2})?")
+
+def plausible_moment(form, field) -> None:
+    """WTForms validator: a date and time between 1970 and 2100, so converting it between zones never fails."""
+    if field.data is not None and (problem := moment_problem(field.data)) is not None:
+        raise StopValidation(str(problem))
 
 
 class MoneyField(DecimalField):
@@ -26,13 +30,9 @@ class MoneyField(DecimalField):
     def process_formdata(self, valuelist):
         """Read the typed text; anything but a plain amount is this field's error."""
         raw = valuelist[0].strip() if valuelist and isinstance(valuelist[0], str) else ""
-        if not raw:
-            self.data = None
-            return
-        if not _AMOUNT.fullmatch(raw):
-            self.data = None
+        self.data = plain_amount(raw) if raw else None
+        if raw and self.data is None:
             raise ValueError(self._rule())
-        self.data = Decimal(raw)
 
     def validate(self, form, extra_validators=()):
         """A value that is not an amount shows only the amount rule (not also "required" or a range)."""

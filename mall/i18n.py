@@ -7,6 +7,8 @@ from functools import cache as cache_by_code
 from babel import Locale
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, session
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from mall.config import ROOT
 from mall.extensions import babel
@@ -50,7 +52,22 @@ def switch(code: str):
             current_user.locale = code
             db.session.commit()
     target = request.form.get("next") or "/"
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(_page_to_show(target if target.startswith("/") and not target.startswith("//") else "/"))
+
+
+def _page_to_show(target: str) -> str:
+    """The page to return to: a form re-shown after a POST has no GET, so go up to the page that holds it."""
+    adapter = current_app.url_map.bind("localhost")
+    path, _, query = target.partition("?")
+    while path not in ("", "/"):
+        try:
+            adapter.match(path, method="GET")
+            return path + (f"?{query}" if query else "")
+        except RequestRedirect:
+            return target
+        except HTTPException:
+            path, query = path.rstrip("/").rsplit("/", 1)[0], ""
+    return "/"
 
 
 def init_app(app: Flask) -> None:

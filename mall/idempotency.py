@@ -60,6 +60,17 @@ def form_key() -> str:
     return check_key(request.form.get("idempotency_key") or uuid.uuid4().hex)
 
 
+def run_form_once(user_id: int, payload: dict, work) -> dict:
+    """Run a page form's write once per its one-time key and commit; the body of the first answer.
+
+    `work(operation_key)` → (status, body); the operation key (scoped to the user and endpoint) is what the
+    ledgers and the gateway see, so a second submit of the same form pays and credits nothing twice.
+    """
+    key = form_key()
+    digest = fingerprint("POST", request.path, payload)
+    return run_once(user_id, key, digest, lambda: work(operation_key(user_id, key)))[1]
+
+
 def operation_key(user_id: int, key: str, scope: str | None = None) -> str:
     """The key of one caller's operation on one endpoint (64 hex digits), for ledgers and the payment gateway.
 

@@ -131,7 +131,8 @@ class EmbeddedQueue:
 
     def retry(self, app: Flask, job_id: str) -> bool:
         """Run a failed job again; False when there is no such failed job."""
-        if not is_whole_number(job_id) or int(job_id) >= len(self.failed):
+        # A failed-list position has a few digits; int() refuses strings of thousands of them.
+        if not is_whole_number(job_id) or len(job_id) > 9 or int(job_id) >= len(self.failed):
             return False
         job, _error = self.failed.pop(int(job_id))
         self.submit(app, job)

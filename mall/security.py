@@ -15,9 +15,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from mall.extensions import limiter
+from mall.validation import MAX_INT
 
-#: The largest value an INTEGER column holds on PostgreSQL; ids and page numbers never exceed it.
-DB_INT_MAX = 2**31 - 1
 #: NUL and lone UTF-16 surrogates: PostgreSQL text cannot store them, so no input may carry them.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
@@ -44,7 +43,7 @@ class BoundedInt(IntegerConverter):
     regex = (r"(?:[1-9]\d{0,8}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
              r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])")
 
-    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = 1, max: int | None = DB_INT_MAX,
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_INT,
                  signed: bool = False):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
@@ -113,11 +112,12 @@ def unstorable_input() -> str | None:
         if _UNSTORABLE.search(name) or _UNSTORABLE.search(value):
             return _printable(name)
     for name, upload in uploads:
-        if upload.mimetype == "application/json" or (upload.filename or "").lower().endswith(".json"):
-            content = upload.read()
-            upload.seek(0)  # the view reads the file after this check
-            if _unstorable_json(content):
-                return _printable(name)
+        # Any upload may be read as a JSON document (the programme editor takes one whatever its name); other
+        # files, such as images, are not JSON and are stored as bytes, where a NUL is harmless.
+        content = upload.read()
+        upload.seek(0)  # the view reads the file after this check
+        if _unstorable_json(content):
+            return _printable(name)
     return _unstorable_json(request.get_data(cache=True))
 
 

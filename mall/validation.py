@@ -61,10 +61,17 @@ def Text(high: int, low: int = 0, **kwargs):  # noqa: N802
     return fields.String(validate=validate.Length(min=low, max=high), **kwargs)
 
 
+def moment_problem(value: datetime):
+    """Why a moment cannot be meant (before 1970 or after 2100; a naive one is read as UTC), or None."""
+    if EARLIEST <= (value if value.tzinfo else value.replace(tzinfo=UTC)) <= LATEST:
+        return None
+    return _l("Give a moment from %(low)s to %(high)s.", low=EARLIEST.date().isoformat(),
+              high=LATEST.date().isoformat())
+
+
 def _in_range(value: datetime) -> None:
-    if not EARLIEST <= value <= LATEST:
-        raise ValidationError([_l("Give a moment from %(low)s to %(high)s.", low=EARLIEST.date().isoformat(),
-                                  high=LATEST.date().isoformat())])
+    if (problem := moment_problem(value)) is not None:
+        raise ValidationError([problem])
 
 
 def Moment(**kwargs):  # noqa: N802

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from mall import clock
 from mall.accounts.models import User
+from mall.checkout.quote import MAX_QTY
 from mall.extensions import db, login_manager
 from mall.money import format_money
 from mall.plugins import nav_entries, template_hook
@@ -64,7 +65,7 @@ def init_app(app: Flask) -> None:
     from mall.orders.views import bp as orders_bp
     from mall.platform import messaging  # noqa: F401  (its page joins the platform blueprint)
     from mall.platform.views import bp as platform_bp
-    from tenants.access import may_open
+    from tenants.access import may_open, may_write
 
     for bp in (catalog_bp, accounts_bp, cart_bp, checkout_bp, orders_bp, admin_bp, platform_bp, audit_bp,
                inbox_bp):
@@ -74,7 +75,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         template_hook=template_hook, nav_entries=nav_entries, staff_shops=_staff_shops, cart_count=_cart_count,
         get_locale=get_locale, has_endpoint=lambda name: name in app.view_functions, now=clock.now,
-        unread_count=_unread_count, may_open=may_open,
+        unread_count=_unread_count, may_open=may_open, may_write=may_write, max_qty=MAX_QTY,
     )
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else "—"

@@ -78,6 +78,12 @@ def may_open(endpoint: str) -> bool:
     return have is not None and StaffRole.at_least(have, access.removeprefix("staff:"))
 
 
+def may_write(tenant: Tenant) -> bool:
+    """Whether the current staff member may change the shop's admin data: a manager or owner of an open shop."""
+    have = g.get("staff_role")
+    return tenant.is_active and have is not None and StaffRole.at_least(have, StaffRole.MANAGER)
+
+
 def staff_required(role: str = StaffRole.SUPPORT):
     """Require the actor to be staff of the URL's shop with at least `role`.
 
@@ -95,15 +101,13 @@ def staff_required(role: str = StaffRole.SUPPORT):
             have = staff_role(user, tenant)
             if have is None:
                 abort(403)
-            needed = role
-            if request.method not in SAFE_METHODS:
+            g.staff_role = have
+            if request.method not in SAFE_METHODS and not may_write(tenant):
                 if not tenant.is_active:
                     abort(403, description=_("This shop is suspended; its admin is read-only."))
-                if not StaffRole.at_least(needed, StaffRole.MANAGER):
-                    needed = StaffRole.MANAGER
-            if not StaffRole.at_least(have, needed):
                 abort(403)
-            g.staff_role = have
+            if not StaffRole.at_least(have, role):
+                abort(403)
             return view(*args, **kwargs)
 
         wrapper.access = f"staff:{role}"

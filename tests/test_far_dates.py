@@ -55,3 +55,18 @@ def test_a_push_scheduled_through_the_api_at_the_calendars_ends_is_422(shop, mom
     response = shop["api"].post("/api/v1/shops/tea/pushes", json={"template_id": shop["template"].id,
                                                                    "scheduled_at": moment})
     assert response.status_code == 422 and "scheduled_at" in response.json["error"]["fields"]
+
+
+@pytest.mark.parametrize("moment", FAR)
+@pytest.mark.parametrize("field", ["sale_starts_at", "sale_ends_at"])
+def test_a_sale_window_at_the_calendars_ends_is_refused_on_the_product_form(client, shop, field, moment):
+    """The product form re-shows (422) with the moment rule on the field; no product is saved."""
+    from mall.catalog.models import Product
+
+    client.post("/lang/en")
+    client.post("/login", data={"email": shop["owner"].email, "password": PASSWORD})
+    form = {"name": "Tea", "category": "tea", "price": "10.00", "stock": "5", field: moment}
+    response = client.post("/admin/tea/products/new", data=form)
+    assert response.status_code == 422
+    assert "Give a moment from 1970-01-01 to 2100-01-01." in response.get_data(as_text=True)
+    assert db.session.execute(db.select(Product)).first() is None

@@ -63,8 +63,9 @@ def test_queue_health_lists_failed_jobs_and_retries_them(make_shop, make_product
     assert "The job is queued again." in text and "No failed jobs." in text
     db.session.expire_all()
     assert db.session.get(Product, product.id).description == "ready[retried]"
-    again = client.post("/platform/queues/retry", data={"job_id": "0"}, follow_redirects=True)
-    assert "no longer in the failed list" in again.get_data(as_text=True)
+    for job_id in ("0", "9" * 5000, "\u00b2", "-1"):
+        again = client.post("/platform/queues/retry", data={"job_id": job_id}, follow_redirects=True)
+        assert "no longer in the failed list" in again.get_data(as_text=True)
 
 
 @requires_redis

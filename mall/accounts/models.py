@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from mall import clock
 from mall.dbtypes import UTCDateTime
 from mall.extensions import db
-from mall.security import DB_INT_MAX
+from mall.validation import MAX_INT
 
 
 class User(UserMixin, db.Model):
@@ -54,7 +54,7 @@ class User(UserMixin, db.Model):
         ident, _, version = str(reference).partition(":")
         if not (ident.isascii() and ident.isdigit() and version.isascii() and version.isdigit()):
             return None
-        user = db.session.get(cls, int(ident)) if int(ident) <= DB_INT_MAX else None
+        user = db.session.get(cls, int(ident)) if int(ident) <= MAX_INT else None
         if user is None or (user.session_version or 0) != int(version):
             return None
         return user
@@ -141,12 +141,6 @@ class ApiToken(db.Model):
         if row is None or row.user.is_disabled or row.is_expired:
             return None
         return row
-
-    @classmethod
-    def user_for(cls, token: str):
-        """The enabled user an unexpired token belongs to, or None."""
-        row = cls.find(token)
-        return row.user if row is not None else None
 
     def mark_used(self) -> bool:
         """Note the use; only when the last note is a minute old, so a busy client does not write on every call."""

@@ -36,6 +36,8 @@ def _login_key() -> str:
 @public
 def login():
     """Sign in."""
+    if current_user.is_authenticated:  # already in: signing in again would only switch accounts unasked
+        return redirect(_safe_next(url_for("catalog.home")))
     form = LoginForm()
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
@@ -61,6 +63,8 @@ def logout():
 @public
 def register():
     """Create an account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("catalog.home"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from mall.catalog.operations import MAX_PRICE, MAX_STOCK, NAME_MAX
-from mall.forms import MoneyField
+from mall.forms import MoneyField, plausible_moment
 
 
 class ProductForm(FlaskForm):
@@ -26,8 +26,8 @@ class ProductForm(FlaskForm):
     price = MoneyField(_l("Price"), places=2, validators=[DataRequired(), NumberRange(min=0, max=MAX_PRICE)])
     stock = IntegerField(_l("Stock"), validators=[NumberRange(min=0, max=MAX_STOCK)])
     sale = BooleanField(_l("Sale item (no member discount)"))
-    sale_starts_at = DateTimeLocalField(_l("Sale starts"), validators=[Optional()])
-    sale_ends_at = DateTimeLocalField(_l("Sale ends"), validators=[Optional()])
+    sale_starts_at = DateTimeLocalField(_l("Sale starts"), validators=[Optional(), plausible_moment])
+    sale_ends_at = DateTimeLocalField(_l("Sale ends"), validators=[Optional(), plausible_moment])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     is_active = BooleanField(_l("On sale in the shop"), default=True)
 

@@ -30,7 +30,9 @@ def authenticate() -> None:
         if token is None:
             abort(401, description=_("Invalid, expired or revoked token."))
         if token.mark_used():
-            db.session.commit()  # bookkeeping of its own, before the request's work begins
+            # The one commit outside the request's own boundary, at most once a minute per token: the last
+            # use must be recorded even when the request itself then fails and rolls back.
+            db.session.commit()
         g.api_user = token.user
     elif request.endpoint not in OPEN_ENDPOINTS:
         abort(401, description=_("Send Authorization: Bearer <token>."))

@@ -9,6 +9,7 @@ from mall.catalog.models import Product
 from mall.checkout.quote import build_quote
 from mall.errors import FieldErrors
 from mall.extensions import db
+from mall.form_numbers import object_id
 from tenants.access import actor, login_required
 
 bp = Blueprint("cart", __name__)
@@ -33,7 +34,7 @@ def show():
 @login_required
 def add():
     """Add a product to the cart."""
-    product = db.session.get(Product, request.form.get("product_id", type=int) or 0)
+    product = db.session.get(Product, object_id(request.form.get("product_id")) or 0)
     if product is None or not product.is_active or not product.tenant.is_active:
         abort(404)
     qty = request.form.get("qty", 1, type=int)

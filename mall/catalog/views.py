@@ -5,6 +5,7 @@ from sqlalchemy import func
 
 from mall.catalog.models import Category, Product
 from mall.extensions import db
+from mall.form_numbers import object_id
 from mall.pagination import paginate
 from mall.reviews.models import Review
 from tenants.access import get_in_tenant_or_404, open_shop_or_404, public, scoped
@@ -37,7 +38,7 @@ def shop_page(shop: str):
     tenant = open_shop_or_404(shop)
     categories = db.session.execute(scoped(Category).order_by(Category.position, Category.name)).scalars().all()
     select = scoped(Product).where(Product.is_active.is_(True)).order_by(Product.id)
-    category_id = request.args.get("category", type=int)
+    category_id = object_id(request.args.get("category"))
     if category_id:
         select = select.where(Product.category_id == category_id)
     page = paginate(select)

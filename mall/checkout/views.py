@@ -76,18 +76,16 @@ def checkout():
 
 def _pay(user, lines, options: dict):
     """Place and pay the checkout once per page key; a refused choice re-shows the page."""
-    key = request.form.get("idempotency_key") or str(uuid.uuid4())
     token = request.form.get("payment_token") or None
-    digest = idempotency.fingerprint("POST", "/checkout", {"lines": lines, "token": token, "options": options})
 
-    def work():
+    def work(_operation_key: str):
         placed = place_checkout(user, lines, options, payment_token=token)
         cart.clear(user)
         db.session.flush()
         return 201, {"checkout_id": placed.id, "orders": [o.id for o in placed.orders]}
 
     try:
-        _status, body = idempotency.run_once(user.id, idempotency.check_key(key), digest, work)
+        body = idempotency.run_form_once(user.id, {"lines": lines, "token": token, "options": options}, work)
     except FieldErrors as exc:
         db.session.rollback()
         return _page(user, lines, options, exc)

@@ -18,6 +18,7 @@ from mall.audit.operations import record
 from mall.dbtypes import Money
 from mall.errors import DomainError, FieldErrors
 from mall.extensions import db
+from mall.form_numbers import object_id
 from mall.forms import show_field_errors
 from mall.orders.models import Order
 from mall.pagination import paginate
@@ -46,7 +47,7 @@ from plugins.loyalty.segments.operations import (
     member_select,
     spend_of,
 )
-from plugins.loyalty.segments.schemas import ACTIVITY
+from plugins.loyalty.segments.schemas import ACTIVITY, MAX_ASLEEP_DAYS
 from plugins.loyalty.wallet.operations import wallet_for
 from plugins.loyalty.web.blueprints import member_bp, merchant_bp, shop_programme
 from tenants.access import actor, login_required, open_shop_or_404, staff_required
@@ -62,7 +63,7 @@ def daily_check_in():
     """Check in once a day in each programme; the streak and its bonus are shown."""
     user = actor()
     if request.method == "POST":
-        programme = db.session.get(Programme, request.form.get("programme", type=int) or 0)
+        programme = db.session.get(Programme, object_id(request.form.get("programme")) or 0)
         if programme is None or (not programme.is_platform and membership(programme, user) is None):
             raise NotFound()
         try:
@@ -87,14 +88,11 @@ def daily_check_in():
 
 def _buy_once(programme, user, tier: str, pay_with: str) -> dict:
     """Buy once per form key and commit: a second submit of the same form answers as the first did."""
-    key = idempotency.form_key()
-
-    def work():
-        purchase = member_ops.buy(programme, user, tier, pay_with, idempotency.operation_key(user.id, key))
+    def work(operation_key: str):
+        purchase = member_ops.buy(programme, user, tier, pay_with, operation_key)
         return 201, {"tier": purchase.tier_code, "until": purchase.ends_at.date().isoformat()}
 
-    digest = idempotency.fingerprint("POST", request.path, {"tier": tier, "pay_with": pay_with})
-    return idempotency.run_once(user.id, key, digest, work)[1]
+    return idempotency.run_form_once(user.id, {"tier": tier, "pay_with": pay_with}, work)
 
 
 @member_bp.route("/member/plus", methods=["GET", "POST"])
@@ -237,6 +235,7 @@ def members(shop: str):
     return render_template("loyalty/members/merchant_members.html", shop=g.tenant, page=page, f=f, errors=errors,
                            tiers=rules(programme).tiers, activities=ACTIVITY, spend=spend_of(programme, page.items),
                            activity_of=activity_of, days_asleep=days_asleep, tier_of=effective_tier,
+                           max_asleep_days=MAX_ASLEEP_DAYS,
                            args={k: v for k, v in request.args.items() if k != "page"}), 422 if errors else 200
 
 

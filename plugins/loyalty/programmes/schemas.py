@@ -7,9 +7,10 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from mall.validation import MAX_INT
+
 ONE = Decimal("1")
 #: Bounds of the document's numbers: what the columns hold and what a real programme would set.
-MAX_ID = 2**31 - 1  # an integer column
 MAX_BONUS = 100_000  # points given at once: joining, a check-in, a review, a birthday, a referral
 MAX_POINTS_PER_YUAN = 100  # earning rate, before a tier's multiplier
 MAX_MULTIPLIER = 10
@@ -131,8 +132,8 @@ class PointsSchema(Strict):
     expiry = fields.Nested(ExpirySchema, load_default=lambda: {"policy": "none"})
     redeem = fields.Nested(RedeemSchema, load_default=None, allow_none=True)
     bonuses = fields.Nested(BonusSchema, load_default=lambda: BonusSchema().load({}))
-    join_coupon = _int(1, MAX_ID, load_default=None, allow_none=True)
-    birthday_coupon = _int(1, MAX_ID, load_default=None, allow_none=True)
+    join_coupon = _int(1, MAX_INT, load_default=None, allow_none=True)
+    birthday_coupon = _int(1, MAX_INT, load_default=None, allow_none=True)
     referral_monthly_cap = _int(0, MAX_REFERRALS_A_MONTH, load_default=DEFAULT_REFERRALS_A_MONTH)
 
 
@@ -150,7 +151,7 @@ class WindowSchema(Strict):
 
 
 class TierCouponSchema(Strict):
-    template = _int(1, MAX_ID, required=True)
+    template = _int(1, MAX_INT, required=True)
     every = fields.String(required=True, validate=validate.OneOf(["month", "quarter"]))
 
 

@@ -9,6 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from mall.forms import plausible_moment
+
 CHANNEL_CHOICES = [SelectChoice("inbox", _l("Inbox")), SelectChoice("email", _l("E-mail")),
                    SelectChoice("sms", _l("SMS"))]
 
@@ -35,7 +37,8 @@ class PushForm(FlaskForm):
         SelectChoice("one_time", _l("Bought once")), SelectChoice("repeat", _l("Bought again"))],
         validators=[Optional()])
     channels = ChannelsField(_l("Channels"), choices=CHANNEL_CHOICES, default=["inbox"])
-    scheduled_at = DateTimeLocalField(_l("Send at (shop time; empty: now)"), validators=[Optional()])
+    scheduled_at = DateTimeLocalField(_l("Send at (shop time; empty: now)"),
+                                       validators=[Optional(), plausible_moment])
     name = StringField(_l("Name for the segment"), validators=[Optional(), Length(max=80)])
 
     def segment(self) -> dict:

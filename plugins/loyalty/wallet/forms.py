@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
@@ -16,7 +18,7 @@ class TopUpForm(FlaskForm):
     """Add money to the wallet's cash balance through the payment gateway."""
 
     amount = MoneyField(_l("Amount"), places=2, validators=[
-        InputRequired(), NumberRange(min=0.01, max=float(MAX_TOP_UP))])
+        InputRequired(), NumberRange(min=Decimal("0.01"), max=MAX_TOP_UP)])
 
 
 class WalletAdjustForm(FlaskForm):
@@ -25,5 +27,5 @@ class WalletAdjustForm(FlaskForm):
     balance = RadioField(_l("Balance"), choices=[SelectChoice("cash", _l("Cash")), SelectChoice("bonus", _l("Bonus"))],
                          default="bonus")
     amount = MoneyField(_l("Amount (negative to take away)"), places=2, validators=[
-        InputRequired(), NumberRange(min=-float(MAX_TOP_UP), max=float(MAX_TOP_UP))])
+        InputRequired(), NumberRange(min=-MAX_TOP_UP, max=MAX_TOP_UP)])
     reason = StringField(_l("Reason"), validators=[InputRequired(), Length(min=2, max=200)])

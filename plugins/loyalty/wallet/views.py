@@ -29,15 +29,11 @@ users_bp = Blueprint("loyalty_users", __name__, url_prefix="/platform/loyalty/us
 
 def _top_up_once(user, amount: str) -> Decimal:
     """Top up once per form key and commit: a second submit of the same form answers as the first did."""
-    key = idempotency.form_key()
-
-    def work():
-        top_up(user, amount, None, idempotency.operation_key(user.id, key))
+    def work(operation_key: str):
+        top_up(user, amount, None, operation_key)
         return 200, {"amount": amount}
 
-    digest = idempotency.fingerprint("POST", request.path, {"amount": amount})
-    _status, body = idempotency.run_once(user.id, key, digest, work)
-    return Decimal(body["amount"])
+    return Decimal(idempotency.run_form_once(user.id, {"amount": amount}, work)["amount"])
 
 
 @member_bp.route("/member/wallet", methods=["GET", "POST"])
