@@ -21,6 +21,12 @@ from mall.validation import MAX_INT
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 _KEY_FILE = "secret_key"
+_MAKE_KEY = ("Production needs a long random signing key, e.g. "
+             "MALL_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))').")
+#: A signing key shorter than this can be guessed; a generated one (secrets.token_hex(32)) has 64 characters.
+MIN_KEY_LENGTH = 32
+#: The key earlier versions used when none was set: it is public, so a session signed with it proves nothing.
+PUBLIC_DEV_KEY = "dev-only-secret-change-me"
 
 
 #: Failed sign-ins per client address, whatever the e-mail: shared by the login page and POST /auth/token.
@@ -62,10 +68,11 @@ def configure(app: Flask) -> None:
             app.config["SECRET_KEY"] = _instance_key(Path(app.instance_path))
         else:
             raise RuntimeError(
-                "MALL_SECRET_KEY is not set. Production needs a long random signing key, e.g. "
-                "MALL_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))'); for a local run "
-                "set MALL_ENV=development (as `make demo` does) to keep a generated key in instance/secret_key."
+                f"MALL_SECRET_KEY is not set. {_MAKE_KEY} For a local run set MALL_ENV=development "
+                "(as `make demo` does) to keep a generated key in instance/secret_key."
             )
+    if not app.testing:
+        _refuse_weak_key(app.config["SECRET_KEY"])
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         # Secure cookies need HTTPS; a local demo and the tests serve plain http.
         app.config["SESSION_COOKIE_SECURE"] = not (app.testing or is_development(app))
@@ -75,6 +82,16 @@ def configure(app: Flask) -> None:
     if proxies:
         # Trust X-Forwarded-For/-Proto/-Host from this many proxies, so limits key on the real client.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
+def _refuse_weak_key(key: str | bytes) -> None:
+    """Stop the start when the signing key is the public old default or too short to resist guessing."""
+    if key in (PUBLIC_DEV_KEY, PUBLIC_DEV_KEY.encode()):
+        raise RuntimeError(f"MALL_SECRET_KEY is {PUBLIC_DEV_KEY!r}, a value published with the code: anyone could "
+                           f"sign sessions with it. {_MAKE_KEY}")
+    if len(key) < MIN_KEY_LENGTH:
+        raise RuntimeError(f"MALL_SECRET_KEY has {len(key)} characters; a signing key needs at least "
+                           f"{MIN_KEY_LENGTH}. {_MAKE_KEY}")
 
 
 def _instance_key(folder: Path) -> str:

@@ -17,13 +17,18 @@ from mall.extensions import db
 log = logging.getLogger(__name__)
 
 
+#: Files in the system zone folder that are not IANA zones: `localtime` is the host's own zone, so a shop set to
+#: it would change its dates when moved to another machine.
+_HOST_ONLY = frozenset({"localtime", "posixrules"})
+
+
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(available_timezones()) - _HOST_ONLY
 
 
 def is_zone(name) -> bool:
-    """Whether `name` is an IANA time zone this machine knows (Asia/Shanghai, UTC, …)."""
+    """Whether `name` is a real IANA time zone (Asia/Shanghai, UTC, …), never a name only this machine has."""
     return isinstance(name, str) and name in _zones()
 
 

@@ -32,7 +32,7 @@ TEST_CONFIG = {
     "REDIS_URL": None,
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     "WTF_CSRF_ENABLED": False,
-    "SECRET_KEY": "test",
+    "SECRET_KEY": secrets.token_hex(32),  # long enough for the apps that tests start as production
     "RATELIMIT_STORAGE_URI": "memory://",
     "OUTBOX_DIR": str(_TMP / "outbox"),
     "SMS_OUTBOX_DIR": str(_TMP / "sms"),

@@ -101,6 +101,16 @@ def test_an_unknown_time_zone_is_refused_when_creating_a_shop(api, make_user):
     assert good.status_code == 201
 
 
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "posix/Asia/Shanghai", "right/UTC"])
+def test_a_zone_name_that_depends_on_the_machine_is_refused(api, make_user, zone):
+    operator, owner = make_user(operator=True), make_user()
+    reply = api(operator).post("/api/v1/platform/tenants", json={
+        "slug": "zoned", "name": "Zoned", "owner_email": owner.email, "timezone": zone},
+        headers={"Accept-Language": "en"})
+    assert _invalid(reply, "timezone") == ["Give a time zone such as Asia/Shanghai."]
+    assert db.session.execute(db.select(Tenant).filter_by(slug="zoned")).scalar_one_or_none() is None
+
+
 def test_a_stored_unknown_time_zone_reads_as_the_platform_zone(client, shop_world, make_user, caplog, monkeypatch):
     # Alembic's fileConfig (the suite migrates at start) disables loggers that existed before it ran.
     monkeypatch.setattr(logging.getLogger("tenants.models"), "disabled", False)
@@ -112,6 +122,7 @@ def test_a_stored_unknown_time_zone_reads_as_the_platform_zone(client, shop_worl
     with caplog.at_level(logging.WARNING, logger="tenants.models"):
         client.post("/login", data={"email": operator.email, "password": PASSWORD})
         assert client.get("/platform/loyalty/settlement").status_code == 200
+        client.post("/logout")
         client.post("/login", data={"email": shop_world["owner"].email, "password": PASSWORD})
         assert client.get(f"/admin/{shop.slug}/loyalty/settlement").status_code == 200
     assert db.session.get(Tenant, shop.id).timezone == "Asia/Shanghai"

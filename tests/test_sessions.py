@@ -45,6 +45,20 @@ def test_production_refuses_to_start_without_a_key(monkeypatch):
         create_app({**TEST_CONFIG, "TESTING": False, "SECRET_KEY": None})
 
 
+@pytest.mark.parametrize("mode", [{}, {"MALL_ENV": "development"}], ids=["production", "development"])
+@pytest.mark.parametrize("key", [OLD_PUBLIC_KEY, "short-key", "k" * 31], ids=["public-value", "short", "31-chars"])
+def test_a_known_or_short_key_is_refused_at_start(monkeypatch, key, mode):
+    monkeypatch.setenv("MALL_SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="MALL_SECRET_KEY"):
+        _app_without("SECRET_KEY", TESTING=False, **mode)
+
+
+def test_a_long_key_starts_production_and_tests_take_any_key(monkeypatch):
+    monkeypatch.setenv("MALL_SECRET_KEY", "k" * 32)
+    assert _app_without("SECRET_KEY", TESTING=False).config["SECRET_KEY"] == "k" * 32
+    assert make_test_app(SECRET_KEY="short").config["SECRET_KEY"] == "short"
+
+
 def test_development_keeps_a_random_key_in_the_instance_folder(monkeypatch, tmp_path):
     key = security._instance_key(tmp_path)
     assert len(key) >= 32 and key != OLD_PUBLIC_KEY
