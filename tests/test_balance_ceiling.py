@@ -1,11 +1,11 @@
 """A balance that would grow past what its column holds is refused with a message, never a 500."""
 
-from plugins.loyalty.lifecycle import join_programme
-from plugins.loyalty.models import Membership, PointsEntry
-
 from mall.extensions import db
 from mall.validation import MAX_INT
-from plugins.loyalty import points
+from plugins.loyalty.members.models import Membership
+from plugins.loyalty.members.operations import join_programme
+from plugins.loyalty.points import operations as points
+from plugins.loyalty.points.models import PointsEntry
 from plugins.loyalty.seeds import VANCL
 from tests.conftest import requires_pg
 

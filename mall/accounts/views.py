@@ -36,8 +36,6 @@ def _login_key() -> str:
 @public
 def login():
     """Sign in."""
-    if current_user.is_authenticated:  # already in: signing in again would only switch accounts unasked
-        return redirect(_safe_next(url_for("catalog.home")))
     form = LoginForm()
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
@@ -63,7 +61,9 @@ def logout():
 @public
 def register():
     """Create an account."""
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and request.method == "POST":
+        # Creating an account would silently swap the one in use: ask to sign out first.
+        flash(_("You are signed in; sign out first to create another account."), "info")
         return redirect(url_for("catalog.home"))
     form = RegisterForm()
     if form.validate_on_submit():
