@@ -59,7 +59,7 @@ def _birthday(programme, member, at, counts) -> None:
     if today.month != birthday.month or today.day < birthday.day:
         return
     r = rules(programme)
-    funded = "platform" if programme.is_platform else "shop"
+    funded = programme.funder
     if ledger.credit(member, r.bonuses.get("birthday", 0), "birthday", f"birthday:{member.id}:{today.year}",
                      funded_by=funded, at=at):
         counts["birthday"] += 1

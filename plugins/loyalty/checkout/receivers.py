@@ -219,7 +219,7 @@ def on_order_settled(sender, order, at, **kwargs) -> None:
         if row.pending:
             ledger.add_pending(member, -row.pending, "unlock", f"unlock:{order.id}:{member.id}", order_id=order.id)
             ledger.credit(member, row.pending, "earn", f"earned:{order.id}:{member.id}", order_id=order.id, at=at,
-                          funded_by="platform" if programme.is_platform else "shop")
+                          funded_by=programme.funder)
             row.released, row.pending = row.pending, 0
         if r.count_at == "settlement":
             row.metric = metric_for(order, r, kept_quantities(order))
@@ -229,7 +229,7 @@ def on_order_settled(sender, order, at, **kwargs) -> None:
             rebate = round_half_up(paid_goods(order, kept_quantities(order)) * tier.rebate_rate)
             if rebate > 0:
                 move(wallet_for(order.user), "bonus", rebate, "rebate", f"rebate:{order.id}:{member.id}",
-                     order_id=order.id, funded_by="platform" if programme.is_platform else "shop")
+                     order_id=order.id, funded_by=programme.funder)
     reward_referrer(order, at)
     db.session.flush()
 

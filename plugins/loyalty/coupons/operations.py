@@ -29,7 +29,7 @@ def create_template(programme, raw: dict) -> CouponTemplate:
     data = TemplateSchema().load(raw)
     if data["kind"] == "free_shipping":
         data["value"] = Decimal("0")
-    funded = data.pop("funded_by") or ("platform" if programme.is_platform else "shop")
+    funded = data.pop("funded_by") or programme.funder
     if programme.is_platform and data["product_ids"]:
         raise ValidationError({"product_ids": [_l("Platform coupons apply to whole orders.")]})
     template = CouponTemplate(programme_id=programme.id, tenant_id=programme.tenant_id, funded_by=funded, **data)

@@ -34,7 +34,7 @@ def join_programme(programme, user, at=None):
     member, created = join(programme, user, at)
     if created:
         r = rules(programme)
-        funded = "platform" if programme.is_platform else "shop"
+        funded = programme.funder
         ledger.credit(member, r.bonuses.get("join", 0), "join", f"join:{member.id}", funded_by=funded, at=at)
         if r.join_coupon:
             template = coupon_ops.template_in(programme, r.join_coupon)
@@ -71,7 +71,7 @@ def check_in(programme, user, at=None) -> tuple[int, int]:
     r = rules(programme)
     bonus = r.bonuses.get("check_in", 0) + (r.bonuses.get("check_in_streak") or {}).get(str(streak), 0)
     ledger.credit(member, bonus, "check_in", f"check-in:{member.id}:{today.isoformat()}", at=at,
-                  funded_by="platform" if programme.is_platform else "shop")
+                  funded_by=programme.funder)
     if r.metric == "growth" and r.growth.get("check_in"):
         credit_metric(member, Decimal(r.growth["check_in"]), f"growth-check-in:{member.id}:{today.isoformat()}", at)
     return bonus, streak

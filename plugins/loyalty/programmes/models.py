@@ -133,6 +133,11 @@ class Programme(db.Model):
         return self.tenant_id is None
 
     @property
+    def funder(self) -> str:
+        """Who pays for what the programme gives away by default: "platform" or "shop"."""
+        return "platform" if self.tenant_id is None else "shop"
+
+    @property
     def slug(self) -> str:
         """How the API names the programme: the shop's slug or "platform"."""
         return PLATFORM if self.tenant_id is None else self.tenant.slug

@@ -46,12 +46,6 @@ def save_win_back(programme, raw: dict, actor=None) -> Campaign:
     return campaign
 
 
-def period_key(period: str, tz: str, at) -> str:
-    """The calendar period of `at` in the shop's zone: "2026-11" or "2026-Q4"."""
-    day = clock.local_date(tz, at)
-    return f"{day.year}-{day.month:02d}" if period == "month" else f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
 def create_push(programme, raw, actor=None) -> Push:
     """Validate and queue a push (its members are chosen when it starts); the caller commits."""
     data = PushSchema().load(raw if isinstance(raw, dict) else {})

@@ -6,9 +6,9 @@ from sqlalchemy import update
 
 from mall import clock
 from mall.extensions import db
+from plugins.loyalty.points.operations import month_key
 from plugins.loyalty.pushes.jobs import queue_start
 from plugins.loyalty.pushes.models import Campaign, Push
-from plugins.loyalty.pushes.operations import period_key
 from plugins.loyalty.segments.operations import segment_select
 from plugins.loyalty.segments.schemas import SegmentSchema
 
@@ -48,7 +48,7 @@ def run_win_back(at) -> int:
         tz = clock.zone_of(programme.tenant)
         push = Push(programme_id=programme.id, tenant_id=programme.tenant_id, template_id=campaign.template_id,
                     filter=audience, channels=campaign.channels, status="queued",
-                    campaign_id=campaign.id, period=period_key(campaign.period, tz, at), created_at=at)
+                    campaign_id=campaign.id, period=month_key(at, tz, campaign.period), created_at=at)
         db.session.add(push)
         db.session.flush()
         queue_start(push)
