@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from mall.errors import DomainError, FieldErrors
+from mall.boundary import commits
 from mall.extensions import db
 from mall.orders import operations
 from mall.orders.models import Order, OrderLine
@@ -44,43 +44,35 @@ def detail(order_id: int):
 
 @bp.route("/orders/<int:order_id>/confirm", methods=["POST"])
 @login_required
+@commits(back="orders.detail")
 def confirm(order_id: int):
     """Confirm receipt of a shipped order."""
-    order = own_order_or_404(order_id)
-    return _act(order, lambda: operations.complete(order, actor()), _("Thanks for confirming receipt."))
+    operations.complete(own_order_or_404(order_id), actor())
+    return _done(order_id, _("Thanks for confirming receipt."))
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
 @login_required
+@commits(back="orders.detail")
 def cancel(order_id: int):
     """Cancel an order that has not shipped; the payment is refunded."""
-    order = own_order_or_404(order_id)
-    return _act(order, lambda: operations.cancel(order, actor()), _("The order is cancelled and refunded."))
+    operations.cancel(own_order_or_404(order_id), actor())
+    return _done(order_id, _("The order is cancelled and refunded."))
 
 
 @bp.route("/orders/<int:order_id>/lines/<int:line_id>/review", methods=["POST"])
 @login_required
+@commits(back="orders.detail")
 def review(order_id: int, line_id: int):
     """Review a product of a completed order."""
     order = own_order_or_404(order_id)
     line = db.session.get(OrderLine, line_id)
     if line is None or line.order_id != order.id:
         abort(404)
-    rating = request.form.get("rating", type=int)
-    return _act(order, lambda: post_review(actor(), line, rating, request.form.get("text", "")),
-                _("Thank you for your review."))
+    post_review(actor(), line, request.form.get("rating", type=int), request.form.get("text", ""))
+    return _done(order_id, _("Thank you for your review."))
 
 
-def _act(order: Order, action, success: str):
-    try:
-        action()
-    except FieldErrors as exc:
-        db.session.rollback()
-        flash(exc.message + " " + " ".join(m for ms in exc.fields.values() for m in ms), "error")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for("orders.detail", order_id=order.id))
+def _done(order_id: int, success: str):
+    flash(success, "success")
+    return redirect(url_for("orders.detail", order_id=order_id))
