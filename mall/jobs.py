@@ -42,20 +42,41 @@ def enqueue(func, *args, idempotency_key: str | None = None, **kwargs) -> Pendin
     path = f"{func.__module__}:{func.__qualname__}"
     job = PendingJob(path, tuple(args), dict(kwargs), idempotency_key)
     session = db.session()
-    session.info.setdefault(_PENDING, []).append((current_app._get_current_object(), job))
+    # Owned by the innermost transaction open now: a savepoint that rolls back takes its jobs with it.
+    owner = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((owner, current_app._get_current_object(), job))
     return job
+
+
+def pending() -> list[PendingJob]:
+    """The jobs this session will hand out at its next commit."""
+    return [job for _owner, _app, job in db.session().info.get(_PENDING, [])]
 
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session):
-    pending = session.info.pop(_PENDING, [])
-    for app, job in pending:
+    # SQLAlchemy reports a released savepoint as a commit too: its jobs then wait for the enclosing
+    # transaction, and only the outermost commit hands them out.
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:
+        pending = session.info.get(_PENDING, [])
+        session.info[_PENDING] = [(savepoint.parent if owner is savepoint else owner, app, job)
+                                  for owner, app, job in pending]
+        return
+    for _owner, app, job in session.info.pop(_PENDING, []):
         _backend(app).submit(app, job)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_after_rollback(session):
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_rollback(session, previous_transaction):
+    # A savepoint rolled back drops only the jobs queued inside it; anything else drops them all.
+    rolled_back = previous_transaction
+    while rolled_back.parent is not None and not rolled_back.nested:
+        rolled_back = rolled_back.parent
+    if not rolled_back.nested:
+        session.info.pop(_PENDING, None)
+        return
+    session.info[_PENDING] = [entry for entry in session.info.get(_PENDING, []) if entry[0] is not rolled_back]
 
 
 def resolve(path: str):

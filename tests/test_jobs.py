@@ -22,6 +22,29 @@ def test_embedded_job_runs_after_commit_and_not_after_rollback(make_shop, make_p
     assert "[committed]" in description and "[rolled back]" not in description
 
 
+def test_a_savepoint_neither_sends_nor_drops_the_jobs_around_it(make_shop, make_product):
+    """A released savepoint is no commit: its jobs wait for the outer commit. A savepoint rolled back drops
+    only the jobs queued inside it."""
+    product = make_product(make_shop())
+    jobs.enqueue(mark_product, product.id, "[before]")
+    with db.session.begin_nested():
+        jobs.enqueue(mark_product, product.id, "[released]")
+    try:
+        with db.session.begin_nested():
+            jobs.enqueue(mark_product, product.id, "[undone]")
+            raise LookupError
+    except LookupError:
+        pass
+    assert [job.args[1] for job in jobs.pending()] == ["[before]", "[released]"]
+    db.session.expire_all()
+    assert "[" not in (db.session.get(Product, product.id).description or "")  # nothing ran yet
+    db.session.commit()
+    db.session.expire_all()
+    description = db.session.get(Product, product.id).description
+    assert "[before]" in description and "[released]" in description and "[undone]" not in description
+    assert jobs.pending() == []
+
+
 @requires_redis
 def test_rq_worker_runs_the_job(make_shop, make_product):
     from redis import Redis
