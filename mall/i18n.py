@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from mall.boundary import commits
 from mall.config import ROOT
 from mall.extensions import babel
 from tenants.access import public
@@ -42,15 +43,13 @@ def _locale(code: str) -> Locale:
 
 @bp.route("/lang/<code>", methods=["POST"])
 @public
+@commits
 def switch(code: str):
     """Switch the interface language and return to the page."""
-    from mall.extensions import db
-
     if code in current_app.config["LANGUAGES"]:
         session["locale"] = code
         if current_user.is_authenticated:
             current_user.locale = code
-            db.session.commit()
     target = request.form.get("next") or "/"
     return redirect(_page_to_show(target if target.startswith("/") and not target.startswith("//") else "/"))
 

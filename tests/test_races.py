@@ -17,8 +17,11 @@ def _two_owners(app, make_user, make_shop, add_staff):
 
 
 def _race_staff_posts(app, shop, pairs, form):
+    # Read here: signing in committed, so the shop would reload inside the racing threads.
+    slug = shop.slug
+
     def post(client, staff_id):
-        return lambda: client.post(f"/admin/{shop.slug}/staff/{staff_id}", data=form)
+        return lambda: client.post(f"/admin/{slug}/staff/{staff_id}", data=form)
 
     with CommitGate(len(pairs)) as gate:
         responses = gate.run(*(post(client, staff_id) for client, staff_id in pairs))

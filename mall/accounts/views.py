@@ -8,8 +8,9 @@ from flask_login import current_user, login_user, logout_user
 
 from mall.accounts import operations
 from mall.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from mall.boundary import commits
 from mall.errors import FieldErrors
-from mall.extensions import db, limiter
+from mall.extensions import limiter
 from mall.forms import show_field_errors
 from mall.security import login_address_limit, registration_limit
 from tenants.access import actor, login_required, public
@@ -34,6 +35,7 @@ def _login_key() -> str:
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_key)
 @login_address_limit
 @public
+@commits
 def login():
     """Sign in."""
     form = LoginForm()
@@ -49,6 +51,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @public
+@commits
 def logout():
     """Sign out."""
     logout_user()
@@ -59,6 +62,7 @@ def logout():
 @bp.route("/register", methods=["GET", "POST"])
 @registration_limit
 @public
+@commits
 def register():
     """Create an account."""
     if current_user.is_authenticated and request.method == "POST":
@@ -71,10 +75,9 @@ def register():
             user = operations.register(form.email.data, form.password.data, form.name.data,
                                        birthday=form.birthday.data, referral_code=form.referral_code.data)
         except FieldErrors as exc:
-            db.session.rollback()
+            # Registration adds nothing until every check passes: the re-shown form has nothing to undo.
             show_field_errors(form, exc)
         else:
-            db.session.commit()
             login_user(user)
             flash(_("Welcome, %(name)s!", name=user.name), "success")
             return redirect(url_for("catalog.home"))
@@ -83,6 +86,7 @@ def register():
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
+@commits
 def profile():
     """Edit name, phone, birthday and marketing consent."""
     user = actor()
@@ -93,7 +97,6 @@ def profile():
         user.birthday = form.birthday.data
         user.consent_email = form.consent_email.data
         user.consent_sms = form.consent_sms.data
-        db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"))
     return _profile_page(user, form, PasswordForm(prefix="pw"), 422 if request.method == "POST" else 200)
@@ -106,6 +109,7 @@ def _profile_page(user, form, password_form, status: int):
 
 @bp.route("/account/password", methods=["POST"])
 @login_required
+@commits
 def change_password():
     """Change the password."""
     user = actor()
@@ -116,7 +120,6 @@ def change_password():
         except FieldErrors as exc:
             show_field_errors(password_form, exc)
         else:
-            db.session.commit()
             # This browser stays signed in under the new session version; all others are out.
             login_user(current_user._get_current_object())
             flash(_("Your password is changed. Other sessions and all API tokens are signed out."), "success")
@@ -126,14 +129,9 @@ def change_password():
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
+@commits(back="accounts.profile")
 def revoke_token(token_id: int):
     """Revoke one of the user's API tokens."""
-    try:
-        operations.revoke_token(actor(), token_id)
-    except FieldErrors as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The token is revoked."), "success")
+    operations.revoke_token(actor(), token_id)
+    flash(_("The token is revoked."), "success")
     return redirect(url_for("accounts.profile"))

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, type_coerce
 
 from mall.admin.forms import ProductForm, StaffForm
+from mall.boundary import commits
 from mall.catalog import operations as catalog
 from mall.catalog.models import Product
 from mall.dbtypes import Money
-from mall.errors import DomainError, FieldErrors
+from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors
 from mall.orders import operations as orders
@@ -63,48 +64,47 @@ def order_detail(shop: str, order_id: int):
     return render_template("admin/order.html", shop=g.tenant, order=order)
 
 
-def _order_action(order: Order, action, success: str):
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        details = " ".join(m for ms in exc.fields.values() for m in ms) if isinstance(exc, FieldErrors) else ""
-        flash(f"{exc.message} {details}".strip(), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
+def _done(order: Order, success: str):
+    flash(success, "success")
     return redirect(url_for("admin.order_detail", shop=g.tenant.slug, order_id=order.id))
 
 
 @bp.route("/orders/<int:order_id>/ship", methods=["POST"])
 @staff_required(StaffRole.MANAGER)
+@commits(back="admin.order_detail")
 def ship(shop: str, order_id: int):
     """Mark an order shipped."""
     order = get_in_tenant_or_404(Order, order_id)
-    return _order_action(order, lambda: orders.ship(order, actor()), _("Order shipped."))
+    orders.ship(order, actor())
+    return _done(order, _("Order shipped."))
 
 
 @bp.route("/orders/<int:order_id>/complete", methods=["POST"])
 @staff_required(StaffRole.MANAGER)
+@commits(back="admin.order_detail")
 def complete(shop: str, order_id: int):
     """Mark an order completed."""
     order = get_in_tenant_or_404(Order, order_id)
-    return _order_action(order, lambda: orders.complete(order, actor()), _("Order completed."))
+    orders.complete(order, actor())
+    return _done(order, _("Order completed."))
 
 
 @bp.route("/orders/<int:order_id>/refund", methods=["POST"])
 @staff_required(StaffRole.MANAGER)
+@commits(back="admin.order_detail")
 def refund(shop: str, order_id: int):
     """Refund the whole order or the quantities entered per line."""
     order = get_in_tenant_or_404(Order, order_id)
     if request.form.get("full"):
-        return _order_action(order, lambda: orders.refund(order, actor(), full=True), _("Order refunded."))
+        orders.refund(order, actor(), full=True)
+        return _done(order, _("Order refunded."))
     lines = []
     for line in order.lines:
         qty = request.form.get(f"qty_{line.id}", type=int)
         if qty:
             lines.append({"line_id": line.id, "qty": qty})
-    return _order_action(order, lambda: orders.refund(order, actor(), lines=lines), _("Refund recorded."))
+    orders.refund(order, actor(), lines=lines)
+    return _done(order, _("Refund recorded."))
 
 
 @bp.route("/products")
@@ -129,6 +129,7 @@ def _to_local(value):
 @bp.route("/products/new", methods=["GET", "POST"], defaults={"product_id": None})
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 @staff_required(StaffRole.MANAGER)
+@commits
 def product_edit(shop: str, product_id: int | None):
     """Create or edit a product."""
     product = get_in_tenant_or_404(Product, product_id) if product_id else None
@@ -143,10 +144,8 @@ def product_edit(shop: str, product_id: int | None):
         try:
             saved = catalog.save_product(g.tenant, product, values)
         except FieldErrors as exc:
-            db.session.rollback()
             show_field_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Product saved."), "success")
             return redirect(url_for("admin.product_list", shop=g.tenant.slug, _anchor=f"p{saved.id}"))
     status = 422 if request.method == "POST" else 200
@@ -155,6 +154,7 @@ def product_edit(shop: str, product_id: int | None):
 
 @bp.route("/products/<int:product_id>/delete", methods=["POST"])
 @staff_required(StaffRole.MANAGER)
+@commits
 def product_delete(shop: str, product_id: int):
     """Delete a product never ordered; archive one that was (orders keep their lines)."""
     product = get_in_tenant_or_404(Product, product_id)
@@ -168,12 +168,12 @@ def product_delete(shop: str, product_id: int):
         db.session.execute(db.delete(CartItem).where(CartItem.product_id == product.id))
         db.session.delete(product)
         flash(_("Product deleted."), "success")
-    db.session.commit()
     return redirect(url_for("admin.product_list", shop=g.tenant.slug))
 
 
 @bp.route("/staff", methods=["GET", "POST"])
 @staff_required(StaffRole.OWNER)
+@commits
 def staff(shop: str):
     """List, add, re-role and remove staff (owners only)."""
     form = StaffForm()
@@ -182,11 +182,9 @@ def staff(shop: str):
         try:
             tenants.add_staff(g.tenant, form.email.data, form.role.data, actor())
         except FieldErrors as exc:
-            db.session.rollback()
             show_field_errors(form, exc)
             status = 422
         else:
-            db.session.commit()
             flash(_("Staff member added."), "success")
             return redirect(url_for("admin.staff", shop=g.tenant.slug))
     elif request.method == "POST":
@@ -198,20 +196,15 @@ def staff(shop: str):
 
 @bp.route("/staff/<int:staff_id>", methods=["POST"])
 @staff_required(StaffRole.OWNER)
+@commits(back="admin.staff")
 def staff_update(shop: str, staff_id: int):
     """Change a staff member's role or remove them."""
     member = get_in_tenant_or_404(Staff, staff_id)
-    try:
-        if request.form.get("remove"):
-            tenants.remove_staff(member, actor())
-        else:
-            tenants.change_role(member, request.form.get("role"), actor())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    if request.form.get("remove"):
+        tenants.remove_staff(member, actor())
     else:
-        db.session.commit()
-        flash(_("Staff updated."), "success")
+        tenants.change_role(member, request.form.get("role"), actor())
+    flash(_("Staff updated."), "success")
     return redirect(url_for("admin.staff", shop=g.tenant.slug))
 
 

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template
 
+from mall.boundary import commits
 from mall.extensions import db
 from mall.notifications.models import Notification
 from mall.notifications.operations import mark_read, render
@@ -13,6 +14,7 @@ bp = Blueprint("inbox", __name__)
 
 @bp.route("/member/inbox")
 @login_required
+@commits
 def inbox():
     """The user's messages, newest first; opening the inbox marks them read."""
     user = actor()
@@ -21,5 +23,4 @@ def inbox():
                     .order_by(Notification.id.desc()))
     unread = {n.id for n in page.items if n.read_at is None}
     mark_read(user.id)
-    db.session.commit()
     return render_template("inbox.html", page=page, unread=unread, render=render)

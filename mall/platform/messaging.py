@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from mall import clock
 from mall.audit.operations import record
+from mall.boundary import commits
 from mall.extensions import db
 from mall.notifications.models import Notification
 from mall.notifications.pressure import policy
@@ -36,6 +37,7 @@ class PolicyForm(FlaskForm):
 
 @bp.route("/messages", methods=["GET", "POST"])
 @operator_required
+@commits
 def messages():
     """Delivery counts by channel and status, recent failures, and the pressure limits form."""
     current = policy()
@@ -48,7 +50,6 @@ def messages():
         db.session.add(current)
         record("marketing.policy", "marketing", actor=actor(), before=before,
                after={k: getattr(current, k) for k in before})
-        db.session.commit()
         flash(_("The limits are saved; pushes from now on follow them."), "success")
         return redirect(url_for("platform.messages"))
     if request.method == "POST":

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_
 
 from mall.accounts.models import User
 from mall.audit.operations import record
+from mall.boundary import commit, commits
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors
@@ -23,6 +24,7 @@ bp = Blueprint("platform", __name__, url_prefix="/platform")
 
 @bp.route("/", methods=["GET", "POST"])
 @operator_required
+@commits
 def tenant_list():
     """Every shop with its order and staff counts; create a shop."""
     form = TenantForm()
@@ -36,11 +38,9 @@ def tenant_list():
                 free_shipping_threshold=_cents(form.free_shipping_threshold.data),
                 is_self_operated=form.is_self_operated.data)
         except FieldErrors as exc:
-            db.session.rollback()
             show_field_errors(form, exc)
             status = 422
         else:
-            db.session.commit()
             flash(_("Shop %(name)s created.", name=tenant.name), "success")
             return redirect(url_for("platform.tenant_list"))
     elif request.method == "POST":
@@ -57,6 +57,7 @@ def _cents(value):
 
 @bp.route("/tenants/<slug>/status", methods=["POST"])
 @operator_required
+@commits
 def tenant_status(slug: str):
     """Suspend or reopen a shop."""
     tenant = db.session.execute(db.select(Tenant).filter_by(slug=slug)).scalar_one_or_none()
@@ -68,7 +69,6 @@ def tenant_status(slug: str):
     else:
         tenants.reopen(tenant)
         flash(_("%(name)s is open again.", name=tenant.name), "success")
-    db.session.commit()
     return redirect(url_for("platform.tenant_list"))
 
 
@@ -86,6 +86,7 @@ def user_list():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @operator_required
+@commits
 def user_detail(user_id: int):
     """An account with its orders and staff roles; disable or enable it."""
     user = db.session.get(User, user_id)
@@ -97,7 +98,6 @@ def user_detail(user_id: int):
         else:
             user.is_disabled = request.form.get("action") == "disable"
             record("user.disabled" if user.is_disabled else "user.enabled", user.email, actor=actor())
-            db.session.commit()
             flash(_("Account disabled.") if user.is_disabled else _("Account enabled."), "success")
         return redirect(url_for("platform.user_detail", user_id=user.id))
     orders = db.session.execute(
@@ -118,14 +118,15 @@ def queues():
 
 @bp.route("/queues/retry", methods=["POST"])
 @operator_required
+@commits
 def retry_job():
     """Run a failed job again."""
     from flask import current_app
 
     from mall.jobs import backend
 
-    # End this request's transaction first: a job run inline needs the database to itself on SQLite.
-    db.session.commit()
+    # End this request's (read-only) transaction first: a job run inline needs the database to itself on SQLite.
+    commit()
     if backend().retry(current_app._get_current_object(), request.form.get("job_id", "")):
         flash(_("The job is queued again."), "success")
     else:
