@@ -52,6 +52,9 @@ def create_app(config: dict | None = None) -> Flask:
     from mall.notifications import delivery
 
     signals.tick.connect(delivery.on_tick, sender=app)
+    from mall.checkout import reconcile
+
+    signals.tick.connect(reconcile.on_tick, sender=app)
 
     from mall.api import init_app as init_api
     from mall.cli import mall_cli

@@ -53,6 +53,8 @@ class Config:
     REGISTER_RATE_LIMIT = os.environ.get("MALL_REGISTER_RATE_LIMIT", "10 per hour")
     #: The simulated gateway declines every payment when true (staging drills).
     GATEWAY_DECLINE_ALL = False
+    #: Minutes an unpaid checkout keeps its stock, points and coupons before the tick cancels it.
+    PAYMENT_WINDOW_MINUTES = int(os.environ.get("MALL_PAYMENT_WINDOW_MINUTES", "30"))
     PAGE_SIZE = 20
     MAX_CONTENT_LENGTH = 1024 * 1024
     SESSION_COOKIE_SAMESITE = "Lax"

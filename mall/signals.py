@@ -19,16 +19,20 @@ tenant_created = _signals.signal("tenant-created")
 tenant_status_changed = _signals.signal("tenant-status-changed")
 
 #: kwargs: checkout, orders (list), quote, user. Sent once per checkout after the orders exist
-#: and stock is reserved, before the gateway is charged. Plugins capture their payment shares
-#: here (debit the wallet, spend points, use coupons); raising a DomainError aborts the checkout.
-#: The orders are paid in the same transaction (or nothing is kept): checkout.created_at is also
-#: their paid_at, and each quote order's payment_rows() are the payments they will record.
+#: (pending_payment) and stock is reserved, in the transaction that commits before the gateway is
+#: charged. Plugins capture their payment shares here (debit the wallet, spend points, use coupons),
+#: reading what their pricing left in `quote.extensions[<plugin>]`; raising a DomainError aborts the
+#: checkout. Each quote order's payment_rows() are the payments the order records. A plugin may
+#: record here what paying will earn; then it must recognise the order_paid that follows (sent in a
+#: later transaction, or by the tick's reconciliation) by a durable mark of its own. A declined card
+#: leaves the orders pending_payment, and their cancellation (order_cancelled) undoes the captures.
 checkout_placed = _signals.signal("checkout-placed")
 
 #: kwargs: order. Sent when an order is created (status pending_payment).
 order_placed = _signals.signal("order-placed")
 
-#: kwargs: order. Sent when an order is paid.
+#: kwargs: order. Sent when an order moves pending_payment → paid (after the gateway charged, in its
+#: own transaction; see docs/payments.md).
 order_paid = _signals.signal("order-paid")
 
 #: kwargs: order, actor. Sent when staff ship an order.
@@ -50,7 +54,9 @@ order_cancelled = _signals.signal("order-cancelled")
 review_posted = _signals.signal("review-posted")
 
 #: kwargs: at (datetime), dry_run (bool), report (dict to add counts to). Sent by
-#: `flask mall tick` after the core's own time-driven work.
+#: `flask mall tick` after the core's own time-driven work, to each receiver in turn on a clean
+#: session: a receiver runs each shop's batch through `mall.tenant_work.in_own_transaction`, which
+#: commits it alone; an error a receiver lets out rolls back only what it left uncommitted.
 tick = _signals.signal("tick")
 
 #: kwargs: staff, actor, action ("added" | "changed" | "removed").

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from mall.catalog.models import Product
 from mall.extensions import db
-from mall.orders.models import Checkout, Order
+from mall.orders.models import Order
+from mall.payments.gateway import GatewayCharge
 
 
 def test_checkout_splits_into_one_paid_order_per_shop(make_user, make_shop, make_product, api):
@@ -27,15 +28,27 @@ def test_checkout_splits_into_one_paid_order_per_shop(make_user, make_shop, make
     assert db.session.get(Product, a2.id).stock == 8
 
 
-def test_declined_payment_writes_nothing(make_user, make_shop, make_product, api):
+def test_declined_payment_takes_no_money_and_the_pending_order_cancels_back(make_user, make_shop, make_product,
+                                                                               api):
+    """A decline charges nothing and pays no order; the order waits pending payment, and cancelling it
+    puts the stock back. (Before payments left the transaction, a decline wrote nothing at all.)"""
     product = make_product(make_shop(), stock=4)
-    res = api(make_user()).post("/api/v1/checkout", {"lines": [{"product_id": product.id, "qty": 2}],
-                                                     "payment_token": "decline-insufficient-funds"})
+    shopper = api(make_user())
+    res = shopper.post("/api/v1/checkout", {"lines": [{"product_id": product.id, "qty": 2}],
+                                            "payment_token": "decline-insufficient-funds"})
     assert res.status_code == 422
-    assert res.json["error"]["code"] == "payment_declined"
+    assert res.json["error"]["code"] == "payment_declined" and "payment_token" in res.json["error"]["fields"]
     db.session.expire_all()
+    assert db.session.query(GatewayCharge).filter_by(outcome="charged").count() == 0
+    order = db.session.query(Order).one()
+    assert order.status == "pending_payment" and order.paid_at is None and order.payments == []
+    assert db.session.get(Product, product.id).stock == 2  # held for the pending order
+    cancelled = shopper.post(f"/api/v1/orders/{order.id}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json["refund"]["amount"] == "0.00"
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == "cancelled"
     assert db.session.get(Product, product.id).stock == 4
-    assert db.session.query(Order).count() == 0 and db.session.query(Checkout).count() == 0
+    assert db.session.query(GatewayCharge).filter_by(outcome="charged").count() == 0
 
 
 def test_idempotency_key_replays_and_conflicts(make_user, make_shop, make_product, api):

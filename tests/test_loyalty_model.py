@@ -27,6 +27,7 @@ from mall.errors import DomainError
 from mall.extensions import db
 from mall.orders import operations as orders
 from mall.orders.models import Order
+from mall.payments.gateway import GatewayCharge
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.invariants import violations
@@ -301,11 +302,27 @@ class LoyaltyMachine(RuleBasedStateMachine):
             plan["error"] = "declined"
         assert ok == (plan["error"] is None), plan["error"]
         if not ok:
+            if plan["error"] == "declined":
+                self._cancel_declined(user)
             return
         placed = self.result
         real = sorted(db.session.execute(db.select(Order).filter_by(checkout_id=placed.id)).scalars(),
                       key=lambda o: o.id)
         self._record_checkout(user, plan, real)
+
+    def _cancel_declined(self, user) -> None:
+        """A declined card takes no money and pays no order; cancelling the pending orders gives everything
+        back, so the model (which never saw the checkout) still matches. (Before payments left the
+        transaction, a decline wrote nothing at all.)"""
+        pending = db.session.execute(db.select(Order).filter_by(user_id=self.users[user].id,
+                                                                status="pending_payment")).scalars().all()
+        assert pending and all(o.paid_at is None and all(p.method != "gateway" for p in o.payments)
+                               for o in pending)
+        keys = {o.checkout.payment_key for o in pending}
+        assert db.session.query(GatewayCharge).filter(GatewayCharge.key.in_(keys),
+                                                      GatewayCharge.outcome != "declined").count() == 0
+        for order in pending:
+            assert self._attempt(lambda order=order: orders.cancel(order, self.users[user]))
 
     def _quote(self, user, shops, product, qty, shop_coupon, platform_coupon, shop_points, platform_points, wallet):
         """The model's own quote: PROGRAMME.md steps 1–7 for one line per shop order."""

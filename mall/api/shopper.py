@@ -1,8 +1,9 @@
 """API for shoppers: checkout quote and checkout, orders, receipt, reviews."""
 
-from flask import abort, jsonify
+from flask import abort, jsonify, request
 
-from mall.api import bp, load, write
+from mall import idempotency
+from mall.api import bp, json_body, load, write
 from mall.api.schemas import CheckoutSchema, ReviewSchema
 from mall.api.serializers import order_json, quote_json
 from mall.checkout.operations import place_checkout
@@ -29,13 +30,30 @@ def checkout_quote():
 
 @bp.route("/checkout", methods=["POST"])
 @login_required
-@write
 def checkout():
-    """Place and pay a checkout: one order per shop, all or nothing."""
+    """Place and pay a checkout: one order per shop; a declined card leaves the orders pending payment."""
     data = load(CheckoutSchema())
-    placed = place_checkout(actor(), data["lines"], _options(data), payment_token=data["payment_token"])
-    return 201, {"checkout_id": placed.id, "orders": [order_json(o) for o in placed.orders],
-                 "total": format_money(placed.total)}
+    placed = place_checkout(actor(), data["lines"], _options(data), payment_token=data["payment_token"],
+                            once=_once_per_key())
+    body = {"checkout_id": placed.id, "orders": [order_json(o) for o in placed.orders],
+            "total": format_money(placed.total)}
+    return jsonify(body), 201
+
+
+# The checkout honours Idempotency-Key itself: the key's record commits with the placed orders, before the
+# card is charged, and a replay finishes paying them (the gateway's key never charges twice).
+checkout.idempotent_write = True
+
+
+def _once_per_key():
+    """Run a checkout's placing once per Idempotency-Key (None without one: it then commits by itself)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = idempotency.check_key(key)
+    digest = idempotency.fingerprint(request.method, request.path, json_body())
+    user_id = actor().id
+    return lambda work: idempotency.run_once(user_id, key, digest, work, scope=request.endpoint)[1]
 
 
 def _own_order(order_id: int) -> Order:

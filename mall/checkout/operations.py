@@ -1,16 +1,27 @@
-"""Placing a checkout: orders per shop, stock reservation, plugin captures, gateway charge."""
+"""Placing a checkout in two transactions around the gateway charge, which never runs inside one.
+
+Transaction 1 writes the checkout and its orders (pending_payment), reserves stock and lets plugins capture
+their shares (points, coupons, wallet: internal ledgers), then commits. The gateway is charged with a key of
+the checkout. Transaction 2 records the card payment and moves the orders to paid. What a decline or an
+unknown outcome leaves behind, and who clears it, is in docs/payments.md.
+"""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from mall import clock, signals
+from mall import clock, jobs, signals
 from mall.catalog.models import Product
 from mall.checkout.quote import build_quote
 from mall.errors import Conflict
 from mall.extensions import db
+from mall.money import ZERO
 from mall.orders.models import Checkout, Order, OrderLine, OrderStatus, Payment
 from mall.payments import gateway
 
@@ -37,12 +48,39 @@ def release_stock(product_id: int, qty: int) -> None:
     )
 
 
-def place_checkout(user, raw_lines, options: dict | None = None, payment_token: str | None = None) -> Checkout:
-    """Quote, create one paid order per shop, reserve stock and take payment — all or nothing.
 
-    The caller commits; any exception leaves the transaction to be rolled back whole.
+
+def place_checkout(user, raw_lines, options: dict | None = None, payment_token: str | None = None, *,
+                   once=None, clear_cart: bool = False) -> Checkout:
+    """Place a checkout (transaction 1), charge the card outside any transaction, record it (transaction 2).
+
+    `once(work)`, when given, runs `work()` → (status, {"checkout_id"}) once per request key and commits it
+    with its idempotency record (mall.idempotency); a replay skips placing and only finishes the payment,
+    which the gateway's key keeps from charging twice. Raises CheckoutDeclined after a decline: the
+    orders are kept pending_payment, to be paid again or cancelled.
     """
-    # One moment for the whole checkout: created, captured and paid at the same time.
+    def work(*_args):
+        return 201, {"checkout_id": place_unpaid(user, raw_lines, options, clear_cart=clear_cart).id}
+
+    session = db.session()
+    session.expire_on_commit = False  # what transaction 1 wrote is what the loaded rows hold
+    try:
+        if once is None:
+            body = work()[1]
+            session.commit()
+        else:
+            body = once(work)
+    finally:
+        session.expire_on_commit = True
+    checkout = db.session.get(Checkout, body["checkout_id"])
+    return pay(checkout, payment_token, clear_cart=clear_cart)
+
+
+def place_unpaid(user, raw_lines, options: dict | None = None, *, clear_cart: bool = False) -> Checkout:
+    """Transaction 1's work: quote, one pending order per shop, stock reserved, plugin shares captured.
+
+    Nothing is charged and nothing committed here. A checkout with nothing left for the card is paid at once.
+    """
     now = clock.now()
     quote = build_quote(user, raw_lines, options)
     checkout = Checkout(user_id=user.id, total=quote.total, created_at=now)
@@ -60,15 +98,126 @@ def place_checkout(user, raw_lines, options: dict | None = None, payment_token: 
     for order in orders:
         signals.order_placed.send(app, order=order)
     signals.checkout_placed.send(app, checkout=checkout, orders=orders, quote=quote, user=user)
-    reference = gateway.charge(quote.gateway_paid, payment_token, f"checkout:{checkout.id}")
     for order, oq in zip(orders, quote.orders, strict=True):
-        _record_payments(order, oq, reference)
-        order.status = OrderStatus.PAID
-        order.paid_at = now
+        # Plugin shares (wallet…) were taken by the capture just now; the card's share waits for the gateway.
+        for method, amount in oq.payment_rows():
+            if method != "gateway":
+                order.payments.append(Payment(tenant_id=order.tenant_id, method=method, amount=amount))
+    if quote.gateway_paid <= 0:
+        mark_paid(checkout, orders, None, now, clear_cart=clear_cart)
     db.session.flush()
-    for order in orders:
-        signals.order_paid.send(app, order=order)
     return checkout
+
+
+class CheckoutDeclined(gateway.PaymentDeclined):
+    """The card was declined; the checkout's orders wait, pending payment, to be paid again or cancelled."""
+
+    def __init__(self, checkout: Checkout, orders: list[Order]):
+        super().__init__(
+            _("The payment was declined by the bank. Nothing was charged: your order awaits payment "
+              "or cancellation."),
+            {"payment_token": [_("Declined: try another card.")]},
+        )
+        self.checkout_id = checkout.id
+        self.order_ids = [order.id for order in orders]
+
+
+class PaymentUnconfirmed(Conflict):
+    """The card was charged but recording it failed; reconciliation (or a replay) finishes the job."""
+
+    code = "payment_unconfirmed"
+
+
+def pay(checkout: Checkout, token: str | None, *, clear_cart: bool = False) -> Checkout:
+    """Charge what the checkout's pending orders still owe, then record it (transaction 2); paid ones are left."""
+    pending = [o for o in checkout.orders if o.status == OrderStatus.PENDING_PAYMENT]
+    if not pending:
+        return checkout
+    amount = sum((o.gateway_paid for o in pending), ZERO)
+    key = checkout.payment_key
+    if db.session().in_transaction():
+        _commit_keeping_loaded()  # a replay's reads, or a new attempt's number: never charge inside
+    try:
+        reference = gateway.charge(amount, token, key)
+    except gateway.PaymentDeclined:
+        raise CheckoutDeclined(checkout, pending) from None
+    try:
+        mark_paid(checkout, pending, reference, clock.now(), clear_cart=clear_cart)
+        _commit_keeping_loaded()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("checkout %s: charged (%s) but not recorded", checkout.id, key)
+        raise PaymentUnconfirmed(_("Your payment was received and your order is being confirmed; it will "
+                                   "show as paid within a few minutes.")) from None
+    return checkout
+
+
+def pay_again(checkout: Checkout, token: str | None) -> Checkout:
+    """Pay a checkout still pending payment (the shopper's "Pay now"); a declined key gets a new attempt."""
+    if not any(o.status == OrderStatus.PENDING_PAYMENT for o in checkout.orders):
+        raise Conflict(_("This order is not awaiting payment."), code="invalid_state")
+    attempt, key = checkout.payment_attempt, checkout.payment_key
+    _commit_keeping_loaded()
+    if gateway.lookup(key).outcome == gateway.DECLINED:
+        # Only a definite decline gets a new key: an unknown outcome may still be charging under the old one.
+        moved = db.session.execute(
+            update(Checkout).where(Checkout.id == checkout.id, Checkout.payment_attempt == attempt)
+            .values(payment_attempt=attempt + 1).execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:
+            raise Conflict(_("This order is being paid right now."), code="payment_in_progress")
+        set_committed_value(checkout, "payment_attempt", attempt + 1)
+    return pay(checkout, token)
+
+
+def mark_paid(checkout: Checkout, orders: list[Order], reference: str | None, at, *,
+              clear_cart: bool = False) -> list[Order]:
+    """Transaction 2's work: the card payment rows, the orders paid (only from pending_payment), order_paid.
+
+    An order cancelled meanwhile stays cancelled, and the card money taken for it goes back by a queued refund.
+    """
+    ids = [o.id for o in orders]
+    moved = db.session.execute(
+        update(Order).where(Order.id.in_(ids), Order.status == OrderStatus.PENDING_PAYMENT)
+        .values(status=OrderStatus.PAID, paid_at=at).returning(Order.id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
+    paid = [o for o in orders if o.id in set(moved)]
+    for order in paid:
+        set_committed_value(order, "status", OrderStatus.PAID)
+        set_committed_value(order, "paid_at", at)
+        if order.gateway_paid > 0:
+            order.payments.append(Payment(tenant_id=order.tenant_id, method="gateway", amount=order.gateway_paid,
+                                          reference=reference))
+    for order in orders:
+        if order not in paid and order.gateway_paid > 0 and reference is not None:
+            jobs.enqueue(return_charge, reference, str(order.gateway_paid), f"{checkout.payment_key}:void:{order.id}",
+                         idempotency_key=f"void:{order.id}")
+    db.session.flush()
+    app = current_app._get_current_object()
+    for order in paid:
+        signals.order_paid.send(app, order=order)
+    if clear_cart and paid:
+        from mall.cart import operations as cart
+
+        cart.clear(checkout.orders[0].user)
+    return paid
+
+
+def return_charge(reference: str, amount: str, key: str) -> None:
+    """Job: give back card money taken for an order that was cancelled before its payment was recorded."""
+    db.session.rollback()
+    gateway.refund(reference, Decimal(amount), key)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring the loaded rows (they hold what this request wrote), saving a reload of each."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _create_order(checkout: Checkout, user, oq) -> Order:
@@ -99,9 +248,3 @@ def _adjustments(oq) -> list[dict]:
     if oq.shipping_waived_by:
         rows.append({"kind": "shipping", "label": oq.shipping_waived_by, "amount": str(oq.tenant.shipping_fee)})
     return rows + list(oq.notes)
-
-
-def _record_payments(order: Order, oq, reference: str | None) -> None:
-    for method, amount in oq.payment_rows():
-        order.payments.append(Payment(tenant_id=order.tenant_id, method=method, amount=amount,
-                                      reference=reference if method == "gateway" else None))

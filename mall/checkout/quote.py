@@ -150,6 +150,8 @@ class Quote:
     options: dict
     consumed: set = field(default_factory=set)
     notes: list[dict] = field(default_factory=list)
+    #: What a plugin's pricing hands on to its own capture at checkout_placed, under the plugin's name.
+    extensions: dict = field(default_factory=dict)
 
     @property
     def total(self) -> Decimal:

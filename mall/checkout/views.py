@@ -6,11 +6,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from mall import idempotency
+from mall.boundary import commits
 from mall.cart import operations as cart
-from mall.checkout.operations import place_checkout
+from mall.checkout.operations import CheckoutDeclined, PaymentUnconfirmed, place_checkout
 from mall.checkout.quote import build_quote
 from mall.errors import DomainError, FieldErrors
-from mall.extensions import db
 from mall.form_numbers import amount, whole_number
 from mall.validation import MAX_POINTS
 from tenants.access import actor, login_required
@@ -54,6 +54,7 @@ def _page(user, lines, options: dict, errors: FieldErrors | None = None):
 
 @bp.route("/checkout", methods=["GET", "POST"])
 @login_required
+@commits(back="checkout.checkout")
 def checkout():
     """Show the quote for the cart (with coupons, points or wallet when applied); on pay, place and pay."""
     user = actor()
@@ -77,22 +78,18 @@ def checkout():
 def _pay(user, lines, options: dict):
     """Place and pay the checkout once per page key; a refused choice re-shows the page."""
     token = request.form.get("payment_token") or None
-
-    def work(_operation_key: str):
-        placed = place_checkout(user, lines, options, payment_token=token)
-        cart.clear(user)
-        db.session.flush()
-        return 201, {"checkout_id": placed.id, "orders": [o.id for o in placed.orders]}
-
+    payload = {"lines": lines, "token": token, "options": options}
     try:
-        body = idempotency.run_form_once(user.id, {"lines": lines, "token": token, "options": options}, work)
+        placed = place_checkout(user, lines, options, payment_token=token, clear_cart=True,
+                                once=lambda work: idempotency.run_form_once(user.id, payload, work))
     except FieldErrors as exc:
-        db.session.rollback()
         return _page(user, lines, options, exc)
-    except DomainError as exc:
-        db.session.rollback()
+    except CheckoutDeclined as exc:
+        # The orders exist, pending payment: their page offers to pay again or to cancel.
         flash(exc.message, "error")
-        return redirect(url_for("checkout.checkout"))
+        return redirect(url_for("orders.detail", order_id=exc.order_ids[0]))
+    except PaymentUnconfirmed as exc:
+        flash(exc.message, "info")
+        return redirect(url_for("orders.index"))
     flash(_("Thank you! Your payment was received."), "success")
-    first = body["orders"][0]
-    return redirect(url_for("orders.detail", order_id=first, placed=1))
+    return redirect(url_for("orders.detail", order_id=placed.orders[0].id, placed=1))

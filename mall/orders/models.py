@@ -14,7 +14,7 @@ ZERO = Decimal("0.00")
 
 
 class OrderStatus:
-    """Order statuses; the happy path is pending_payment → paid → shipped → completed → settled."""
+    """Order statuses; the happy path is pending_payment → paid → shipped → completed → settled (docs/payments.md)."""
 
     PENDING_PAYMENT = "pending_payment"
     PAID = "paid"
@@ -38,8 +38,15 @@ class Checkout(db.Model):
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
     total = db.Column(Money, nullable=False)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+    #: 1, 2, … : a new attempt after a decline gets a new gateway key (see `payment_key`).
+    payment_attempt = db.Column(db.Integer, nullable=False, default=1, server_default="1")
 
     orders = db.relationship("Order", back_populates="checkout", order_by="Order.id")
+
+    @property
+    def payment_key(self) -> str:
+        """The gateway's idempotency key for the current payment attempt of this checkout."""
+        return f"checkout:{self.id}:{self.payment_attempt}"
 
 
 class Order(db.Model):
@@ -196,6 +203,8 @@ class Refund(db.Model):
     by_method = db.Column(db.JSON, nullable=False, default=dict)
     actor_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+    #: The card part: "pending" until the gateway refund is sent after commit, then "sent"; None without one.
+    gateway_state = db.Column(db.String(10), nullable=True)
 
     @property
     def idempotency_key(self) -> str:

@@ -1,4 +1,8 @@
-"""Order lifecycle operations: ship, complete, cancel, refund. Callers commit."""
+"""Order lifecycle operations: ship, complete, cancel, refund. Callers commit.
+
+A refund's card part is not sent to the gateway here: the refund is committed with its card part
+pending, and a job queued for after the commit sends it (`send_gateway_refund`), keyed by the refund.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 
-from mall import clock, signals
+from mall import clock, jobs, signals
 from mall.checkout.operations import release_stock
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.money import ZERO, round_half_up, spread_pro_rata
-from mall.orders.models import Order, OrderLine, OrderStatus, Refund
+from mall.orders.models import Order, OrderLine, OrderStatus, Payment, Refund
 from mall.payments import gateway
 from tenants.models import Tenant
 
@@ -129,22 +133,28 @@ def _refund(order: Order, actor, wanted: dict[int, int], full: bool) -> Refund:
         release_stock(line.product_id, qty)
         rows.append({"line_id": line.id, "qty": qty, "amount": str(amount)})
         goods += amount
-    # Shipping is returned only when the whole order is.
+    # Shipping is returned only when the whole order is; an order still pending payment returns only
+    # the money it received (its plugin shares: the card was never charged).
     amount = goods + (order.shipping if full else ZERO)
-    amount = min(amount, order.total - order.refunded_amount)
+    received = sum((p.amount - p.refunded for p in order.payments), ZERO)
+    amount = min(amount, order.total - order.refunded_amount, received)
     by_method = _spread_over_payments(order, amount)
     sequence = (db.session.execute(
         db.select(func.count(Refund.id)).where(Refund.order_id == order.id)
     ).scalar() or 0) + 1
     record = Refund(order_id=order.id, tenant_id=order.tenant_id, sequence=sequence, amount=amount, full=full,
                     lines=rows, by_method={k: str(v) for k, v in by_method.items()},
-                    actor_id=getattr(actor, "id", None))
+                    actor_id=getattr(actor, "id", None), gateway_state="pending" if "gateway" in by_method else None)
     try:
         with db.session.begin_nested():
             db.session.add(record)
     except IntegrityError:
         raise Conflict(_("Another refund of this order is in progress."), code="refund_conflict") from None
     order.refunded_amount = order.refunded_amount + amount
+    if record.gateway_state == "pending":
+        # Sent only once this transaction has committed: a rollback drops the job, so no card refund goes out
+        # for a refund that was never recorded.
+        jobs.enqueue(send_gateway_refund, record.id, idempotency_key=record.idempotency_key)
     return record
 
 
@@ -170,41 +180,76 @@ def _spread_over_payments(order: Order, amount: Decimal) -> dict[str, Decimal]:
         if share <= 0:
             continue
         payment.refunded = payment.refunded + share
-        if payment.method == "gateway":
-            gateway.refund(payment.reference, share)
         by_method[payment.method] = by_method.get(payment.method, ZERO) + share
     return by_method
 
 
-def settle_due_orders(at, dry_run: bool = False) -> list[int]:
+def send_gateway_refund(refund_id: int) -> bool:
+    """Job: send a committed refund's card part to the gateway, keyed by the refund, then mark it sent.
+
+    Safe to run again (a worker died, the tick resends): the gateway's key returns the first refund, and
+    only a refund still marked pending is sent. True when this run marked it sent.
+    """
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.gateway_state != "pending":
+        db.session.rollback()
+        return False
+    amount = Decimal(refund.by_method["gateway"])
+    reference = db.session.execute(
+        db.select(Payment.reference).where(Payment.order_id == refund.order_id, Payment.method == "gateway")
+    ).scalar()
+    key = f"{refund.idempotency_key}:gateway"
+    db.session.rollback()  # never call the gateway inside an open transaction
+    gateway.refund(reference, amount, key)
+    sent = db.session.execute(
+        update(Refund).where(Refund.id == refund_id, Refund.gateway_state == "pending")
+        .values(gateway_state="sent").execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return sent == 1
+
+
+def settle_due_orders(at, dry_run: bool = False, report: dict | None = None) -> list[int]:
     """Settle every shipped order whose shop's return window has passed by `at`, exactly once.
 
+    Each shop's orders are one transaction (`mall.tenant_work`): a shop whose settlement fails
+    is rolled back and recorded in `report`, and the other shops' settlements still commit.
     Each order moves with a conditional update; only the run that moved it sends
     `order_settled`, so running the tick twice for the same moment settles nothing twice.
     """
+    from mall.tenant_work import TickReport, for_each_shop
+
+    tenant_ids = db.session.execute(db.select(Tenant.id).order_by(Tenant.id)).scalars().all()
+    report = TickReport() if report is None else report
+    settled = for_each_shop(report, tenant_ids, _settle_shop, at, dry_run, dry_run=dry_run)
+    return [order_id for ids in settled for order_id in ids]
+
+
+def _settle_shop(tenant_id: int, at, dry_run: bool) -> list[int]:
+    """Settle one shop's due orders (the caller commits); returns their ids."""
     settleable = (OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.PARTIALLY_REFUNDED)
     settled: list[int] = []
     app = current_app._get_current_object()
-    for tenant in db.session.execute(db.select(Tenant).order_by(Tenant.id)).scalars():
-        cutoff = at - timedelta(days=tenant.return_window_days)
-        due = db.session.execute(
-            db.select(Order).where(
-                Order.tenant_id == tenant.id, Order.status.in_(settleable),
-                Order.shipped_at.is_not(None), Order.shipped_at <= cutoff, Order.settled_at.is_(None),
-            ).order_by(Order.id)
-        ).scalars().all()
-        for order in due:
-            if dry_run:
-                settled.append(order.id)
-                continue
-            result = db.session.execute(
-                update(Order)
-                .where(Order.id == order.id, Order.status.in_(settleable), Order.settled_at.is_(None))
-                .values(status=OrderStatus.SETTLED, settled_at=at)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:
-                db.session.refresh(order)
-                signals.order_settled.send(app, order=order, at=at)
-                settled.append(order.id)
+    tenant = db.session.get(Tenant, tenant_id)
+    cutoff = at - timedelta(days=tenant.return_window_days)
+    due = db.session.execute(
+        db.select(Order).where(
+            Order.tenant_id == tenant.id, Order.status.in_(settleable),
+            Order.shipped_at.is_not(None), Order.shipped_at <= cutoff, Order.settled_at.is_(None),
+        ).order_by(Order.id)
+    ).scalars().all()
+    for order in due:
+        if dry_run:
+            settled.append(order.id)
+            continue
+        result = db.session.execute(
+            update(Order)
+            .where(Order.id == order.id, Order.status.in_(settleable), Order.settled_at.is_(None))
+            .values(status=OrderStatus.SETTLED, settled_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            db.session.refresh(order)
+            signals.order_settled.send(app, order=order, at=at)
+            settled.append(order.id)
     return settled

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from mall.boundary import commits
+from mall.checkout.operations import pay_again
 from mall.extensions import db
 from mall.orders import operations
 from mall.orders.models import Order, OrderLine
@@ -58,6 +59,16 @@ def cancel(order_id: int):
     """Cancel an order that has not shipped; the payment is refunded."""
     operations.cancel(own_order_or_404(order_id), actor())
     return _done(order_id, _("The order is cancelled and refunded."))
+
+
+@bp.route("/orders/<int:order_id>/pay", methods=["POST"])
+@login_required
+@commits(back="orders.detail")
+def pay(order_id: int):
+    """Pay an order still pending payment (its whole checkout), e.g. with another card after a decline."""
+    order = own_order_or_404(order_id)
+    pay_again(order.checkout, request.form.get("payment_token") or None)
+    return _done(order_id, _("Thank you! Your payment was received."))
 
 
 @bp.route("/orders/<int:order_id>/lines/<int:line_id>/review", methods=["POST"])

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from flask_babel import gettext as _
-from sqlalchemy import inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mall import clock, signals
@@ -18,6 +18,7 @@ from mall.ledger import Batch, Change, New, Once
 from mall.money import ZERO, round_half_up
 from mall.orders.models import Order, OrderStatus
 from mall.request_cache import remembered
+from plugins.loyalty import keys
 from plugins.loyalty.checkout.models import HandledEvent, OrderCredit
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon
@@ -33,9 +34,6 @@ from plugins.loyalty.wallet.operations import move, move_posting, moved, wallet_
 # A credit row's figures before anything is recorded in it.
 _NEW_CREDIT = {"multiplier": "1", "points_redeemed": 0, "points_value": ZERO, "points_returned": 0, "pending": 0,
                "released": 0, "metric": ZERO, "metric_counted": False, "shortfall": 0}
-# On an order instance created by this transaction's checkout (a rollback discards the instance): its
-# payment was recorded with the capture, so on_order_paid has nothing left to do.
-_PAID_RECORDED = "loyalty_paid_recorded"
 
 
 def connect(app) -> None:
@@ -65,11 +63,13 @@ def _load_credit_row(order, member) -> OrderCredit:
 def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
     """Take what the quote promised (coupons, points, wallet) and record what paying earns, in one batch.
 
-    The orders are paid in this same transaction once the gateway has charged, or nothing is kept; so
-    their pending points, last_order_at, credit rows and handled "paid" events go in with the captures
-    (one statement on PostgreSQL), unless a programme counts its level metric at payment.
+    What paying the orders earns (pending points, last_order_at, credit rows) goes in with the captures,
+    in one statement on PostgreSQL, with each order's handled "paid" event: the order_paid that follows,
+    in a later transaction or process, finds that event and does nothing more. A card that is declined
+    leaves the orders pending payment, and their cancellation takes all of it back. A programme that
+    counts its level metric at payment waits for order_paid instead.
     """
-    plan = getattr(quote, "loyalty_plan", None)
+    plan = quote.extensions.get("loyalty")
     coupons, redemptions = (plan.coupons, plan.redemptions) if plan is not None else ([], [])
     at = checkout.created_at
     earning = [_programmes_of(order, at) for order in orders]
@@ -82,8 +82,7 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
         spent = {r.member.id: r for r in redemptions if r.order_index == index}
         paid = {member.id: (programme, member) for programme, member in earning[index]} if early else {}
         if early:
-            inspect(order).info[_PAID_RECORDED] = True
-            batch.add([Once(HandledEvent.__table__, {"idempotency_key": f"paid:{order.id}", "created_at": at})],
+            batch.add([Once(HandledEvent.__table__, {"idempotency_key": keys.paid(order.id), "created_at": at})],
                       _handled_now)
         payments = oq.payment_rows()
         for member_id in dict.fromkeys([*spent, *paid]):
@@ -95,7 +94,7 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
                 continue
             wallet = wallet or wallet_for(user)
             balance = share.method.removeprefix("wallet_")
-            posting = move_posting(wallet, balance, -share.amount, "payment", f"pay:{order.id}:{balance}",
+            posting = move_posting(wallet, balance, -share.amount, "payment", keys.wallet_payment(order.id, balance),
                                    order_id=order.id)
             batch.add([posting], lambda results, wallet=wallet, posting=posting: moved(wallet, posting, results[0]))
     batch.send()
@@ -107,7 +106,7 @@ def _capture(batch: Batch, order, payments, redemption, earns, at) -> None:
     figures, pending, last = _paid_work(order, *earns, at, payments) if earns else ({}, None, None)
     if redemption is not None:
         # Spending and earning move one membership row: one update for both.
-        debit = ledger.debit_parts(member, redemption.points, "redeem", f"redeem:{order.id}:{member.id}",
+        debit = ledger.debit_parts(member, redemption.points, "redeem", keys.redeem(order.id, member.id),
                                    order_id=order.id, at=at, joint=(pending,) if pending else (),
                                    also={"last_order_at": last} if last else None)
 
@@ -140,7 +139,7 @@ def _paid_work(order, programme, member, at, payments):
     figures = {"multiplier": str(tier.points_multiplier), "pending": earned, "metric": metric_for(order, r)}
     # The latest paid order counts, whatever order the events arrive in.
     last = max(member.last_order_at, at) if member.last_order_at else at
-    pending = ledger.entry_posting(member, "pending", earned, f"earn:{order.id}:{member.id}", "earn",
+    pending = ledger.entry_posting(member, "pending", earned, keys.earn(order.id, member.id), "earn",
                                    {"last_order_at": last}, order_id=order.id) if earned else None
     return figures, pending, last
 
@@ -157,6 +156,13 @@ def _programmes_of(order, at=None):
     return pairs
 
 
+def _handled(key: str) -> bool:
+    """Whether an order event is recorded as handled already (one indexed look-up)."""
+    return db.session.execute(
+        db.select(HandledEvent.id).filter_by(idempotency_key=key)
+    ).first() is not None
+
+
 def first_time(key: str) -> bool:
     """True the first time an order event is handled; a replayed signal or job gets False and does nothing."""
     return insert_once(HandledEvent(idempotency_key=key, created_at=clock.now())) is not None
@@ -167,9 +173,9 @@ def on_order_paid(sender, order, **kwargs) -> None:
 
     The handled-event key gates one batch: the pending points with each membership's last_order_at,
     and the credit rows' new figures; a replayed event writes nothing. An order whose checkout already
-    recorded all this (on_checkout_placed) needs nothing more.
+    recorded all this (on_checkout_placed wrote its handled "paid" event) needs nothing more.
     """
-    if inspect(order).info.get(_PAID_RECORDED):
+    if _handled(keys.paid(order.id)):
         return
     at = order.paid_at or clock.now()
     batch, counted_at_payment = Batch(), []
@@ -187,7 +193,7 @@ def on_order_paid(sender, order, **kwargs) -> None:
                   lambda _results, row=row, figures=figures: _set_committed(row, figures))
         if rules(programme).count_at == "payment":
             counted_at_payment.append((row, member))
-    if not batch.send(gate=Once(HandledEvent.__table__, {"idempotency_key": f"paid:{order.id}",
+    if not batch.send(gate=Once(HandledEvent.__table__, {"idempotency_key": keys.paid(order.id),
                                                           "created_at": clock.now()})):
         return
     for row, member in counted_at_payment:
@@ -206,19 +212,19 @@ def _count_metric(row: OrderCredit, member: Membership, at, order) -> None:
         return
     row.metric_counted = True
     row.metric_counted_at = at
-    credit_metric(member, row.metric, f"metric:{order.id}:{member.id}", at, order_id=order.id)
+    credit_metric(member, row.metric, keys.metric(order.id, member.id), at, order_id=order.id)
 
 
 def on_order_settled(sender, order, at, **kwargs) -> None:
     """Pending points become available, the level metric counts, the tier's rebate and any referral are paid."""
-    if not first_time(f"settled:{order.id}"):
+    if not first_time(keys.settled(order.id)):
         return
     for programme, member in _programmes_of(order):
         row = _credit_row(order, member)
         r = rules(programme)
         if row.pending:
-            ledger.add_pending(member, -row.pending, "unlock", f"unlock:{order.id}:{member.id}", order_id=order.id)
-            ledger.credit(member, row.pending, "earn", f"earned:{order.id}:{member.id}", order_id=order.id, at=at,
+            ledger.add_pending(member, -row.pending, "unlock", keys.unlock(order.id, member.id), order_id=order.id)
+            ledger.credit(member, row.pending, "earn", keys.earned(order.id, member.id), order_id=order.id, at=at,
                           funded_by=programme.funder)
             row.released, row.pending = row.pending, 0
         if r.count_at == "settlement":
@@ -228,7 +234,7 @@ def on_order_settled(sender, order, at, **kwargs) -> None:
         if tier.rebate_rate > 0:
             rebate = round_half_up(paid_goods(order, kept_quantities(order)) * tier.rebate_rate)
             if rebate > 0:
-                move(wallet_for(order.user), "bonus", rebate, "rebate", f"rebate:{order.id}:{member.id}",
+                move(wallet_for(order.user), "bonus", rebate, "rebate", keys.rebate(order.id, member.id),
                      order_id=order.id, funded_by=programme.funder)
     reward_referrer(order, at)
     db.session.flush()
@@ -236,61 +242,102 @@ def on_order_settled(sender, order, at, **kwargs) -> None:
 
 def on_order_refunded(sender, order, refund, actor=None, **kwargs) -> None:
     """Wallet money back to its balances; points, pending points, level credit and coupons as specified."""
-    if not first_time(f"refund:{refund.id}"):
+    if not first_time(keys.refunded(refund.id)):
         return
     key = refund.idempotency_key
     wallet = None
     for method, amount in (refund.by_method or {}).items():
         if method.startswith("wallet_") and Decimal(amount) > 0:
             wallet = wallet or wallet_for(order.user)
-            move(wallet, method.removeprefix("wallet_"), Decimal(amount), "refund", f"{key}:{method}",
+            move(wallet, method.removeprefix("wallet_"), Decimal(amount), "refund", keys.refund_wallet(key, method),
                  order_id=order.id)
     everything = order.status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED)
-    kept = kept_quantities(order)
-    paid_goods = sum((line.paid for line in order.lines), ZERO)
-    refunded_goods = sum((Decimal(row["amount"]) for row in refund.lines or []), ZERO)
+    paid = sum((line.paid for line in order.lines), ZERO)
+    refunded = sum((Decimal(row["amount"]) for row in refund.lines or []), ZERO)
+    share = Fraction(refunded) / Fraction(paid) if paid else Fraction(0)
     for programme, member in _programmes_of(order):
-        row = _credit_row(order, member)
-        _return_points(row, member, order, key, everything, refunded_goods, paid_goods)
-        earned = 0 if everything else points_for(order, rules(programme), Decimal(row.multiplier), kept)
-        if row.pending:
-            ledger.add_pending(member, min(earned, row.pending) - row.pending, "cancel", f"{key}:pending:{member.id}",
-                               order_id=order.id)
-            row.pending = min(earned, row.pending)
-        elif row.released > earned:
-            _taken, shortfall = ledger.take_back(member, row.released - earned, f"{key}:clawback:{member.id}",
-                                                 order_id=order.id)
-            row.released = earned
-            row.shortfall += shortfall
-        if row.metric_counted:
-            new_metric = ZERO if everything else metric_for(order, rules(programme), kept)
-            if new_metric != row.metric:
-                credit_metric(member, new_metric - row.metric, f"{key}:metric:{member.id}", clock.now(),
-                              order_id=order.id)
-                row.metric = new_metric
-        elif everything:
-            row.metric = ZERO
+        _apply(reversal(order, programme, member, _credit_row(order, member), everything, share), order, key)
     if everything:
         _restore_coupons(order)
     db.session.flush()
 
 
-def _return_points(row, member, order, key, everything, refunded_goods, paid_goods) -> None:
+@dataclass
+class Reversal:
+    """What a refund undoes in one programme: computed by `reversal`, applied by the refund receiver and
+    shown, for a full refund, by the order's refund preview."""
+
+    programme: object
+    member: Membership
+    row: OrderCredit
+    everything: bool  # the order is wholly refunded (or cancelled) afterwards
+    give_back: int  # redeemed points returned
+    redeem_entry: PointsEntry | None  # set when they go back into the lots they came from
+    cancel: int  # pending points cancelled
+    take_back: int  # earned points taken back from the available balance
+    short: int  # of those, what the balance (after the give-back) cannot cover
+    metric: Decimal  # the level metric the order counts afterwards
+
+
+def reversal(order, programme, member, row, everything: bool, share: Fraction) -> Reversal:
+    """What refunding `share` of the order's goods money (the whole order when `everything`) undoes in a
+    programme, per PROGRAMME.md "Refunds"; nothing is written."""
+    kept = {line.id: 0 for line in order.lines} if everything else kept_quantities(order)
     left = row.points_redeemed - row.points_returned
-    if left <= 0:
-        return
-    redeem = db.session.execute(
-        db.select(PointsEntry).filter_by(idempotency_key=f"redeem:{order.id}:{member.id}")
-    ).scalar_one_or_none()
-    if everything and redeem is not None:
-        returned = ledger.return_to_lots(member, redeem, left, f"{key}:points:{member.id}", order_id=order.id)
-    else:
-        share = Fraction(refunded_goods) / Fraction(paid_goods) if paid_goods else Fraction(0)
-        # round(redeemed × share) to a whole point, halves up, computed exactly.
-        n = min(math.floor(row.points_redeemed * share + Fraction(1, 2)), left)
-        entry = ledger.credit(member, n, "return", f"{key}:points:{member.id}", order_id=order.id)
-        returned = n if entry is not None else 0
-    row.points_returned += returned
+    entry = db.session.execute(db.select(PointsEntry).filter_by(idempotency_key=keys.redeem(order.id, member.id))
+                               ).scalar_one_or_none() if everything and left > 0 else None
+    # A partial refund returns round(redeemed × share) points, halves up, computed exactly.
+    give_back = max(left if entry is not None else min(math.floor(row.points_redeemed * share + Fraction(1, 2)),
+                                                        left), 0)
+    earned = 0 if everything else points_for(order, rules(programme), Decimal(row.multiplier), kept)
+    cancel = row.pending - min(earned, row.pending) if row.pending else 0
+    take_back = row.released - earned if not row.pending and row.released > earned else 0
+    return Reversal(programme=programme, member=member, row=row, everything=everything, give_back=give_back,
+                    redeem_entry=entry, cancel=cancel, take_back=take_back,
+                    short=max(take_back - member.points_available - give_back, 0),
+                    metric=ZERO if everything else metric_for(order, rules(programme), kept))
+
+
+def _apply(rev: Reversal, order, key: str) -> None:
+    """Write a reversal under the refund's key: each part once, whatever replays."""
+    member, row = rev.member, rev.row
+    if rev.give_back:
+        if rev.redeem_entry is not None:
+            returned = ledger.return_to_lots(member, rev.redeem_entry, rev.give_back,
+                                             keys.refund_points(key, member.id), order_id=order.id)
+        else:
+            entry = ledger.credit(member, rev.give_back, "return", keys.refund_points(key, member.id),
+                                  order_id=order.id)
+            returned = rev.give_back if entry is not None else 0
+        row.points_returned += returned
+    if row.pending:
+        ledger.add_pending(member, -rev.cancel, "cancel", keys.refund_pending(key, member.id), order_id=order.id)
+        row.pending -= rev.cancel
+    elif rev.take_back:
+        _taken, shortfall = ledger.take_back(member, rev.take_back, keys.refund_clawback(key, member.id),
+                                             order_id=order.id)
+        row.released -= rev.take_back
+        row.shortfall += shortfall
+    if row.metric_counted:
+        if rev.metric != row.metric:
+            credit_metric(member, rev.metric - row.metric, keys.refund_metric(key, member.id), clock.now(),
+                          order_id=order.id)
+            row.metric = rev.metric
+    elif rev.everything:
+        row.metric = ZERO
+
+
+def full_refund_preview(order) -> list[Reversal]:
+    """What refunding the rest of the order would undo in each programme it has a credit row in (nothing written)."""
+    paid = sum((line.paid for line in order.lines), ZERO)
+    rest = sum((line.paid - line.refunded_amount for line in order.lines), ZERO)
+    share = Fraction(rest) / Fraction(paid) if paid else Fraction(0)
+    out = []
+    for row in db.session.execute(db.select(OrderCredit).where(OrderCredit.order_id == order.id)
+                                  .order_by(OrderCredit.id)).scalars():
+        member = db.session.get(Membership, row.membership_id)
+        out.append(reversal(order, member.programme, member, row, True, share))
+    return out
 
 
 def coupons_on_full_refund(order: Order, at, *, preview: bool = False) -> list[tuple[Coupon, str]]:
@@ -299,7 +346,9 @@ def coupons_on_full_refund(order: Order, at, *, preview: bool = False) -> list[t
     every other order of the checkout is refunded too (a preview counts this order as refunded already)."""
     coupons = db.session.execute(
         db.select(Coupon).where(db.or_(Coupon.used_order_id == order.id, Coupon.used_checkout_id == order.checkout_id))
-        .order_by(Coupon.id)).scalars().all()
+        .order_by(Coupon.id)
+        # The capture marks coupons used in SQL: a coupon loaded before it would still look unused.
+        .execution_options(populate_existing=True)).scalars().all()
     out = []
     for coupon in coupons:
         if coupon.programme.is_platform:
