@@ -1,10 +1,13 @@
 """Delivering e-mail and SMS rows (and deferred inbox messages): claimed, sent, recorded; retried, never doubled.
 
-A row is claimed with a conditional update (queued → sending) before it is sent and marked
-sent after, so two workers never send the same row. A worker that dies between sending and
-marking leaves the row `sending`; the tick hands such rows out again after STALE, and the
-provider's idempotency key (file name, Message-ID, client reference) keeps the repeat from
-reaching the member twice.
+Sending happens only in `deliver` jobs, which `mall.jobs` hands out after the commit that wrote
+the rows (the tick's step too: it only hands due rows out), so no message leaves for work that
+could still roll back. A row is claimed with a conditional update (queued → sending, committed)
+before it is sent and marked sent after, so two workers never send the same row. A worker that
+dies between sending and marking leaves the row `sending`; the tick hands such rows out again
+after STALE. The outbox folders and SMS providers drop the repeat by the row's key (file name,
+client reference), so the member gets it once; SMTP servers do not, so with SMTP each row is
+marked as soon as it is out, and a crash can repeat at most the one message in flight.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from mall.notifications import pressure
 from mall.notifications.channels import email_sender, sms_sender
 from mall.notifications.models import MarketingContact, Notification
 from mall.notifications.operations import render
+from mall.tenant_work import in_own_transaction
 
 log = logging.getLogger(__name__)
 STALE = timedelta(minutes=10)
@@ -54,7 +58,11 @@ def deliver(ids: list[int]) -> dict:
         .returning(Notification.id).execution_options(synchronize_session=False)).scalars().all()
     db.session.commit()
     counts = {"sent": 0, "failed": 0, "held": 0}
-    sent: list[int] = []  # sent, not yet marked: marked every 100 so a crash leaves few to hand out again
+    sent: list[int] = []  # sent, not yet marked: marked in small batches so a crash leaves few to hand out again
+    # An SMTP server does not drop a repeated Message-ID: mark each message the moment it is out,
+    # so a crash can repeat at most the one being sent. The outbox folders and SMS providers drop
+    # repeats by key, so there a batch of marks is safe and cheaper.
+    mark_every = 1 if current_app.config.get("MAIL_SERVER") else 100
     n = Notification
     # Plain rows, not ORM objects: the commits below would otherwise reload each one.
     rows = db.session.execute(db.select(n.id, n.user_id, n.tenant_id, n.channel, n.kind, n.params, n.link,
@@ -74,7 +82,7 @@ def deliver(ids: list[int]) -> dict:
             continue
         sent.append(notification.id)
         counts["sent"] += 1
-        if len(sent) == 100:
+        if len(sent) >= mark_every:
             _mark_sent(sent)
             sent = []
     _mark_sent(sent)
@@ -145,7 +153,11 @@ def _held_again(notification, at) -> bool:
 
 
 def deliver_due(at, dry_run: bool = False) -> int:
-    """Tick: hand out rows that are due (deferred, retried) or stuck `sending` after a dead worker."""
+    """Tick: hand out rows that are due (deferred, retried) or stuck `sending` after a dead worker.
+
+    Only hands them out: the sending is `deliver` jobs that leave after the caller's commit, so no
+    message goes out while the work that wrote it may still roll back. Returns how many rows.
+    """
     stuck = (Notification.status == "sending") & (Notification.claimed_at < at - STALE)
     due = (Notification.status == "queued") & (Notification.send_after <= at)
     ids = db.session.execute(db.select(Notification.id).where(stuck | due).order_by(Notification.id)
@@ -154,13 +166,10 @@ def deliver_due(at, dry_run: bool = False) -> int:
         return len(ids)
     db.session.execute(update(Notification).where(Notification.id.in_(ids), stuck)
                        .values(status="queued").execution_options(synchronize_session=False))
-    db.session.commit()
-    done = 0
-    for start in range(0, len(ids), BATCH):
-        done += sum(deliver(ids[start:start + BATCH]).values())
-    return done
+    queue_delivery(ids)
+    return len(ids)
 
 
 def on_tick(sender, at, dry_run, report, **kwargs) -> None:
-    """The core tick's delivery step."""
-    report["messages_delivered"] = deliver_due(at, dry_run)
+    """The core tick's delivery step: one transaction of its own; the messages leave after its commit."""
+    report["messages_due"] = in_own_transaction(report, "delivery", deliver_due, at, dry_run, dry_run=dry_run) or 0

@@ -10,6 +10,7 @@ from mall.dbtypes import UTCDateTime
 from mall.extensions import db
 from mall.notifications.delivery import queue_delivery
 from mall.notifications.marketing import write_marketing
+from plugins.loyalty import keys
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
 from plugins.loyalty.members.models import Membership
@@ -20,12 +21,14 @@ from plugins.loyalty.segments.schemas import SegmentSchema
 
 #: Members per chunk job: big enough that a job's fixed costs are small next to its rows.
 CHUNK = 1000
-SKIP_REASONS = {"coupon_stopped": "stopped", "coupon_expired": "expired"}
+#: The reason a push's result records for each refusal a claim would meet (coupon_ops.REFUSALS).
+SKIP_REASONS = {"coupon_stopped": "stopped", "coupon_expired": "expired", "coupon_limit": "limit",
+                "coupon_out_of_stock": "out_of_stock"}
 
 
 def queue_start(push: Push) -> None:
     """Queue the job that starts a push (after the current transaction commits)."""
-    jobs.enqueue(start_push, push.id, idempotency_key=f"push:{push.id}:start")
+    jobs.enqueue(start_push, push.id, idempotency_key=keys.push_start(push.id))
 
 
 def start_push(push_id: int) -> None:
@@ -62,7 +65,7 @@ def start_push(push_id: int) -> None:
 
 def _queue_chunk(push_id: int, start: int) -> None:
     """Queue the chunk of target ids [start, start + CHUNK) (start_push and recover() cut them the same way)."""
-    jobs.enqueue(run_chunk, push_id, start, start + CHUNK - 1, idempotency_key=f"push:{push_id}:{start}")
+    jobs.enqueue(run_chunk, push_id, start, start + CHUNK - 1, idempotency_key=keys.push_chunk(push_id, start))
 
 
 def run_chunk(push_id: int, low: int, high: int) -> None:
@@ -82,12 +85,11 @@ def run_chunk(push_id: int, low: int, high: int) -> None:
     if template.stock is None:
         _chunk_lock(push_id, low)
     else:
-        issued, stock = db.session.execute(
+        room = db.session.execute(
             update(CouponTemplate).where(CouponTemplate.id == template.id).values(issued=CouponTemplate.issued)
-            .returning(CouponTemplate.issued, CouponTemplate.stock).execution_options(synchronize_session=False)
-        ).one()
-        room = None if stock is None else stock - issued
-    todo = _todo(push_id, template.id, low, high)
+            .returning(coupon_ops.stock_left()).execution_options(synchronize_session=False)
+        ).scalar_one()
+    todo = _todo(push_id, low, high)
     if todo:
         _issue_chunk(push, template, todo, room)
     db.session.commit()
@@ -101,10 +103,10 @@ def _chunk_lock(push_id: int, low: int) -> None:
         db.session.execute(db.select(func.pg_advisory_xact_lock(push_id, low)))
 
 
-def _todo(push_id: int, template_id: int, low: int, high: int) -> list[tuple[int, int]]:
-    """(user, coupons of the template held) for the chunk's members without a result yet.
+def _todo(push_id: int, low: int, high: int) -> list[int]:
+    """The chunk's members (users, in target order) without a result yet.
 
-    Three simple index lookups rather than one join: a push's rows are newer than the planner's
+    Simple index lookups rather than one join: a push's rows are newer than the planner's
     statistics, and a join planned on stale numbers can turn into a scan per member.
     """
     # By the primary key's range alone, the push checked here: always one short index range scan.
@@ -115,21 +117,19 @@ def _todo(push_id: int, template_id: int, low: int, high: int) -> list[tuple[int
         return []
     done = set(db.session.execute(db.select(PushResult.user_id).where(PushResult.push_id == push_id,
                                                                       PushResult.user_id.in_(users))).scalars())
-    held = dict(db.session.execute(db.select(Coupon.user_id, func.count(Coupon.id))
-                                   .where(Coupon.template_id == template_id, Coupon.user_id.in_(users))
-                                   .group_by(Coupon.user_id)).all())
-    return [(user, held.get(user, 0)) for user in users if user not in done]
+    return [user for user in users if user not in done]
 
 
 def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -> None:
-    """Coupons for those within the limit and stock, messages for them, and one result row per member."""
+    """Coupons for those a claim would also be given them (coupon_ops.refusal, for the whole chunk in one
+    statement) within the stock, messages for them, and one result row per member."""
     at = clock.now()
-    stopped = coupon_ops.unusable(template, at)
-    skipped = {uid: SKIP_REASONS[stopped] if stopped else "limit" for uid, held in todo
-               if stopped or held >= template.per_member_limit}
-    eligible = [uid for uid, _held in todo if uid not in skipped]
+    refused = dict(db.session.execute(db.select(User.id, coupon_ops.refusal(template, at, User.id))
+                                      .where(User.id.in_(todo))).all())
+    skipped = {uid: SKIP_REASONS[refused[uid]] for uid in todo if refused.get(uid) is not None}
+    eligible = [uid for uid in todo if uid not in skipped]
     take = eligible if room is None else eligible[:max(room, 0)]
-    skipped.update((uid, "out_of_stock") for uid in eligible[len(take):])
+    skipped.update((uid, SKIP_REASONS["coupon_out_of_stock"]) for uid in eligible[len(take):])
     held_back: dict[int, str] = {}
     if take:
         valid_from, valid_until = coupon_ops.validity(template, at)
@@ -137,7 +137,7 @@ def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -
             ["template_id", "programme_id", "user_id", "source", "issue_key", "valid_from", "valid_until",
              "created_at"],
             db.select(literal(template.id), literal(template.programme_id), User.id, literal("push"),
-                      literal(f"push:{push.id}:") + cast(User.id, String), literal(valid_from, UTCDateTime()),
+                      literal(keys.push(push.id)) + cast(User.id, String), literal(valid_from, UTCDateTime()),
                       literal(valid_until, UTCDateTime()), literal(at, UTCDateTime()))
             .where(User.id.in_(take))).returning(Coupon.id, Coupon.user_id)
         result_columns = ["push_id", "user_id", "outcome", "coupon_id", "created_at"]
@@ -152,7 +152,7 @@ def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -
                 dict(zip(result_columns, (push.id, user_id, "issued", coupon_id, at), strict=True))
                 for coupon_id, user_id in rows])
         held_back, deliver = write_marketing(
-            take, key=f"push:{push.id}:", kind="loyalty.push_coupon", link="/member/coupons",
+            take, key=keys.push(push.id), kind="loyalty.push_coupon", link="/member/coupons",
             params={"coupon": template.name, "programme": rules(template.programme).name},
             tenant_id=push.tenant_id, tz=clock.zone_of(template.programme.tenant), channels=push.channels, at=at)
         for reason in set(held_back.values()):
@@ -162,9 +162,8 @@ def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -
                 .values(outcome="skipped", reason=reason).execution_options(synchronize_session=False))
         queue_delivery(deliver)
         # Last, so that with unlimited stock the template's row is locked only for the commit.
-        db.session.execute(update(CouponTemplate).where(CouponTemplate.id == template.id)
-                           .values(issued=CouponTemplate.issued + len(take))
-                           .execution_options(synchronize_session=False))
+        if not coupon_ops.take_stock(template.id, len(take)):
+            raise RuntimeError("a push chunk took more than the stock its lock left")  # rolls the chunk back
     if skipped:
         db.session.execute(insert(PushResult), [
             {"push_id": push.id, "user_id": uid, "outcome": "skipped", "reason": reason, "created_at": at}

@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from mall import clock
 from mall.extensions import db
+from mall.tenant_work import for_each_shop
 from plugins.loyalty.points.operations import month_key
 from plugins.loyalty.pushes.jobs import queue_start
 from plugins.loyalty.pushes.models import Campaign, Push
@@ -13,9 +14,10 @@ from plugins.loyalty.segments.operations import segment_select
 from plugins.loyalty.segments.schemas import SegmentSchema
 
 
-def start_scheduled(at) -> int:
-    """Queue the scheduled pushes whose moment has come (each once: a conditional update)."""
-    due = db.session.execute(db.select(Push).where(Push.status == "scheduled", Push.scheduled_at <= at)
+def start_scheduled(tenant_id: int | None, at) -> int:
+    """Queue the shop's (None: the platform's) scheduled pushes whose moment has come (each once: a conditional
+    update); the caller commits, and the pushes start after that."""
+    due = db.session.execute(db.select(Push).where(_of_shop(Push.tenant_id, tenant_id), *_due(at))
                              .order_by(Push.id)).scalars().all()
     started = 0
     for push in due:
@@ -27,11 +29,12 @@ def start_scheduled(at) -> int:
     return started
 
 
-def run_win_back(at) -> int:
-    """Make one push per active win-back campaign for the members who became sleeping since its last run."""
+def run_win_back(tenant_id: int | None, at) -> int:
+    """Make one push per active win-back campaign of the shop for the members who became sleeping since its
+    last run (the caller commits)."""
     made = 0
-    for campaign in db.session.execute(db.select(Campaign).where(Campaign.is_active.is_(True),
-                                                                 Campaign.kind == "win_back")).scalars().all():
+    for campaign in db.session.execute(db.select(Campaign).where(_of_shop(Campaign.tenant_id, tenant_id),
+                                                                 *_win_back())).scalars().all():
         since = campaign.last_run_at
         if since is None or since >= at:
             continue
@@ -57,10 +60,29 @@ def run_win_back(at) -> int:
 
 
 def on_tick(sender, at, dry_run, report, **kwargs) -> None:
-    """The tick's push work: scheduled pushes, then win-back campaigns."""
+    """The tick's push work: scheduled pushes, then win-back campaigns, each shop in its own transaction."""
     if dry_run:
         report["loyalty_scheduled_pushes"] = db.session.execute(
-            db.select(db.func.count(Push.id)).where(Push.status == "scheduled", Push.scheduled_at <= at)).scalar()
+            db.select(db.func.count(Push.id)).where(*_due(at))).scalar()
         return
-    report["loyalty_scheduled_pushes"] = start_scheduled(at)
-    report["loyalty_win_back_pushes"] = run_win_back(at)
+    shops = db.session.execute(db.select(Push.tenant_id).where(*_due(at)).distinct()).scalars().all()
+    report["loyalty_scheduled_pushes"] = sum(for_each_shop(report, _in_order(shops), start_scheduled, at))
+    shops = db.session.execute(db.select(Campaign.tenant_id).where(*_win_back()).distinct()).scalars().all()
+    report["loyalty_win_back_pushes"] = sum(for_each_shop(report, _in_order(shops), run_win_back, at))
+
+
+def _due(at) -> tuple:
+    return Push.status == "scheduled", Push.scheduled_at <= at
+
+
+def _win_back() -> tuple:
+    return Campaign.is_active.is_(True), Campaign.kind == "win_back"
+
+
+def _of_shop(column, tenant_id: int | None):
+    return column.is_(None) if tenant_id is None else column == tenant_id
+
+
+def _in_order(tenant_ids) -> list:
+    """The platform first, then the shops by id: the same order on every tick."""
+    return sorted(tenant_ids, key=lambda tenant_id: -1 if tenant_id is None else tenant_id)
