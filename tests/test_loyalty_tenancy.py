@@ -109,8 +109,8 @@ class Caller:
 
 @pytest.fixture
 def world(app, make_user, make_shop, make_programme, api):
-    """Shops A and B, each with a programme (two versions for A), templates, a member, a push and a saved segment;
-    the platform programme with a claimable and a hidden template; the callers."""
+    """Shops A and B, each with a programme (two versions for A), templates, a member holding a coupon, a push and
+    a saved segment; the platform programme with a claimable and a hidden template; the callers of both shops."""
     owner_a, owner_b, operator = make_user(), make_user(), make_user(operator=True)
     shop_a, shop_b = make_shop(owner=owner_a), make_shop(owner=owner_b)
     programme_a = make_programme(shop_a, {**VANCL, "name": "VANCL style, first draft"})
@@ -127,7 +127,8 @@ def world(app, make_user, make_shop, make_programme, api):
     for key, shop, owner in (("a", shop_a, owner_a), ("b", shop_b, owner_b)):
         ids.update(_shop_objects(key, shop, api(owner), Caller(app, owner), api(make_user())))
     return {"ids": ids, "shop": shop_a.slug, "staff": Caller(app, owner_a), "operator": Caller(app, operator),
-            "shopper": Caller(app, db.session.get(User, ids["a.member"]))}
+            "shopper": Caller(app, db.session.get(User, ids["a.member"])), "shop_b": shop_b.slug,
+            "owner_b": Caller(app, owner_b), "shopper_b": Caller(app, db.session.get(User, ids["b.member"]))}
 
 
 def _template(claimable: bool) -> dict:
@@ -145,6 +146,7 @@ def _shop_objects(key: str, shop, owner_api, owner_pages: Caller, shopper_api) -
         out[f"{key}.{name}"] = reply.json["template"]["id"]
     claimed = shopper_api.post(f"{base}/coupon-templates/{out[f'{key}.template']}/claim")
     assert claimed.status_code == 201, claimed.json
+    out[f"{key}.coupon"] = claimed.json["coupon"]["id"]
     out[f"{key}.member"] = db.session.execute(text("SELECT user_id FROM loyalty_coupons WHERE id = :id"),
                                               {"id": claimed.json["coupon"]["id"]}).scalar_one()
     pushed = owner_api.post(f"{base}/pushes", {"template_id": out[f"{key}.hidden"], "filter": {}})

@@ -15,7 +15,7 @@ from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.members.operations import effective_tier, membership
 from plugins.loyalty.programmes.models import PLATFORM
 from plugins.loyalty.programmes.operations import platform_programme, preload, programme_for, rules
-from plugins.loyalty.wallet.operations import parse_amount, wallet_for
+from plugins.loyalty.wallet.operations import bonus_first, parse_amount, wallet_for
 
 MAX_COUPONS = 20  # coupons one checkout may name
 
@@ -40,10 +40,8 @@ class LoyaltyPlan:
 
 
 def plan_of(quote) -> LoyaltyPlan:
-    """The plan attached to a quote (created on first use)."""
-    if not hasattr(quote, "loyalty_plan"):
-        quote.loyalty_plan = LoyaltyPlan()
-    return quote.loyalty_plan
+    """The plan the quote carries for the capture, in `quote.extensions["loyalty"]` (created on first use)."""
+    return quote.extensions.setdefault("loyalty", LoyaltyPlan())
 
 
 def price_goods(quote) -> None:
@@ -63,7 +61,7 @@ def price_goods(quote) -> None:
         shop_members.append((programme, member))
         s_tier = effective_tier(member, at)
         s_rules = rules(programme) if member else None
-        _member_price(oq, s_tier, s_rules, p_tier, p_rules)
+        _member_price(oq, ((s_tier, s_rules), (p_tier, p_rules)))
         for tier, platform_tier in ((s_tier, False), (p_tier, True)):
             if tier is not None and tier.free_shipping and not oq.shipping_waived_by:
                 label = _("Platform member free shipping") if platform_tier else _("Member free shipping")
@@ -72,19 +70,34 @@ def price_goods(quote) -> None:
     _apply_points(quote, shop_members, platform, p_member)
 
 
-def _member_price(oq, s_tier, s_rules, p_tier, p_rules) -> None:
+def member_tier(sale: bool, offers):
+    """The tier whose member price an item gets, or None: of the shopper's (tier, rules) in the shop's and the
+    platform's programme, the lowest discount (the shop's on a tie); a sale item only where its programme
+    discounts sale items."""
+    best = None
+    for tier, r in offers:
+        if tier is None or tier.discount >= 1 or (sale and not r.discount_sale_items):
+            continue
+        if best is None or tier.discount < best.discount:
+            best = tier
+    return best
+
+
+def shopper_offers(tenant, user, at) -> list:
+    """The shopper's (tier, rules) in the shop's programme and the platform's: what member_tier chooses from."""
+    offers = []
+    for programme in (programme_for(tenant), platform_programme()):
+        member = membership(programme, user) if programme and user else None
+        offers.append((effective_tier(member, at), rules(programme) if member else None))
+    return offers
+
+
+def _member_price(oq, offers) -> None:
     labels = {}  # one translated label per tier, not one per line
     for lq in oq.lines:
-        candidates = []
-        for tier, r in ((s_tier, s_rules), (p_tier, p_rules)):
-            if tier is None or tier.discount >= 1:
-                continue
-            if lq.sale and not r.discount_sale_items:
-                continue
-            candidates.append(tier)
-        if not candidates:
+        best = member_tier(lq.sale, offers)
+        if best is None:
             continue
-        best = min(candidates, key=lambda t: t.discount)
         off = round_half_up(lq.base * best.discount) - lq.base
         if off:
             if id(best) not in labels:
@@ -167,18 +180,42 @@ def _points_request(quote) -> dict:
     return {k: v for k, v in raw.items() if v}
 
 
-def max_usable(member, cap: Decimal) -> int:
-    """The most points that may pay: the balance, and no more than buys the cap."""
-    r = rules(member.programme).redeem
-    by_cap = int((cap * r["points_per_unit"]).to_integral_value(rounding=ROUND_FLOOR))
+def _shop_points_value(oq) -> Decimal:
+    """Money the shop's own points pay on a shop order (they are spent before platform points)."""
+    return sum((-Decimal(note["amount"]) for note in oq.notes
+                if note.get("kind") == "points" and note.get("programme") != PLATFORM), ZERO)
+
+
+def points_cap(programme, orders) -> Decimal:
+    """The most money a programme's points may pay on orders (a shop's: its order; the platform's: the checkout).
+
+    `max_order_fraction` of the goods after coupons, floored to the cent; platform points also no more
+    than the shops' points leave unpaid. Zero when the programme takes no points.
+    """
+    redeem = rules(programme).redeem if programme is not None else None
+    if not redeem:
+        return ZERO
+    goods = sum((oq.goods_net for oq in orders), ZERO)
+    cap = floor_to_cent(Decimal(redeem["max_order_fraction"]) * goods)
+    if programme.is_platform:
+        cap = min(cap, goods - sum((_shop_points_value(oq) for oq in orders), ZERO))
+    return max(cap, ZERO)
+
+
+def most_points(member, orders) -> int:
+    """The most points a member may use on orders: the balance, and no more than buys points_cap (0 if none)."""
+    if member is None or not rules(member.programme).redeem:
+        return 0
+    per_unit = rules(member.programme).redeem["points_per_unit"]
+    by_cap = int((points_cap(member.programme, orders) * per_unit).to_integral_value(rounding=ROUND_FLOOR))
     return max(min(member.points_available, by_cap), 0)
 
 
-def _check_points(member, wanted: int, cap: Decimal, field_name: str) -> Decimal:
+def _check_points(member, wanted: int, orders, field_name: str) -> Decimal:
     r = rules(member.programme).redeem if member else None
     if member is None or r is None:
         raise FieldErrors(_("Points cannot be used here."), {field_name: [_("This programme does not take points.")]})
-    most = max_usable(member, cap)
+    most = most_points(member, orders)
     if wanted < r["min_points"] or wanted > most:
         name = rules(member.programme).name
         message = _("%(programme)s: you can use %(min)d to %(max)d points on this order.", programme=name,
@@ -204,10 +241,7 @@ def _apply_points(quote, shop_members, platform, p_member) -> None:
         index = slugs[key]
         oq = quote.orders[index]
         programme, member = shop_members[index]
-        fraction = Decimal(rules(programme).redeem["max_order_fraction"]) if member and rules(programme).redeem \
-            else Decimal("0")
-        cap = floor_to_cent(fraction * oq.goods_net)
-        value = _check_points(member, n, cap, f"points.{key}")
+        value = _check_points(member, n, [oq], f"points.{key}")
         _spread_points(oq.lines, value)
         oq.points_used += n
         oq.notes.append({"kind": "points", "label": rules(programme).name, "programme": key, "points": n,
@@ -215,12 +249,7 @@ def _apply_points(quote, shop_members, platform, p_member) -> None:
         plan.redemptions.append(Redemption(index, programme, member, n, value))
     if PLATFORM in wanted:
         n = wanted[PLATFORM]
-        goods_net = sum((oq.goods_net for oq in quote.orders), ZERO)
-        payable = sum((oq.goods_net - oq.points_value for oq in quote.orders), ZERO)
-        fraction = Decimal(rules(platform).redeem["max_order_fraction"]) if p_member and rules(platform).redeem \
-            else Decimal("0")
-        cap = min(floor_to_cent(fraction * goods_net), payable)
-        value = _check_points(p_member, n, cap, f"points.{PLATFORM}")
+        value = _check_points(p_member, n, quote.orders, f"points.{PLATFORM}")
         weights = [oq.goods_net - oq.points_value for oq in quote.orders]
         values = spread_pro_rata(value, weights)
         counts = _spread_int(n, values)
@@ -271,11 +300,11 @@ def price_payment(quote) -> None:
         message = _("At most %(max)s can be paid from the wallet.", max=most)
         raise FieldErrors(message, {"wallet": [message]}, code="wallet_over_limit")
     parts = spread_pro_rata(amount, [oq.total for oq in quote.orders])
-    bonus_left = min(wallet.bonus, amount)
+    bonus_left = wallet.bonus
     for oq, part in zip(quote.orders, parts, strict=True):
-        bonus = min(bonus_left, part)
+        bonus, cash = bonus_first(bonus_left, part)
         bonus_left -= bonus
         if bonus:
             oq.payments.append(PaymentShare("wallet_bonus", bonus, "wallet"))
-        if part - bonus:
-            oq.payments.append(PaymentShare("wallet_cash", part - bonus, "wallet"))
+        if cash:
+            oq.payments.append(PaymentShare("wallet_cash", cash, "wallet"))

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import render_template
 from flask_login import current_user
 
 from mall import clock
 from mall.extensions import db
-from mall.money import ZERO, floor_to_cent, round_half_up
-from plugins.loyalty.checkout.models import OrderCredit
-from plugins.loyalty.checkout.operations import max_usable
-from plugins.loyalty.checkout.receivers import coupons_on_full_refund
+from mall.money import ZERO, round_half_up
+from plugins.loyalty.checkout.operations import member_tier, most_points, shopper_offers
+from plugins.loyalty.checkout.receivers import coupons_on_full_refund, full_refund_preview
+from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.coupons.views import coupon_conditions
-from plugins.loyalty.members.models import Membership
-from plugins.loyalty.members.operations import effective_tier, membership
+from plugins.loyalty.members.operations import membership
 from plugins.loyalty.programmes.models import PLATFORM
 from plugins.loyalty.programmes.operations import platform_programme, programme_for, rules
 from plugins.loyalty.wallet.operations import wallet_for
@@ -33,23 +30,15 @@ def checkout_options(quote, options=None, errors=None) -> str:
     tenant_ids = {oq.tenant.id for oq in quote.orders}
     platform = platform_programme()
     coupons = [c for c in db.session.execute(
-        db.select(Coupon).where(Coupon.user_id == user.id, Coupon.used_order_id.is_(None), Coupon.valid_until > now,
-                                Coupon.valid_from <= now).order_by(Coupon.valid_until)).scalars()
+        coupon_ops.coupons_of(user, "usable", now).order_by(Coupon.valid_until)).scalars()
                if c.programme.is_platform or c.programme.tenant_id in tenant_ids]
     points = []
-    goods = sum((oq.goods_net for oq in quote.orders), ZERO)
-    for oq in quote.orders:
-        programme = programme_for(oq.tenant)
+    for key, programme, orders in [*((oq.tenant.slug, programme_for(oq.tenant), [oq]) for oq in quote.orders),
+                                   (PLATFORM, platform, quote.orders)]:
         member = membership(programme, user)
         if member and rules(programme).redeem:
-            cap = floor_to_cent(Decimal(rules(programme).redeem["max_order_fraction"]) * oq.goods_net)
-            points.append({"key": oq.tenant.slug, "name": rules(programme).name, "member": member,
-                           "most": max_usable(member, cap), "min": rules(programme).redeem["min_points"]})
-    member = membership(platform, user)
-    if member and rules(platform).redeem:
-        cap = floor_to_cent(min(Decimal(rules(platform).redeem["max_order_fraction"]) * goods, goods))
-        points.append({"key": PLATFORM, "name": rules(platform).name, "member": member,
-                       "most": max_usable(member, cap), "min": rules(platform).redeem["min_points"]})
+            points.append({"key": key, "name": rules(programme).name, "member": member,
+                           "most": most_points(member, orders), "min": rules(programme).redeem["min_points"]})
     wallet = wallet_for(user, create=False)
     if not coupons and not points and not (wallet and wallet.cash + wallet.bonus > 0):
         return ""
@@ -59,18 +48,8 @@ def checkout_options(quote, options=None, errors=None) -> str:
 
 def best_member_price(product, user):
     """(price, tier) the user pays as a member (shop or platform tier, the lower), or None."""
-    at = clock.now()
-    best = None
-    for programme in (programme_for(product.tenant), platform_programme()):
-        member = membership(programme, user) if programme and user else None
-        tier = effective_tier(member, at) if member else None
-        if tier is None or tier.discount >= 1:
-            continue
-        if product.sale and not rules(programme).discount_sale_items:
-            continue
-        if best is None or tier.discount < best[1].discount:
-            best = (round_half_up(product.price * tier.discount), tier)
-    return best
+    tier = member_tier(product.sale, shopper_offers(product.tenant, user, clock.now()))
+    return (round_half_up(product.price * tier.discount), tier) if tier is not None else None
 
 
 def product_price(product, compact: bool = False) -> str:
@@ -101,15 +80,9 @@ def refund_preview(order) -> str:
     """Template hook on an order: what a full refund would give back and take back, per programme."""
     if not current_user.is_authenticated or order.user_id != current_user.id or not order.can_refund:
         return ""
-    rows = []
-    for credit in db.session.execute(db.select(OrderCredit).where(OrderCredit.order_id == order.id)).scalars():
-        member = db.session.get(Membership, credit.membership_id)
-        give_back = credit.points_redeemed - credit.points_returned
-        take_back = credit.released
-        cancel = credit.pending
-        if give_back or take_back or cancel:
-            rows.append({"name": rules(member.programme).name, "give_back": give_back, "take_back": take_back,
-                         "short": max(take_back - member.points_available, 0), "cancel": cancel})
+    rows = [{"name": rules(rev.programme).name, "give_back": rev.give_back, "take_back": rev.take_back,
+             "short": rev.short, "cancel": rev.cancel}
+            for rev in full_refund_preview(order) if rev.give_back or rev.take_back or rev.cancel]
     money = sum((line.paid - line.refunded_amount for line in order.lines), ZERO)
     coupons = coupons_on_full_refund(order, clock.now(), preview=True)
     if not rows and not money and not coupons:

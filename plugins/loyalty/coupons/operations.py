@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import func, update
+from sqlalchemy import case, func, literal, null, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -18,10 +18,12 @@ from mall.extensions import db
 from mall.ledger import Claim, send
 from mall.money import format_money
 from mall.request_cache import remembered
+from plugins.loyalty import keys
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
 from plugins.loyalty.coupons.schemas import TemplateSchema
 from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.points import operations as ledger
+from plugins.loyalty.programmes.operations import find_in_programme
 
 
 def create_template(programme, raw: dict) -> CouponTemplate:
@@ -36,12 +38,6 @@ def create_template(programme, raw: dict) -> CouponTemplate:
     db.session.add(template)
     db.session.flush()
     return template
-
-
-def template_in(programme, template_id: int) -> CouponTemplate | None:
-    """A template of this programme (None for another programme's id)."""
-    template = db.session.get(CouponTemplate, template_id)
-    return template if template is not None and template.programme_id == programme.id else None
 
 
 def validity(template: CouponTemplate, at):
@@ -74,36 +70,69 @@ def unusable(template: CouponTemplate, at) -> str | None:
     return "coupon_expired" if until is None or until <= at else None
 
 
+#: What a refused issue says, by reason (a push records the reason on its result row instead).
+REFUSALS = {"coupon_stopped": _l("This coupon is no longer offered."), "coupon_expired": _l("This coupon has expired."),
+            "coupon_limit": _l("You already have as many of these coupons as allowed."),
+            "coupon_out_of_stock": _l("Sorry, these coupons are all gone.")}
+
+
+def held(template_id: int, user_id):
+    """SQL: how many coupons of a template a user holds; `user_id` is a value, or a column for a set of users."""
+    return (db.select(func.count(Coupon.id)).where(Coupon.template_id == template_id, Coupon.user_id == user_id)
+            .scalar_subquery())
+
+
+def refusal(template: CouponTemplate, at, user_id, *, limit: bool = True):
+    """SQL: why the user may not be issued the template at `at` ("coupon_stopped", "coupon_expired",
+    "coupon_limit"), NULL when they may. `user_id` is a value (one claim) or a column (a push's whole chunk,
+    in one statement). Stock is checked as it is taken, by take_stock. `limit=False` for an issue keyed
+    by a rule's period, which the per-member limit does not count.
+    """
+    reason = unusable(template, at)
+    if reason is not None:
+        return literal(reason)
+    if not limit:
+        return null()
+    return case((held(template.id, user_id) >= template.per_member_limit, literal("coupon_limit")), else_=null())
+
+
+def stock_left():
+    """SQL on a template's row: how many more coupons its stock allows (NULL when the stock is unlimited)."""
+    return CouponTemplate.stock - CouponTemplate.issued
+
+
+def take_stock(template_id: int, n: int) -> bool:
+    """Count `n` more coupons issued, only if they fit the stock, in one conditional update; False when not."""
+    result = db.session.execute(
+        update(CouponTemplate)
+        .where(CouponTemplate.id == template_id, db.or_(CouponTemplate.stock.is_(None), stock_left() >= n))
+        .values(issued=CouponTemplate.issued + n).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _refuse(reason: str):
+    raise Conflict(str(REFUSALS[reason]), code=reason)
+
+
 def issue(template: CouponTemplate, user, source: str, issue_key: str | None = None, at=None) -> Coupon:
-    """Issue one coupon: within stock (conditional update) and the per-member limit (UNIQUE key).
+    """Issue one coupon: refused as `refusal` says, within stock (take_stock) and the per-member limit (UNIQUE key).
 
     `issue_key` names a rule's period (birthday, level schedule); a claim uses the member's next
     ordinal under the limit, so two concurrent claims cannot both take the last one.
     """
     at = at or clock.now()
-    reason = unusable(template, at)
-    if reason == "coupon_stopped":
-        raise Conflict(_("This coupon is no longer offered."), code=reason)
-    if reason == "coupon_expired":
-        raise Conflict(_("This coupon has expired."), code=reason)
+    count, reason = db.session.execute(
+        db.select(held(template.id, user.id), refusal(template, at, user.id, limit=issue_key is None))).one()
+    if reason is not None:
+        _refuse(reason)
     valid_from, valid_until = validity(template, at)
     if issue_key is None:
-        held = db.session.execute(
-            db.select(func.count(Coupon.id)).filter_by(template_id=template.id, user_id=user.id)
-        ).scalar()
-        if held >= template.per_member_limit:
-            raise Conflict(_("You already have as many of these coupons as allowed."), code="coupon_limit")
-        issue_key = f"{template.id}:{user.id}:{held + 1}"
+        issue_key = keys.claim(template.id, user.id, count + 1)
     if db.session.execute(db.select(Coupon.id).filter_by(issue_key=issue_key)).first():
         raise Conflict(_("This coupon was already issued."), code="coupon_issued")
-    result = db.session.execute(
-        update(CouponTemplate)
-        .where(CouponTemplate.id == template.id,
-               db.or_(CouponTemplate.stock.is_(None), CouponTemplate.issued < CouponTemplate.stock))
-        .values(issued=CouponTemplate.issued + 1).execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise Conflict(_("Sorry, these coupons are all gone."), code="coupon_out_of_stock")
+    if not take_stock(template.id, 1):
+        _refuse("coupon_out_of_stock")
     coupon = Coupon(template_id=template.id, programme_id=template.programme_id, user_id=user.id, source=source,
                     issue_key=issue_key, valid_from=valid_from, valid_until=valid_until, created_at=at)
     try:
@@ -128,7 +157,7 @@ def issue_once(template: CouponTemplate, user, source: str, issue_key: str, at=N
 
 def claim(programme, template_id: int, user) -> Coupon:
     """Claim a claimable template in the coupon centre; paying its points price if it has one."""
-    template = template_in(programme, template_id)
+    template = find_in_programme(CouponTemplate, template_id, programme)
     if template is None or not template.claimable:
         from werkzeug.exceptions import NotFound
 
@@ -145,7 +174,8 @@ def claim(programme, template_id: int, user) -> Coupon:
                            code="insufficient_points")
     coupon = issue(template, user, "exchange" if template.points_price else "claim")
     if template.points_price:
-        ledger.debit(member_ops.membership(programme, user), template.points_price, "exchange", f"exchange:{coupon.id}")
+        ledger.debit(member_ops.membership(programme, user), template.points_price, "exchange",
+                     keys.exchange(coupon.id))
     return coupon
 
 
@@ -175,6 +205,28 @@ def discount_for(template: CouponTemplate, eligible_subtotal: Decimal) -> Decima
     return Decimal("0.00")
 
 
+def in_status(coupon, status: str, at):
+    """Whether a coupon is "available", "used" or "expired" at `at` (as Coupon.status says), or "usable":
+    available and begun, so it can pay now.
+
+    One rule for lists and checkout alike: given the Coupon class it is a SQL condition, given a loaded
+    coupon a bool (the same operators build either, like a hybrid attribute).
+    """
+    # "== None" is IS NULL on the column and a bool on a loaded coupon; "is None" would not build SQL.
+    if status == "used":
+        return coupon.used_order_id != None  # noqa: E711
+    unused = coupon.used_order_id == None  # noqa: E711
+    if status == "expired":
+        return unused & (coupon.valid_until <= at)
+    available = unused & (coupon.valid_until > at)
+    return available & (coupon.valid_from <= at) if status == "usable" else available
+
+
+def coupons_of(user, status: str, at):
+    """SELECT of the user's coupons in a status at `at` (see in_status); the caller orders it."""
+    return db.select(Coupon).where(Coupon.user_id == user.id, in_status(Coupon, status, at))
+
+
 def usable_coupon(coupon_id, user, at) -> Coupon:
     """A coupon the user may use now, or a 422 naming the problem."""
     if not isinstance(coupon_id, int) or isinstance(coupon_id, bool):
@@ -183,8 +235,8 @@ def usable_coupon(coupon_id, user, at) -> Coupon:
                         lambda: db.session.get(Coupon, coupon_id, options=[joinedload(Coupon.template)]))
     if coupon is None or coupon.user_id != user.id:
         raise FieldErrors(_("Not your coupon."), {"coupons": [_("Coupon %(id)d is not yours.", id=coupon_id)]})
-    status = coupon.status(at)
-    if status != "available" or coupon.valid_from > at:
+    if not in_status(coupon, "usable", at):
+        status = coupon.status(at)
         raise FieldErrors(_("This coupon cannot be used."),
                           {"coupons": [_("Coupon %(id)d is %(status)s.", id=coupon_id, status=status)]})
     return coupon
@@ -216,3 +268,24 @@ def restore(coupon: Coupon, at) -> bool:
         .values(used_checkout_id=None, used_order_id=None, used_at=None).execution_options(synchronize_session=False)
     )
     return True
+
+
+def change_stock(template: CouponTemplate, stock: int | None) -> None:
+    """Set a template's stock only if it still covers what is issued, in one conditional statement (422 if not).
+
+    Claims raise `issued` while the form is filled in; the statement waits for a claim holding the row and
+    then re-checks, so the stock never drops below a claim that landed meanwhile. A refusal starts a fresh
+    transaction (nothing was written) so its message names what is issued now.
+    """
+    if stock == template.stock:
+        return
+    moved = db.session.execute(
+        update(CouponTemplate).where(CouponTemplate.id == template.id,
+                                     true() if stock is None else CouponTemplate.issued <= stock)
+        .values(stock=stock).execution_options(synchronize_session=False))
+    if moved.rowcount == 1:
+        return
+    db.session.rollback()
+    issued = db.session.execute(db.select(CouponTemplate.issued).where(CouponTemplate.id == template.id)).scalar()
+    raise FieldErrors(_("Please correct the stock."),
+                      {"stock": [_("%(n)d are already issued; stock cannot be lower.", n=issued)]})

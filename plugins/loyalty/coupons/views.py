@@ -5,21 +5,22 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import func, true, update
+from sqlalchemy import func
 from werkzeug.exceptions import NotFound
 
 from mall import clock
 from mall.audit.operations import record
-from mall.errors import DomainError
+from mall.boundary import commits
+from mall.errors import FieldErrors
 from mall.extensions import db
-from mall.forms import show_validation_errors
+from mall.forms import show_field_errors, show_validation_errors
 from mall.money import format_money
 from mall.pagination import paginate
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.forms import TemplateEditForm, TemplateForm
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
 from plugins.loyalty.programmes.models import Programme
-from plugins.loyalty.programmes.operations import platform_programme
+from plugins.loyalty.programmes.operations import get_in_programme_or_404, platform_programme
 from plugins.loyalty.web.blueprints import member_bp, merchant_bp, platform_bp, shop_programme
 from tenants.access import actor, login_required, operator_required, staff_required
 from tenants.models import StaffRole, Tenant, TenantStatus
@@ -28,56 +29,44 @@ EDITABLE = ("name", "stock", "per_member_limit", "valid_days", "claimable", "poi
 TABS = ("available", "used", "expired")
 
 
-def _stock_set(template: CouponTemplate, form: TemplateEditForm) -> bool:
-    """Set the new stock only if it still covers what is issued, in one conditional statement.
-
-    Claims raise `issued` while the form is filled in; the statement waits for a claim holding
-    the row and then re-checks, so the stock never drops below a claim that landed meanwhile.
-    """
-    stock = form.stock.data
-    if stock == template.stock:
-        return True
-    moved = db.session.execute(
-        update(CouponTemplate).where(CouponTemplate.id == template.id,
-                                     true() if stock is None else CouponTemplate.issued <= stock)
-        .values(stock=stock).execution_options(synchronize_session=False))
-    if moved.rowcount == 1:
-        return True
-    db.session.rollback()
-    issued = db.session.execute(db.select(CouponTemplate.issued).where(CouponTemplate.id == template.id)).scalar()
-    form.stock.errors = [_("%(n)d are already issued; stock cannot be lower.", n=issued)]
-    return False
-
-
 def _edit(programme, tenant, template_id: int, layout: str, back: str, url_args: dict):
-    template = coupon_ops.template_in(programme, template_id) if programme else None
-    if template is None:
-        abort(404)
+    """Show a template's edit form; a valid POST saves the changes (stock first, so it never drops below issued)."""
+    template = get_in_programme_or_404(CouponTemplate, template_id, programme)
     window = template.valid_from is not None and template.valid_until is not None
     form = TemplateEditForm(obj=template, issued=template.issued, window=window)
-    if form.validate_on_submit() and _stock_set(template, form):
-        changes = {}
-        for name in EDITABLE:
-            new = getattr(form, name).data
-            if name == "valid_days" and window:
-                continue  # fixed dates stay fixed
-            if new != getattr(template, name):
-                changes[name] = [str(getattr(template, name)), str(new)]
-                setattr(template, name, new)
-        if changes:
-            record("coupon_template.changed", template.name, actor=actor(), tenant=tenant, template_id=template.id,
-                   changes=changes)
-        db.session.commit()
-        flash(_("%(name)s saved.", name=template.name), "success")
-        return redirect(url_for(back, **url_args))
+    if form.validate_on_submit():
+        try:
+            coupon_ops.change_stock(template, form.stock.data)
+        except FieldErrors as exc:
+            show_field_errors(form, exc)
+        else:
+            _save_changes(template, form, tenant, window)
+            flash(_("%(name)s saved.", name=template.name), "success")
+            return redirect(url_for(back, **url_args))
     status = 422 if request.method == "POST" else 200
     return render_template("loyalty/coupons/merchant_edit.html", layout=layout, shop=tenant, form=form,
                            template=template, back=back, url_args=url_args,
                            warning=coupon_ops.spend_warning(template)), status
 
 
+def _save_changes(template: CouponTemplate, form: TemplateEditForm, tenant, window: bool) -> None:
+    """Copy the edited fields onto the template, audited with each change's old and new value."""
+    changes = {}
+    for name in EDITABLE:
+        new = getattr(form, name).data
+        if name == "valid_days" and window:
+            continue  # fixed dates stay fixed
+        if new != getattr(template, name):
+            changes[name] = [str(getattr(template, name)), str(new)]
+            setattr(template, name, new)
+    if changes:
+        record("coupon_template.changed", template.name, actor=actor(), tenant=tenant, template_id=template.id,
+               changes=changes)
+
+
 @merchant_bp.route("/coupons/<int:template_id>", methods=["GET", "POST"])
 @staff_required(StaffRole.MANAGER)
+@commits
 def edit_template(shop: str, template_id: int):
     """Edit one of the shop's coupon templates (managers)."""
     return _edit(shop_programme(), g.tenant, template_id, "admin_layout.html", "loyalty_merchant.coupon_templates",
@@ -86,6 +75,7 @@ def edit_template(shop: str, template_id: int):
 
 @platform_bp.route("/platform/loyalty/coupons/<int:template_id>", methods=["GET", "POST"], endpoint="edit")
 @operator_required
+@commits
 def edit_platform_template(template_id: int):
     """Edit one of the platform's coupon templates."""
     return _edit(platform_programme(), None, template_id, "platform_layout.html", "loyalty_platform.coupons", {})
@@ -108,21 +98,22 @@ def coupon_centre():
     return render_template("loyalty/coupons/coupon_centre.html", page=paginate(select), conditions=coupon_conditions)
 
 
+def _centre_page(**_view_args) -> str:
+    """The coupon centre page the shopper claimed from."""
+    return url_for("loyalty.coupon_centre", page=request.args.get("page", 1))
+
+
 @member_bp.route("/member/coupon-centre/<int:template_id>/claim", methods=["POST"])
 @login_required
+@commits(back=_centre_page)
 def claim(template_id: int):
-    """Claim a coupon, paying its points price when it has one."""
+    """Claim a coupon, paying its points price when it has one; a refusal goes back to the centre with its message."""
     template = db.session.get(CouponTemplate, template_id)
     if template is None or (template.programme.tenant and template.programme.tenant.status != TenantStatus.ACTIVE):
         raise NotFound()
-    try:
-        coupon_ops.claim(template.programme, template.id, actor())
-        db.session.commit()
-        flash(_("%(name)s is in your coupons.", name=template.name), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    return redirect(url_for("loyalty.coupon_centre", page=request.args.get("page", 1)))
+    coupon_ops.claim(template.programme, template.id, actor())
+    flash(_("%(name)s is in your coupons.", name=template.name), "success")
+    return redirect(_centre_page())
 
 
 def coupon_conditions(template: CouponTemplate) -> str:
@@ -172,12 +163,10 @@ def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dic
         try:
             template = coupon_ops.create_template(programme, form.raw())
         except ValidationError as exc:
-            db.session.rollback()
             show_validation_errors(form, exc)
             status = 422
         else:
             record("coupon_template.created", template.name, actor=actor(), tenant=tenant, template_id=template.id)
-            db.session.commit()
             flash(_("Coupon %(name)s created.", name=template.name), "success")
             if warning := coupon_ops.spend_warning(template):
                 flash(warning, "info")
@@ -198,6 +187,7 @@ def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dic
 
 @merchant_bp.route("/coupons", methods=["GET", "POST"])
 @staff_required(StaffRole.SUPPORT)
+@commits
 def coupon_templates(shop: str):
     """The shop's coupon templates with issued / stock / used; managers create new ones."""
     can_edit = g.staff_role in (StaffRole.MANAGER, StaffRole.OWNER) and g.tenant.is_active
@@ -207,6 +197,7 @@ def coupon_templates(shop: str):
 
 @platform_bp.route("/platform/loyalty/coupons", methods=["GET", "POST"], endpoint="coupons")
 @operator_required
+@commits
 def platform_coupon_templates():
     """The platform's coupon templates (platform-funded or co-funded with the shops)."""
     programme = platform_programme() or abort(404, description=_("The platform has no programme yet."))
@@ -215,6 +206,7 @@ def platform_coupon_templates():
 
 @platform_bp.route("/platform/loyalty/coupons/<int:template_id>/stop", methods=["POST"], endpoint="stop")
 @operator_required
+@commits
 def platform_stop_template(template_id: int):
     """Stop issuing a platform template."""
     return _stop(platform_programme(), None, template_id, "loyalty_platform.coupons", {})
@@ -222,18 +214,16 @@ def platform_stop_template(template_id: int):
 
 @merchant_bp.route("/coupons/<int:template_id>/stop", methods=["POST"])
 @staff_required(StaffRole.MANAGER)
+@commits
 def stop_template(shop: str, template_id: int):
     """Stop issuing a template; coupons already issued stay usable until they expire."""
     return _stop(shop_programme(), g.tenant, template_id, "loyalty_merchant.coupon_templates", {"shop": shop})
 
 
 def _stop(programme, tenant, template_id: int, endpoint: str, url_args: dict):
-    template = coupon_ops.template_in(programme, template_id) if programme else None
-    if template is None:
-        abort(404)
+    template = get_in_programme_or_404(CouponTemplate, template_id, programme)
     if template.is_active:
         template.is_active = False
         record("coupon_template.stopped", template.name, actor=actor(), tenant=tenant, template_id=template.id)
-        db.session.commit()
         flash(_("%(name)s is stopped: no more will be issued.", name=template.name), "success")
     return redirect(url_for(endpoint, **url_args))

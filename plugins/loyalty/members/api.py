@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import abort, g, jsonify, request
+from flask import g, jsonify, request
 
-from mall.accounts.models import User
 from mall.api import json_body, write
 from mall.api.openapi import documented
 from mall.api.serializers import iso, order_json
@@ -15,8 +14,8 @@ from mall.pagination import page_number
 from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.members import schemas as docs
 from plugins.loyalty.members.models import Membership
-from plugins.loyalty.members.operations import check_in, effective_tier, join_programme, membership, memberships_of
-from plugins.loyalty.programmes.operations import rules
+from plugins.loyalty.members.operations import check_in, effective_tier, join_programme, memberships_of
+from plugins.loyalty.programmes.operations import get_in_programme_or_404, rules
 from plugins.loyalty.segments.operations import MemberFilter, member_select
 from plugins.loyalty.web.api import PAGE, api_bp, programme_of_body, programme_or_404, request_key
 from tenants.access import actor, login_required, open_shop_or_404, staff_required
@@ -86,12 +85,7 @@ def buy_paid_tier():
 
 def member_or_404(user_id: int) -> Membership:
     """The URL shop's member with this user id, or a 404."""
-    programme = programme_or_404(g.tenant)
-    user = db.session.get(User, user_id)
-    member = membership(programme, user) if user else None
-    if member is None:
-        abort(404)
-    return member
+    return get_in_programme_or_404(Membership, user_id, programme_or_404(g.tenant), by="user_id")
 
 
 @api_bp.route("/shops/<shop>/members", methods=["GET"])

@@ -18,12 +18,14 @@ from mall.money import ZERO, format_money
 from mall.notifications.operations import notify
 from mall.payments import gateway
 from mall.request_cache import remembered
+from plugins.loyalty import keys
 from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import CouponTemplate
 from plugins.loyalty.members.models import LevelCredit, Membership, TierChange, TierPurchase
 from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.programmes.models import Tier
-from plugins.loyalty.programmes.operations import rules
-from plugins.loyalty.wallet.operations import move, wallet_for
+from plugins.loyalty.programmes.operations import find_in_programme, rules
+from plugins.loyalty.wallet.operations import bonus_first, move, wallet_for
 
 PAY_WITH = ("wallet", "gateway")
 
@@ -35,11 +37,11 @@ def join_programme(programme, user, at=None):
     if created:
         r = rules(programme)
         funded = programme.funder
-        ledger.credit(member, r.bonuses.get("join", 0), "join", f"join:{member.id}", funded_by=funded, at=at)
+        ledger.credit(member, r.bonuses.get("join", 0), "join", keys.join(member.id), funded_by=funded, at=at)
         if r.join_coupon:
-            template = coupon_ops.template_in(programme, r.join_coupon)
+            template = find_in_programme(CouponTemplate, r.join_coupon, programme)
             if template is not None:
-                coupon_ops.issue_once(template, user, "join", f"join:{template.id}:{user.id}", at)
+                coupon_ops.issue_once(template, user, "join", keys.join_coupon(template.id, user.id), at)
         if r.window["kind"] == "rolling":
             member.evaluated_for = ledger.month_key(at, clock.zone_of(programme.tenant), r.window["evaluate"])
         db.session.flush()
@@ -70,10 +72,10 @@ def check_in(programme, user, at=None) -> tuple[int, int]:
     db.session.refresh(member)
     r = rules(programme)
     bonus = r.bonuses.get("check_in", 0) + (r.bonuses.get("check_in_streak") or {}).get(str(streak), 0)
-    ledger.credit(member, bonus, "check_in", f"check-in:{member.id}:{today.isoformat()}", at=at,
+    ledger.credit(member, bonus, "check_in", keys.check_in(member.id, today), at=at,
                   funded_by=programme.funder)
     if r.metric == "growth" and r.growth.get("check_in"):
-        credit_metric(member, Decimal(r.growth["check_in"]), f"growth-check-in:{member.id}:{today.isoformat()}", at)
+        credit_metric(member, Decimal(r.growth["check_in"]), keys.growth_check_in(member.id, today), at)
     return bonus, streak
 
 
@@ -131,7 +133,7 @@ def _change_tier(member: Membership, to_code: str, reason: str, at, key: str) ->
         return
     if to_code != member.tier_code:
         r = rules(member.programme)
-        notify(member.user_id, "loyalty.tier_changed", f"tier:{key}", link="/member/memberships",
+        notify(member.user_id, "loyalty.tier_changed", keys.tier_notice(key), link="/member/memberships",
                tenant_id=member.programme.tenant_id, programme=r.name, tier=r.tier(to_code).name)
     member.tier_code = to_code
 
@@ -192,7 +194,7 @@ def _upgrade(member: Membership, at, key: str) -> None:
     if reached <= current:
         return
     target = current + 1 if r.upgrade == "step" else reached
-    _change_tier(member, r.earned_tiers[target].code, "up", at, f"up:{key}")
+    _change_tier(member, r.earned_tiers[target].code, "up", at, keys.upgrade(key))
     if kind == "validity":
         member.period_start = at
         member.period_end = at + timedelta(days=r.window["days"])
@@ -231,7 +233,7 @@ def end_validity_periods(member: Membership, at, dry_run: bool = False) -> str |
             break
         db.session.add(TierChange(membership_id=member.id, from_code=member.tier_code, to_code=kept.code,
                                   reason="kept" if kept.code == member.tier_code else "down", at=end,
-                                  idempotency_key=f"period:{member.id}:{end.isoformat()}"))
+                                  idempotency_key=keys.period_end(member.id, end)))
         db.session.flush()
         db.session.refresh(member)
         changed = kept.code
@@ -256,7 +258,7 @@ def evaluate_rolling(member: Membership, boundary_key: str, at, dry_run: bool = 
     db.session.refresh(member)
     if tier.code != member.tier_code:
         reason = "up" if tier.rank > r.tier(member.tier_code).rank else "down"
-        _change_tier(member, tier.code, reason, at, f"rolling:{member.id}:{boundary_key}")
+        _change_tier(member, tier.code, reason, at, keys.rolling(member.id, boundary_key))
         db.session.flush()
         return tier.code
     return None
@@ -300,16 +302,22 @@ def buy(programme, user, code, pay_with, key: str, token: str | None = None) -> 
         raise Conflict(_("You already hold %(tier)s until %(until)s.", tier=rules(programme).tier(
             member.paid_tier_code).name, until=previous.date().isoformat()), code="other_paid_tier")
     starts = previous or at
+    purchase_key = keys.tier_purchase(user.id, key)
+    reference = None
+    if pay_with == "gateway":
+        # Charged between transactions (what is written so far commits first); the purchase's key makes
+        # a replay reuse this charge.
+        reference = gateway.charge_between_transactions(tier.fee, token, purchase_key)
     purchase = TierPurchase(membership_id=member.id, tier_code=tier.code, fee=tier.fee, paid_with=pay_with,
                             starts_at=starts, ends_at=starts + timedelta(days=tier.duration_days),
-                            idempotency_key=f"tier:{user.id}:{key}", created_at=at)
+                            idempotency_key=purchase_key, created_at=at)
     purchase = insert_once(purchase)
     if purchase is None:
         raise Conflict(_("This purchase was already made."), code="duplicate_purchase")
     if pay_with == "wallet":
         _pay_from_wallet(user, purchase)
     else:
-        purchase.gateway_reference = gateway.charge(tier.fee, token, purchase.idempotency_key)
+        purchase.gateway_reference = reference
         purchase.gateway_paid = tier.fee
     moved = db.session.execute(
         update(Membership).where(Membership.id == member.id,
@@ -318,6 +326,8 @@ def buy(programme, user, code, pay_with, key: str, token: str | None = None) -> 
         .values(paid_tier_code=tier.code, paid_until=purchase.ends_at).execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:
+        if reference is not None:
+            gateway.give_back(reference, tier.fee, purchase_key)
         raise Conflict(_("Your membership changed meanwhile; please try again."), code="membership_changed")
     db.session.refresh(member)
     db.session.flush()
@@ -331,7 +341,6 @@ def _pay_from_wallet(user, purchase: TierPurchase) -> None:
         message = _("Your wallet holds %(have)s; the fee is %(fee)s.", have=format_money(wallet.cash + wallet.bonus),
                     fee=format_money(purchase.fee))
         raise FieldErrors(message, {"pay_with": [message]}, code="insufficient_wallet")
-    purchase.wallet_bonus = min(wallet.bonus, purchase.fee)
-    purchase.wallet_cash = purchase.fee - purchase.wallet_bonus
+    purchase.wallet_bonus, purchase.wallet_cash = bonus_first(wallet.bonus, purchase.fee)
     for balance, amount in (("bonus", purchase.wallet_bonus), ("cash", purchase.wallet_cash)):
-        move(wallet, balance, -amount, "membership_fee", f"{purchase.idempotency_key}:{balance}")
+        move(wallet, balance, -amount, "membership_fee", keys.fee_payment(purchase.idempotency_key, balance))

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from mall import signals
 from mall.extensions import db
+from plugins.loyalty import keys
 from plugins.loyalty.members.operations import credit_metric, join_programme, membership
 from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.programmes.operations import platform_programme, programme_for, rules
@@ -37,6 +38,6 @@ def on_review_posted(sender, review, **kwargs) -> None:
     if member is None:
         return
     r = rules(programme)
-    ledger.credit(member, r.bonuses.get("review", 0), "review", f"review:{review.id}", funded_by="shop")
+    ledger.credit(member, r.bonuses.get("review", 0), "review", keys.review(review.id), funded_by="shop")
     if r.metric == "growth" and r.growth.get("review"):
-        credit_metric(member, Decimal(r.growth["review"]), f"growth-review:{review.id}")
+        credit_metric(member, Decimal(r.growth["review"]), keys.growth_review(review.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, type_coerce
@@ -14,7 +14,7 @@ from werkzeug.exceptions import NotFound
 from wtforms.fields.choices import SelectChoice
 
 from mall import clock, idempotency
-from mall.audit.operations import record
+from mall.boundary import commits
 from mall.dbtypes import Money
 from mall.errors import DomainError, FieldErrors
 from mall.extensions import db
@@ -22,6 +22,7 @@ from mall.form_numbers import object_id
 from mall.forms import show_field_errors
 from mall.orders.models import Order
 from mall.pagination import paginate
+from plugins.loyalty import keys
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.members.forms import AdjustForm, PaidTierForm
@@ -37,7 +38,7 @@ from plugins.loyalty.members.operations import (
 from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.points.models import PointsEntry
 from plugins.loyalty.programmes.models import Programme
-from plugins.loyalty.programmes.operations import platform_programme, programme_for, rules
+from plugins.loyalty.programmes.operations import get_in_programme_or_404, platform_programme, programme_for, rules
 from plugins.loyalty.segments.operations import (
     BOUGHT,
     MemberFilter,
@@ -59,21 +60,12 @@ ISSUED = ("earn", "join", "check_in", "review", "birthday", "referral", "return"
 
 @member_bp.route("/member/check-in", methods=["GET", "POST"])
 @login_required
+@commits(back="loyalty.daily_check_in")
 def daily_check_in():
     """Check in once a day in each programme; the streak and its bonus are shown."""
     user = actor()
     if request.method == "POST":
-        programme = db.session.get(Programme, object_id(request.form.get("programme")) or 0)
-        if programme is None or (not programme.is_platform and membership(programme, user) is None):
-            raise NotFound()
-        try:
-            points, streak = check_in(programme, user)
-            db.session.commit()
-            flash(_("Checked in: %(p)d points, %(s)d days in a row.", p=points, s=streak), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        return redirect(url_for("loyalty.daily_check_in"))
+        return _check_in(user)
     members = memberships_of(user)
     today = clock.now()
     cards = []
@@ -84,6 +76,16 @@ def daily_check_in():
                       "streaks": sorted((int(k), v) for k, v in (bonuses.get("check_in_streak") or {}).items()),
                       "done": m.last_check_in == local_today})
     return render_template("loyalty/members/check_in.html", cards=cards)
+
+
+def _check_in(user):
+    """Check in to the posted programme (the platform's, or one the shopper belongs to); a refusal goes back."""
+    programme = db.session.get(Programme, object_id(request.form.get("programme")) or 0)
+    if programme is None or (not programme.is_platform and membership(programme, user) is None):
+        raise NotFound()
+    points, streak = check_in(programme, user)
+    flash(_("Checked in: %(p)d points, %(s)d days in a row.", p=points, s=streak), "success")
+    return redirect(url_for("loyalty.daily_check_in"))
 
 
 def _buy_once(programme, user, tier: str, pay_with: str) -> dict:
@@ -97,6 +99,7 @@ def _buy_once(programme, user, tier: str, pay_with: str) -> dict:
 
 @member_bp.route("/member/plus", methods=["GET", "POST"])
 @login_required
+@commits
 def plus():
     """The platform's paid tier: benefits, current term, and buying or renewing it."""
     user = actor()
@@ -112,11 +115,9 @@ def plus():
                     d=bought["until"]), "success")
             return redirect(url_for("loyalty.plus"))
         except FieldErrors as exc:
-            db.session.rollback()
             show_field_errors(form, exc)
             status = 422
         except DomainError as exc:
-            db.session.rollback()
             form.form_errors = [exc.message]
             status = exc.status
     elif request.method == "POST":
@@ -239,33 +240,32 @@ def members(shop: str):
                            args={k: v for k, v in request.args.items() if k != "page"}), 422 if errors else 200
 
 
+def _adjust(m: Membership, form: AdjustForm) -> bool:
+    """Add or take the form's points with its reason (audited); False with a message when too few are available."""
+    delta = form.delta.data
+    try:
+        ledger.adjust(m, delta, form.reason.data.strip(), keys.points_adjustment(m.id, uuid.uuid4().hex), actor(),
+                      g.tenant)
+    except FieldErrors as exc:
+        form.delta.errors = list(exc.fields["delta"])
+        return False
+    flash(_("%(n)+d points for %(name)s.", n=delta, name=m.user.name), "success")
+    return True
+
+
 @merchant_bp.route("/members/<int:user_id>", methods=["GET", "POST"])
 @staff_required(StaffRole.SUPPORT)
+@commits
 def member(shop: str, user_id: int):
     """A member's balances, ledgers, coupons and orders in this shop; managers adjust points with a reason."""
     programme = shop_programme()
-    m = db.session.execute(db.select(Membership).filter_by(programme_id=programme.id, user_id=user_id)) \
-        .scalar_one_or_none()
-    if m is None:
-        abort(404)
+    m = get_in_programme_or_404(Membership, user_id, programme, by="user_id")
     form = AdjustForm()
     status = 200
     if form.validate_on_submit():
-        delta, reason = form.delta.data, form.reason.data.strip()
-        if delta < 0 and -delta > m.points_available:
-            form.delta.errors = [_("The member has %(n)d points available.", n=m.points_available)]
-            status = 422
-        else:
-            key = f"adjust:{m.id}:{uuid.uuid4().hex}"
-            if delta > 0:
-                ledger.credit(m, delta, "adjust", key, reason=reason, actor=actor(), funded_by="shop")
-            else:
-                ledger.debit(m, -delta, "adjust", key, reason=reason, actor=actor())
-            record("points.adjusted", m.user.email, actor=actor(), tenant=g.tenant, delta=delta, reason=reason,
-                   membership_id=m.id)
-            db.session.commit()
-            flash(_("%(n)+d points for %(name)s.", n=delta, name=m.user.name), "success")
+        if _adjust(m, form):
             return redirect(url_for("loyalty_merchant.member", shop=shop, user_id=user_id))
+        status = 422
     elif request.method == "POST":
         status = 422
     entries = paginate(db.select(PointsEntry).where(PointsEntry.membership_id == m.id).order_by(*ledger.HISTORY_ORDER))
@@ -316,6 +316,7 @@ def memberships():
 
 @member_bp.route("/s/<shop>/join", methods=["POST"])
 @login_required
+@commits
 def join(shop: str):
     """Join the shop's programme from its page."""
     tenant = open_shop_or_404(shop)
@@ -324,7 +325,6 @@ def join(shop: str):
         flash(_("This shop has no membership programme."), "error")
     else:
         _member, created = join_programme(programme, actor())
-        db.session.commit()
         flash(_("Welcome to %(name)s!", name=rules(programme).name) if created
               else _("You are already a member."), "success")
     return redirect(url_for("catalog.shop_page", shop=shop))

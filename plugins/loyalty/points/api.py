@@ -9,10 +9,9 @@ from marshmallow import ValidationError
 from mall.api import json_body, write
 from mall.api.openapi import documented
 from mall.api.serializers import iso
-from mall.audit.operations import record
-from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.pagination import page_number
+from plugins.loyalty import keys
 from plugins.loyalty.members.api import member_or_404, membership_json
 from plugins.loyalty.members.operations import membership
 from plugins.loyalty.members.schemas import MembershipReply
@@ -58,14 +57,6 @@ def adjust_points(shop: str, user_id: int):
     if data["delta"] == 0:
         raise ValidationError({"delta": [_("Must not be zero.")]})
     member = member_or_404(user_id)
-    key = f"adjust:{member.id}:{request_key()}"
-    if data["delta"] > 0:
-        ledger.credit(member, data["delta"], "adjust", key, reason=data["reason"], actor=actor(), funded_by="shop")
-    else:
-        if -data["delta"] > member.points_available:
-            raise FieldErrors(_("Not enough points."), {"delta": [
-                _("The member has %(n)d points available.", n=member.points_available)]})
-        ledger.debit(member, -data["delta"], "adjust", key, reason=data["reason"], actor=actor())
-    record("points.adjusted", member.user.email, actor=actor(), tenant=g.tenant, delta=data["delta"],
-           reason=data["reason"], membership_id=member.id)
+    ledger.adjust(member, data["delta"], data["reason"], keys.points_adjustment(member.id, request_key()), actor(),
+                  g.tenant)
     return 200, {"membership": membership_json(member)}

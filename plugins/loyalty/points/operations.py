@@ -13,11 +13,13 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, bindparam, exists, func, insert, or_, select, update
 
 from mall import clock
+from mall.audit.operations import record
 from mall.dbtypes import UTCDateTime
-from mall.errors import Conflict
+from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.ledger import Posted, Posting, Then, post, send, taken_in
 from mall.money import ZERO, round_half_up
+from plugins.loyalty import keys
 from plugins.loyalty.members.models import Membership
 from plugins.loyalty.points.models import LotUse, PointsEntry, PointsLot
 from plugins.loyalty.programmes.operations import rules
@@ -28,11 +30,16 @@ _BALANCES = {"available": Membership.__table__.c.points_available, "pending": Me
 HISTORY_ORDER = (PointsEntry.created_at.desc(), PointsEntry.id.desc())
 
 
+def kept_fraction(line, kept_qty: int) -> Fraction:
+    """The share of a line the shopper kept (kept units of its units), exactly; what every kept amount scales by."""
+    if kept_qty >= line.qty:
+        return Fraction(1)
+    return Fraction(max(kept_qty, 0), line.qty)
+
+
 def kept_paid(line, kept_qty: int) -> Fraction:
     """Money paid for the kept units of a line, exactly."""
-    if kept_qty >= line.qty:
-        return Fraction(line.paid)
-    return Fraction(line.paid) * kept_qty / line.qty
+    return Fraction(line.paid) * kept_fraction(line, kept_qty)
 
 
 def method_shares(payments) -> dict[str, Fraction]:
@@ -72,20 +79,21 @@ def kept_quantities(order) -> dict[int, int]:
     return {line.id: line.qty - line.refunded_qty for line in order.lines}
 
 
-def _paid(order, kept) -> Fraction:
+def paid_exactly(order, kept: dict[int, int] | None = None) -> Fraction:
+    """Money paid for the (kept) goods, no shipping and no points, exactly."""
     return sum((kept_paid(line, line.qty if kept is None else kept.get(line.id, 0)) for line in order.lines),
                Fraction(0))
 
 
 def paid_goods(order, kept: dict[int, int] | None = None) -> Decimal:
     """Money paid for the (kept) goods, no shipping and no points, rounded half-up to the cent."""
-    paid = _paid(order, kept)
+    paid = paid_exactly(order, kept)
     return round_half_up(Decimal(paid.numerator) / Decimal(paid.denominator))
 
 
 def metric_for(order, rules, kept: dict[int, int] | None = None) -> Decimal:
     """The level metric an order is worth: spend (goods money paid), 1 order, or growth value."""
-    paid = _paid(order, kept)
+    paid = paid_exactly(order, kept)
     if rules.metric == "orders":
         return Decimal(1) if paid > 0 else ZERO
     if rules.metric == "growth":
@@ -313,7 +321,7 @@ class _LotChanged(Exception):
 def _expire_lot(membership: Membership, lot: PointsLot, points: int, at: datetime) -> bool:
     """Lapse one lot's remaining points: the entry and balance first (the membership row lock, the same
     order a debit takes), then the lot; a replayed key or a lot changed meanwhile lapses nothing."""
-    key = f"expire:{lot.id}:{lot.amount}:{points}:{at.isoformat()}"
+    key = keys.expire(lot.id, lot.amount, points, at)
     try:
         with db.session.begin_nested():
             if _post(membership, "available", -points, key, "expire", lot_id=lot.id, created_at=at) is None:
@@ -335,3 +343,19 @@ def month_key(moment: datetime, tz: str, every: str = "month") -> str:
     if every == "quarter":
         return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
     return f"{local.year}-{local.month:02d}"
+
+
+def adjust(membership: Membership, delta: int, reason: str, key: str, actor, tenant) -> None:
+    """A manager adds (or with a negative delta takes) points with a reason, audited; the page and the API use it.
+
+    Taking more than is available is a field error on `delta`, and nothing is written.
+    """
+    if delta < 0 and -delta > membership.points_available:
+        raise FieldErrors(_("Not enough points."), {"delta": [
+            _("The member has %(n)d points available.", n=membership.points_available)]})
+    if delta > 0:
+        credit(membership, delta, "adjust", key, reason=reason, actor=actor, funded_by="shop")
+    else:
+        debit(membership, -delta, "adjust", key, reason=reason, actor=actor)
+    record("points.adjusted", membership.user.email, actor=actor, tenant=tenant, delta=delta, reason=reason,
+           membership_id=membership.id)

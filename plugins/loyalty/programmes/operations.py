@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import g
+from flask import abort, g
 from marshmallow import ValidationError
 from sqlalchemy import bindparam
 from sqlalchemy.orm.attributes import set_committed_value
@@ -83,6 +83,30 @@ def _preload_query(keys: int, wallet: bool, coupons: int):
                                             Coupon.id.in_([bindparam(f"coupon_{i}") for i in range(coupons)])))
                  .outerjoin(CouponTemplate, CouponTemplate.id == Coupon.template_id))
     return query
+
+
+def find_in_programme(model, object_id, programme, by: str = "id"):
+    """The `model` row whose `by` column is `object_id` and whose programme is `programme`, else None.
+
+    Every plugin object reached by an id from a URL or a body is found here, so another programme's object
+    and a malformed id are simply not found. `by` names another key within the programme: a membership by
+    its "user_id", a programme version by its "version".
+    """
+    if programme is None or not isinstance(object_id, int) or isinstance(object_id, bool):
+        return None
+    if by == "id":  # the primary key: a repeated look-up in one request is answered from the session
+        found = db.session.get(model, object_id)
+        return found if found is not None and found.programme_id == programme.id else None
+    return db.session.execute(db.select(model).where(getattr(model, by) == object_id,
+                                                     model.programme_id == programme.id)).scalar_one_or_none()
+
+
+def get_in_programme_or_404(model, object_id, programme, by: str = "id"):
+    """The `model` row with this id in this programme, or a 404 (for another programme's id and a missing one)."""
+    found = find_in_programme(model, object_id, programme, by)
+    if found is None:
+        abort(404)
+    return found
 
 
 def platform_programme() -> Programme | None:

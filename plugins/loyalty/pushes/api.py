@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, g, jsonify
+from flask import g, jsonify
 
 from mall.api import json_body, write
 from mall.api.openapi import documented
-from mall.extensions import db
+from plugins.loyalty.programmes.operations import get_in_programme_or_404
 from plugins.loyalty.pushes import operations as pushes
 from plugins.loyalty.pushes import schemas as docs
 from plugins.loyalty.pushes.models import Push
@@ -30,7 +30,5 @@ def create_shop_push(shop: str):
 @staff_required(StaffRole.SUPPORT)
 def shop_push(shop: str, push_id: int):
     """A push's status and its targeted / issued / skipped counts."""
-    push = db.session.get(Push, push_id)
-    if push is None or push.tenant_id != g.tenant.id:
-        abort(404)
+    push = get_in_programme_or_404(Push, push_id, programme_or_404(g.tenant))
     return jsonify({"push": pushes.progress(push)})

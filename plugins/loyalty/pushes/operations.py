@@ -12,12 +12,12 @@ from mall.dbtypes import Money
 from mall.extensions import db
 from mall.money import ZERO, format_money
 from mall.orders.models import Order
-from plugins.loyalty.coupons import operations as coupon_ops
-from plugins.loyalty.coupons.models import Coupon
+from plugins.loyalty.coupons.models import Coupon, CouponTemplate
+from plugins.loyalty.programmes.operations import find_in_programme
 from plugins.loyalty.pushes.jobs import queue_start
 from plugins.loyalty.pushes.models import Campaign, Push, PushResult
 from plugins.loyalty.pushes.schemas import CampaignSchema, PushSchema
-from plugins.loyalty.segments.operations import segment_in
+from plugins.loyalty.segments.models import SavedSegment
 from plugins.loyalty.segments.schemas import SegmentSchema
 
 
@@ -30,7 +30,7 @@ def win_back(programme) -> Campaign | None:
 def save_win_back(programme, raw: dict, actor=None) -> Campaign:
     """Create or change the win-back campaign (422 on bad fields); the caller commits."""
     data = CampaignSchema().load(raw)
-    if coupon_ops.template_in(programme, data["template_id"]) is None:
+    if find_in_programme(CouponTemplate, data["template_id"], programme) is None:
         raise ValidationError({"template_id": [_l("Not a coupon template of this programme.")]})
     campaign = win_back(programme)
     if campaign is None:
@@ -51,7 +51,7 @@ def create_push(programme, raw, actor=None) -> Push:
     data = PushSchema().load(raw if isinstance(raw, dict) else {})
     raw_filter = data["filter"] or {}
     if data["segment_id"] is not None:
-        saved = segment_in(programme, data["segment_id"])
+        saved = find_in_programme(SavedSegment, data["segment_id"], programme)
         if saved is None:
             raise ValidationError({"segment_id": [_l("Not a saved segment of this programme.")]})
         raw_filter = saved.filter
@@ -59,7 +59,7 @@ def create_push(programme, raw, actor=None) -> Push:
         segment = SegmentSchema().load(raw_filter)
     except ValidationError as exc:
         raise ValidationError({"filter": exc.messages}) from None
-    template = coupon_ops.template_in(programme, data["template_id"])
+    template = find_in_programme(CouponTemplate, data["template_id"], programme)
     if template is None:
         raise ValidationError({"template_id": [_l("Not a coupon template of this programme.")]})
     push = Push(programme_id=programme.id, tenant_id=programme.tenant_id, template_id=template.id,

@@ -10,24 +10,20 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from wtforms.fields.choices import SelectChoice
 
+from mall.boundary import commits
+from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_validation_errors
 from mall.pagination import paginate
 from mall.validation import translate_messages
 from plugins.loyalty.coupons.models import CouponTemplate
-from plugins.loyalty.programmes.operations import rules
+from plugins.loyalty.programmes.operations import find_in_programme, get_in_programme_or_404, rules
 from plugins.loyalty.pushes import operations as pushes
 from plugins.loyalty.pushes.forms import CampaignForm, PushForm
 from plugins.loyalty.pushes.models import Push
 from plugins.loyalty.pushes.operations import save_win_back, win_back
-from plugins.loyalty.segments.operations import (
-    filter_of,
-    preview,
-    save_segment,
-    segment_count,
-    segment_in,
-    segments_of,
-)
+from plugins.loyalty.segments.models import SavedSegment
+from plugins.loyalty.segments.operations import filter_of, preview, save_segment, segment_count, segments_of
 from plugins.loyalty.web.blueprints import merchant_bp, shop_programme
 from tenants.access import actor, staff_required
 from tenants.models import StaffRole
@@ -41,37 +37,45 @@ def _templates(programme) -> list[SelectChoice]:
 
 @merchant_bp.route("/pushes", methods=["GET", "POST"])
 @staff_required(StaffRole.SUPPORT)
+@commits
 def push_list(shop: str):
     """The shop's pushes with their progress; managers preview a segment, save it, and send a coupon to it."""
     programme = shop_programme()
     saved = segments_of(programme)
     form = _push_form(programme, saved)
+    if request.method == "POST" and not _may_change():
+        abort(403)
+    if not form.validate_on_submit():
+        return _push_page(programme, saved, form, status=422 if request.method == "POST" else 200)
+    body = {"filter": form.segment()} if not form.segment_id.data else {"segment_id": int(form.segment_id.data)}
+    action = request.form.get("action")
+    try:
+        if action == "preview":
+            return _push_page(programme, saved, form, seen=_preview(programme, body))
+        if action == "save":
+            return _save_segment(programme, form, body, shop)
+        return _send(programme, form, body, shop)
+    except ValidationError as exc:
+        show_validation_errors(form, exc)
+    return _push_page(programme, saved, form, status=422)
+
+
+def _push_page(programme, saved: list, form: PushForm, seen=None, status: int = 200):
+    """The pushes page: the form, the shop's pushes with progress, saved segments with counts, the campaign."""
     campaign = win_back(programme)
     campaign_form = CampaignForm(obj=campaign, formdata=None, prefix="campaign")
     campaign_form.template_id.choices = form.template_id.choices
-    status, seen = 200, None
-    action = request.form.get("action")
-    if request.method == "POST" and not _may_change():
-        abort(403)
-    if form.validate_on_submit():
-        body = {"filter": form.segment()} if not form.segment_id.data else {"segment_id": int(form.segment_id.data)}
-        try:
-            if action == "preview":
-                chosen = segment_in(programme, body.get("segment_id"))
-                seen = preview(programme, filter_of(chosen) if chosen else body["filter"])
-            else:
-                return _save_or_send(programme, form, body, action, shop)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_validation_errors(form, exc)
-            status = 422
-    elif request.method == "POST":
-        status = 422
     page = paginate(db.select(Push).where(Push.tenant_id == g.tenant.id).order_by(Push.id.desc()))
     counts = {s.id: segment_count(programme, filter_of(s)) for s in saved}
     return render_template("loyalty/pushes/pushes.html", shop=g.tenant, form=form, page=page, seen=seen,
                            progress=pushes.progress_of(page.items), saved=saved, counts=counts, campaign=campaign,
                            campaign_form=campaign_form), status
+
+
+def _preview(programme, body: dict) -> dict:
+    """How many members the chosen saved segment, or the form's filter, finds, with a sample."""
+    chosen = find_in_programme(SavedSegment, body.get("segment_id"), programme)
+    return preview(programme, filter_of(chosen) if chosen else body["filter"])
 
 
 def _push_form(programme, saved: list) -> PushForm:
@@ -85,18 +89,19 @@ def _push_form(programme, saved: list) -> PushForm:
     return form
 
 
-def _save_or_send(programme, form: PushForm, body: dict, action: str | None, shop: str):
-    """Save the filter as a segment, or send the coupon to the segment; then where to go next."""
-    if action == "save":
-        save_segment(programme, form.name.data, body.get("filter") or {}, actor())
-        db.session.commit()
-        flash(_("The segment is saved."), "success")
-        return redirect(url_for("loyalty_merchant.push_list", shop=shop))
+def _save_segment(programme, form: PushForm, body: dict, shop: str):
+    """Save the form's filter as a named segment."""
+    save_segment(programme, form.name.data, body.get("filter") or {}, actor())
+    flash(_("The segment is saved."), "success")
+    return redirect(url_for("loyalty_merchant.push_list", shop=shop))
+
+
+def _send(programme, form: PushForm, body: dict, shop: str):
+    """Send the chosen coupon to the segment, now or at the scheduled time (the shop's local time)."""
     when = form.scheduled_at.data
     push = pushes.create_push(programme, {
         "template_id": form.template_id.data, **body, "channels": form.channels.data or ["inbox"],
         **({"scheduled_at": when.replace(tzinfo=ZoneInfo(g.tenant.timezone)).isoformat()} if when else {})}, actor())
-    db.session.commit()
     flash(_("The push is scheduled.") if push.status == "scheduled" else _("The push is on its way."), "success")
     return redirect(url_for("loyalty_merchant.push_detail", shop=shop, push_id=push.id))
 
@@ -107,38 +112,29 @@ def _may_change() -> bool:
 
 @merchant_bp.route("/pushes/win-back", methods=["POST"])
 @staff_required(StaffRole.MANAGER)
+@commits(back="loyalty_merchant.push_list")
 def win_back_save(shop: str):
-    """Turn the win-back campaign on or off, or change its coupon, channels and period."""
+    """Turn the win-back campaign on or off, or change its coupon, channels and period; a refusal goes back."""
     programme = shop_programme()
     form = CampaignForm(prefix="campaign")
     form.template_id.choices = _templates(programme)
-    if form.validate_on_submit():
-        try:
-            save_win_back(programme, {"template_id": form.template_id.data, "channels": form.channels.data or ["inbox"],
-                                      "period": form.period.data, "is_active": form.is_active.data}, actor())
-        except ValidationError as exc:
-            db.session.rollback()
-            flash("; ".join(f"{k}: {v}" for k, v in translate_messages(exc.messages).items()), "error")
-        else:
-            db.session.commit()
-            flash(_("The win-back campaign is saved."), "success")
-    else:
-        flash("; ".join(f"{f.label.text}: {' '.join(map(str, f.errors))}" for f in form if f.errors), "error")
+    if not form.validate_on_submit():
+        raise FieldErrors("; ".join(f"{f.label.text}: {' '.join(map(str, f.errors))}" for f in form if f.errors), {})
+    try:
+        save_win_back(programme, {"template_id": form.template_id.data, "channels": form.channels.data or ["inbox"],
+                                  "period": form.period.data, "is_active": form.is_active.data}, actor())
+    except ValidationError as exc:
+        # One line of "field: message" on the pushes page, rolled back by the boundary like any refusal.
+        raise FieldErrors("; ".join(f"{k}: {v}" for k, v in translate_messages(exc.messages).items()), {}) from None
+    flash(_("The win-back campaign is saved."), "success")
     return redirect(url_for("loyalty_merchant.push_list", shop=shop))
-
-
-def _push_or_404(push_id: int) -> Push:
-    push = db.session.get(Push, push_id)
-    if push is None or push.tenant_id != g.tenant.id:
-        abort(404)
-    return push
 
 
 @merchant_bp.route("/pushes/<int:push_id>")
 @staff_required(StaffRole.SUPPORT)
 def push_detail(shop: str, push_id: int):
     """One push with a live progress bar."""
-    push = _push_or_404(push_id)
+    push = get_in_programme_or_404(Push, push_id, shop_programme())
     return render_template("loyalty/pushes/push.html", shop=g.tenant, push=push, state=pushes.progress(push))
 
 
@@ -146,16 +142,16 @@ def push_detail(shop: str, push_id: int):
 @staff_required(StaffRole.SUPPORT)
 def push_state(shop: str, push_id: int):
     """The push's progress for the page to poll."""
-    return jsonify(pushes.progress(_push_or_404(push_id)))
+    return jsonify(pushes.progress(get_in_programme_or_404(Push, push_id, shop_programme())))
 
 
 @merchant_bp.route("/pushes/<int:push_id>/cancel", methods=["POST"])
 @staff_required(StaffRole.MANAGER)
+@commits
 def push_cancel(shop: str, push_id: int):
     """Cancel a push that has not finished."""
-    push = _push_or_404(push_id)
+    push = get_in_programme_or_404(Push, push_id, shop_programme())
     if pushes.cancel(push, actor()):
-        db.session.commit()
         flash(_("The push is cancelled; chunks not yet run issue nothing."), "success")
     else:
         flash(_("This push has already ended."), "error")

@@ -11,6 +11,7 @@ from sqlalchemy import func
 from mall import clock
 from mall.extensions import db
 from mall.insert_once import insert_once
+from plugins.loyalty import keys
 from plugins.loyalty.checkout.models import HandledEvent
 from plugins.loyalty.members.models import Membership
 from plugins.loyalty.members.operations import join
@@ -29,7 +30,7 @@ def reward_referrer(order, at) -> int | None:
     programme = platform_programme()
     if not user.referred_by_id or programme is None:
         return None
-    key = f"referral:{programme.id}:{user.id}"
+    key = keys.referral(programme.id, user.id)
     if insert_once(HandledEvent(idempotency_key=key, created_at=at)) is None:
         return None
     from mall.accounts.models import User

@@ -22,7 +22,7 @@ from mall.extensions import db
 from mall.form_numbers import amount, whole_number
 from mall.orders.models import Order, OrderLine, OrderStatus
 from plugins.loyalty.members.models import Membership
-from plugins.loyalty.programmes.operations import rules
+from plugins.loyalty.programmes.operations import find_in_programme, rules
 from plugins.loyalty.segments.models import SavedSegment
 from plugins.loyalty.segments.schemas import ACTIVITY, MAX_ASLEEP_DAYS, SegmentSchema
 
@@ -74,7 +74,7 @@ class MemberFilter:
 
 def member_select(programme, f: MemberFilter, at=None):
     """A select of the filter's memberships, newest members first (the segment filter drives the list)."""
-    saved = segment_in(programme, f.segment) if f.segment is not None else None
+    saved = find_in_programme(SavedSegment, f.segment, programme) if f.segment is not None else None
     base = filter_of(saved) if saved is not None else {}
     page = {"tier": [f.level] if f.level else None, "activity": f.activity, "min_spend": f.min_spend,
             "asleep_days": f.asleep_days, "q": f.q}
@@ -113,12 +113,6 @@ def segments_of(programme) -> list[SavedSegment]:
     """The programme's saved segments by name."""
     return db.session.execute(db.select(SavedSegment).where(SavedSegment.programme_id == programme.id)
                               .order_by(SavedSegment.name)).scalars().all()
-
-
-def segment_in(programme, segment_id) -> SavedSegment | None:
-    """A saved segment of this programme (None for another programme's: a foreign id is not found)."""
-    saved = db.session.get(SavedSegment, segment_id) if isinstance(segment_id, int) else None
-    return saved if saved is not None and saved.programme_id == programme.id else None
 
 
 def filter_of(saved: SavedSegment) -> dict:

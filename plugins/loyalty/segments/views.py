@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 
-from mall.extensions import db
-from plugins.loyalty.segments.operations import (
-    delete_segment,
-    segment_in,
-)
+from mall.boundary import commits
+from plugins.loyalty.programmes.operations import get_in_programme_or_404
+from plugins.loyalty.segments.models import SavedSegment
+from plugins.loyalty.segments.operations import delete_segment
 from plugins.loyalty.web.blueprints import merchant_bp, shop_programme
 from tenants.access import actor, staff_required
 from tenants.models import StaffRole
@@ -17,12 +16,9 @@ from tenants.models import StaffRole
 
 @merchant_bp.route("/segments/<int:segment_id>/delete", methods=["POST"])
 @staff_required(StaffRole.MANAGER)
+@commits
 def segment_delete(shop: str, segment_id: int):
     """Delete a saved segment."""
-    saved = segment_in(shop_programme(), segment_id)
-    if saved is None:
-        abort(404)
-    delete_segment(saved, actor())
-    db.session.commit()
+    delete_segment(get_in_programme_or_404(SavedSegment, segment_id, shop_programme()), actor())
     flash(_("The segment is deleted."), "success")
     return redirect(url_for("loyalty_merchant.push_list", shop=shop))

@@ -18,6 +18,7 @@ from mall.money import ZERO, round_half_up
 from mall.orders.models import Order, OrderStatus
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.members.models import Membership
+from plugins.loyalty.points.operations import kept_fraction, kept_quantities, paid_exactly
 from plugins.loyalty.programmes.models import PLATFORM
 from plugins.loyalty.programmes.operations import platform_programme, programme_for, rules
 from plugins.loyalty.wallet.models import WalletEntry
@@ -65,17 +66,16 @@ def platform_funded(order: Order) -> Decimal:
     platform_codes = {t.code for t in rules(platform).tiers} if platform else set()
     shop_codes = {t.code for t in rules(shop).tiers} if shop else set()
     lines = {line.product_id: line for line in order.lines}
+    kept = kept_quantities(order)
     total = Fraction(0)
     for row in order.adjustments or []:
         if row.get("kind") in ("member_price", "coupon"):
             line = lines.get(row.get("product_id"))
             if line is None:
                 continue
-            kept = Fraction(line.qty - line.refunded_qty, line.qty)
-            total += -_fraction(row["amount"]) * _platform_share(row.get("source"), platform_codes, shop_codes) * kept
-    paid = sum((_fraction(line.paid) for line in order.lines), Fraction(0))
-    kept_paid = sum((_fraction(line.paid) * Fraction(line.qty - line.refunded_qty, line.qty) for line in order.lines),
-                    Fraction(0))
+            share = _platform_share(row.get("source"), platform_codes, shop_codes)
+            total += -_fraction(row["amount"]) * share * kept_fraction(line, kept[line.id])
+    paid, kept_paid = paid_exactly(order), paid_exactly(order, kept)
     for row in order.adjustments or []:
         if row.get("kind") == "points" and row.get("programme") == PLATFORM and paid:
             total += -_fraction(row["amount"]) * kept_paid / paid

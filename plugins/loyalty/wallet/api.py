@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from flask import abort, jsonify
-from flask_babel import gettext as _
 
 from mall.accounts.models import User
 from mall.api import json_body, write
 from mall.api.openapi import documented
 from mall.api.serializers import iso
-from mall.audit.operations import record
-from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.money import format_money
 from mall.pagination import page_number
@@ -23,14 +20,17 @@ from tenants.access import actor, login_required, operator_required
 
 
 def wallet_json(wallet) -> dict:
-    """Balances of a wallet."""
-    return {"cash": format_money(wallet.cash), "bonus": format_money(wallet.bonus),
-            "total": format_money(wallet.cash + wallet.bonus)}
+    """Balances of a wallet; None, a wallet not made yet, holds nothing."""
+    cash, bonus = (wallet.cash, wallet.bonus) if wallet is not None else (wallet_ledger.ZERO, wallet_ledger.ZERO)
+    return {"cash": format_money(cash), "bonus": format_money(bonus), "total": format_money(cash + bonus)}
 
 
 
 def _wallet_reply(user):
-    wallet = wallet_for(user)
+    """The user's balances and a page of movements; a wallet not yet made reads as empty (it is made on a credit)."""
+    wallet = wallet_for(user, create=False)
+    if wallet is None:
+        return {**wallet_json(None), "items": []}
     rows = db.session.execute(
         db.select(WalletEntry).filter_by(wallet_id=wallet.id).order_by(*wallet_ledger.HISTORY_ORDER)
         .limit(PAGE).offset((page_number() - 1) * PAGE)
@@ -45,9 +45,7 @@ def _wallet_reply(user):
 @login_required
 def my_wallet():
     """Cash and bonus balances with the latest movements."""
-    reply = _wallet_reply(actor())
-    db.session.commit()  # the wallet may just have been created
-    return jsonify(reply)
+    return jsonify(_wallet_reply(actor()))
 
 
 @api_bp.route("/me/wallet/top-up", methods=["POST"])
@@ -67,17 +65,8 @@ def my_top_up():
 @write
 def wallet_adjust(user_id: int):
     """Credit or debit a user's wallet with a reason."""
-    from plugins.loyalty.wallet.operations import move
-
     data = docs.WalletAdjustBody().load(json_body())
     amount = parse_amount(data["amount"], allow_negative=True)
     user = db.session.get(User, user_id) or abort(404)
-    wallet = wallet_for(user)
-    if amount < 0 and -amount > getattr(wallet, data["balance"]):
-        raise FieldErrors(_("Not enough balance."), {"amount": [_("The %(b)s balance is %(v)s.", b=data["balance"],
-                                                                   v=getattr(wallet, data["balance"]))]})
-    key = f"adjust:{wallet.id}:{request_key()}"
-    move(wallet, data["balance"], amount, "adjust", key, reason=data["reason"], actor=actor(), funded_by="platform")
-    record("wallet.adjusted", user.email, actor=actor(), amount=str(amount), balance=data["balance"],
-           reason=data["reason"])
+    wallet = wallet_ledger.adjust(user, data["balance"], amount, data["reason"], request_key(), actor())
     return 200, {"wallet": wallet_json(wallet)}

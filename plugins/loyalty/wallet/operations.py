@@ -8,11 +8,13 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from mall import clock
+from mall.audit.operations import record
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.ledger import Posted, Posting, post, taken_in
 from mall.payments import gateway
 from mall.request_cache import remembered
+from plugins.loyalty import keys
 from plugins.loyalty.wallet.models import Wallet, WalletEntry
 
 ZERO = Decimal("0.00")
@@ -64,6 +66,12 @@ def move(wallet: Wallet, balance: str, delta: Decimal, kind: str, key: str, *, o
     return moved(wallet, posting, post(posting))
 
 
+def bonus_first(bonus: Decimal, amount: Decimal) -> tuple[Decimal, Decimal]:
+    """How the wallet pays an amount: (from the bonus balance, from cash), the bonus balance first."""
+    from_bonus = min(max(bonus, ZERO), amount)
+    return from_bonus, amount - from_bonus
+
+
 def parse_amount(value, field: str = "amount", maximum: Decimal = MAX_TOP_UP, allow_negative=False) -> Decimal:
     """A money amount from a request (string or number, two decimals at most)."""
     try:
@@ -78,9 +86,30 @@ def parse_amount(value, field: str = "amount", maximum: Decimal = MAX_TOP_UP, al
 
 
 def top_up(user, amount, token: str | None, key: str) -> Wallet:
-    """Charge the simulated gateway and add the amount to the cash balance."""
+    """Charge the gateway between transactions, then add the amount to the cash balance.
+
+    The wallet is committed before the card is charged; the charge's key is the request's, so a replay after
+    a failure between the two credits the first charge instead of charging again.
+    """
     amount = parse_amount(amount)
     wallet = wallet_for(user)
-    reference = gateway.charge(amount, token, f"top-up:{key}")
-    move(wallet, "cash", amount, "top_up", f"top-up:{user.id}:{key}", reason=reference)
+    reference = gateway.charge_between_transactions(amount, token, keys.top_up_charge(key))
+    move(wallet, "cash", amount, "top_up", keys.top_up(user.id, key), reason=reference)
+    return wallet
+
+
+def adjust(user, balance: str, amount: Decimal, reason: str, request_key: str, actor) -> Wallet:
+    """An operator moves `amount` on one balance with a reason, audited; the page and the API use it.
+
+    Taking more than the balance holds is a field error on `amount`; a refused adjustment writes nothing,
+    not even a wallet (the balance is read without making one).
+    """
+    current = wallet_for(user, create=False)
+    have = getattr(current, balance) if current is not None else Decimal("0.00")
+    if amount < 0 and -amount > have:
+        raise FieldErrors(_("Not enough balance."), {"amount": [_("The %(b)s balance is %(v)s.", b=balance, v=have)]})
+    wallet = wallet_for(user)
+    move(wallet, balance, amount, "adjust", keys.wallet_adjustment(wallet.id, request_key), reason=reason,
+         actor=actor, funded_by="platform")
+    record("wallet.adjusted", user.email, actor=actor, amount=str(amount), balance=balance, reason=reason)
     return wallet

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from mall import idempotency
 from mall.accounts.models import User
-from mall.audit.operations import record
+from mall.boundary import commits
 from mall.errors import DomainError, FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors
@@ -20,7 +20,7 @@ from plugins.loyalty.members.operations import effective_tier, memberships_of
 from plugins.loyalty.wallet import operations as wallet_ledger
 from plugins.loyalty.wallet.forms import TopUpForm, WalletAdjustForm
 from plugins.loyalty.wallet.models import WalletEntry
-from plugins.loyalty.wallet.operations import move, parse_amount, top_up, wallet_for
+from plugins.loyalty.wallet.operations import parse_amount, top_up, wallet_for
 from plugins.loyalty.web.blueprints import member_bp
 from tenants.access import actor, login_required, operator_required
 
@@ -38,6 +38,7 @@ def _top_up_once(user, amount: str) -> Decimal:
 
 @member_bp.route("/member/wallet", methods=["GET", "POST"])
 @login_required
+@commits
 def wallet():
     """Cash and bonus balances, a top-up form (with a one-time key: a double submit pays once) and the history."""
     user = actor()
@@ -49,11 +50,9 @@ def wallet():
             flash(_("¥%(v)s added to your wallet.", v=format_money(amount)), "success")
             return redirect(url_for("loyalty.wallet"))
         except FieldErrors as exc:
-            db.session.rollback()
             show_field_errors(form, exc)
             status = 422
         except DomainError as exc:
-            db.session.rollback()
             form.form_errors = [exc.message]
             status = exc.status
     elif request.method == "POST":
@@ -84,28 +83,34 @@ def _whole_cents(field) -> Decimal | None:
         return None
 
 
+def _adjust(user, form: WalletAdjustForm) -> bool:
+    """Move the form's amount on the chosen balance with its reason (audited); False with a message on the form.
+
+    A refused adjustment creates no wallet (`wallet.operations.adjust`).
+    """
+    amount = _whole_cents(form.amount)
+    if amount is None:
+        return False
+    try:
+        wallet_ledger.adjust(user, form.balance.data, amount, form.reason.data.strip(), uuid.uuid4().hex, actor())
+    except FieldErrors as exc:
+        form.amount.errors = list(exc.fields["amount"])
+        return False
+    flash(_("Wallet adjusted by %(v)s.", v=amount), "success")
+    return True
+
+
 @users_bp.route("/<int:user_id>/wallet", methods=["GET", "POST"], endpoint="wallet")
 @operator_required
+@commits
 def user_wallet(user_id: int):
     """A user's wallet with its history; the operator adjusts a balance with a reason (audited)."""
     user = db.session.get(User, user_id) or abort(404)
     form = WalletAdjustForm()
     status = 200
     if form.validate_on_submit():
-        amount = _whole_cents(form.amount)
-        held = wallet_for(user)
-        if amount is not None and amount < 0 and -amount > getattr(held, form.balance.data):
-            form.amount.errors = [_("The %(b)s balance is %(v)s.", b=form.balance.data,
-                                    v=getattr(held, form.balance.data))]
-        elif amount is not None:
-            move(held, form.balance.data, amount, "adjust", f"adjust:{held.id}:{uuid.uuid4().hex}",
-                 reason=form.reason.data.strip(), actor=actor(), funded_by="platform")
-            record("wallet.adjusted", user.email, actor=actor(), amount=str(amount), balance=form.balance.data,
-                   reason=form.reason.data.strip())
-            db.session.commit()
-            flash(_("Wallet adjusted by %(v)s.", v=amount), "success")
+        if _adjust(user, form):
             return redirect(url_for("loyalty_users.wallet", user_id=user.id))
-        db.session.rollback()
         status = 422
     elif request.method == "POST":
         status = 422
