@@ -34,13 +34,13 @@ def _seed(app, checkouts: int) -> dict:
     from mall.accounts.models import ApiToken
     from mall.catalog import operations as catalog
     from mall.extensions import db
+    from mall.tenants import operations as tenants
     from plugins.loyalty.coupons import operations as coupon_ops
     from plugins.loyalty.members.operations import join_programme
     from plugins.loyalty.points import operations as ledger
     from plugins.loyalty.programmes.operations import save_document
     from plugins.loyalty.seeds import VANCL
     from plugins.loyalty.wallet.operations import move, wallet_for
-    from tenants import operations as tenants
 
     with app.app_context():
         owner = accounts.register("owner@bench.example", "bench-pass-1", "Owner")

@@ -33,6 +33,7 @@ def _member(app, email: str, entries: int, coupons: int) -> None:
     from mall import clock
     from mall.accounts import operations as accounts
     from mall.extensions import db
+    from mall.tenants.models import Tenant
     from plugins.loyalty.coupons.models import Coupon
     from plugins.loyalty.coupons.operations import create_template
     from plugins.loyalty.members.operations import join_programme
@@ -40,7 +41,6 @@ def _member(app, email: str, entries: int, coupons: int) -> None:
     from plugins.loyalty.programmes.operations import programme_for
     from plugins.loyalty.wallet.models import WalletEntry
     from plugins.loyalty.wallet.operations import wallet_for
-    from tenants.models import Tenant
 
     with app.app_context():
         user = accounts.register(email, "bench-pass-1", email.split("@")[0])

@@ -62,10 +62,10 @@ def _shop(slug: str, members: int):
     """A four-tier shop with `members` bulk-created members and a coupon template without stock limit."""
     from mall.accounts import operations as accounts
     from mall.extensions import db
+    from mall.tenants import operations as tenants
     from plugins.loyalty.coupons import operations as coupon_ops
     from plugins.loyalty.programmes.operations import save_document
     from plugins.loyalty.seeds import FOUR_TIERS
-    from tenants import operations as tenants
     from tests.fixtures.bulk import bulk_members
 
     owner = accounts.register(f"owner@{slug}.example", "bench-pass-1", "Owner")

@@ -16,7 +16,7 @@ from mall.checkout.operations import place_checkout
 from mall.extensions import db
 from mall.orders import operations as orders
 from mall.plugins import registry
-from tenants import operations as tenants
+from mall.tenants import operations as tenants
 
 PASSWORD = "demo-pass-2026"
 OPERATOR = "operator@mall-demo.cn"

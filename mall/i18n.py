@@ -13,7 +13,7 @@ from werkzeug.routing import RequestRedirect
 from mall.boundary import commits
 from mall.config import ROOT
 from mall.extensions import babel
-from tenants.access import public
+from mall.tenants.access import public
 
 bp = Blueprint("i18n", __name__)
 

@@ -8,7 +8,7 @@ from mall.idempotency import IdempotencyRecord
 from mall.notifications.models import Notification
 from mall.orders.models import Checkout, Order, OrderLine, Payment, Refund
 from mall.reviews.models import Review
-from tenants.models import Staff, Tenant
+from mall.tenants.models import Staff, Tenant
 
 __all__ = [
     "ApiToken", "AuditEntry", "CartItem", "Category", "Checkout", "IdempotencyRecord", "Notification", "Order",

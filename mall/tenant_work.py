@@ -33,7 +33,7 @@ def owner_name(tenant_id: int | None) -> str:
     """The shop's slug for logs and the report (`platform` for work of no shop)."""
     if tenant_id is None:
         return PLATFORM
-    from tenants.models import Tenant
+    from mall.tenants.models import Tenant
 
     slug = db.session.execute(db.select(Tenant.slug).where(Tenant.id == tenant_id)).scalar()
     return slug or f"shop {tenant_id}"

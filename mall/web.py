@@ -24,7 +24,7 @@ def _staff_shops():
     if not current_user.is_authenticated:
         return []
     if "staff_shops" not in g:
-        from tenants.models import Staff, Tenant
+        from mall.tenants.models import Staff, Tenant
 
         g.staff_shops = db.session.execute(
             db.select(Tenant).join(Staff, Staff.tenant_id == Tenant.id)
@@ -65,7 +65,7 @@ def init_app(app: Flask) -> None:
     from mall.orders.views import bp as orders_bp
     from mall.platform import messaging  # noqa: F401  (its page joins the platform blueprint)
     from mall.platform.views import bp as platform_bp
-    from tenants.access import may_open, may_write
+    from mall.tenants.access import may_open, may_write
 
     for bp in (catalog_bp, accounts_bp, cart_bp, checkout_bp, orders_bp, admin_bp, platform_bp, audit_bp,
                inbox_bp):

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import text
 
 from mall.extensions import db
+from mall.tenants.models import Tenant
 from mall.validation import MAX_INT
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.seeds import FOUR_TIERS
-from tenants.models import Tenant
 from tests.fixtures.factories import PASSWORD
 
 TOO_BIG = MAX_INT + 1
@@ -113,13 +113,13 @@ def test_a_zone_name_that_depends_on_the_machine_is_refused(api, make_user, zone
 
 def test_a_stored_unknown_time_zone_reads_as_the_platform_zone(client, shop_world, make_user, caplog, monkeypatch):
     # Alembic's fileConfig (the suite migrates at start) disables loggers that existed before it ran.
-    monkeypatch.setattr(logging.getLogger("tenants.models"), "disabled", False)
+    monkeypatch.setattr(logging.getLogger("mall.tenants.models"), "disabled", False)
     shop = shop_world["shop"]
     db.session.execute(text("UPDATE tenants SET timezone = 'Not/AZone' WHERE id = :id"), {"id": shop.id})
     db.session.commit()
     db.session.expire_all()
     operator = make_user(operator=True)
-    with caplog.at_level(logging.WARNING, logger="tenants.models"):
+    with caplog.at_level(logging.WARNING, logger="mall.tenants.models"):
         client.post("/login", data={"email": operator.email, "password": PASSWORD})
         assert client.get("/platform/loyalty/settlement").status_code == 200
         client.post("/logout")

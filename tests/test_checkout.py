@@ -92,7 +92,7 @@ def test_sale_window_is_enforced(make_user, make_shop, make_product, api):
 
 
 def test_suspended_shop_cannot_sell(make_user, make_shop, make_product, api, client):
-    from tenants import operations as tenants
+    from mall.tenants import operations as tenants
 
     shop = make_shop()
     product = make_product(shop)

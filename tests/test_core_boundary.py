@@ -55,7 +55,7 @@ def test_shipping_twice_changes_nothing(app, make_user, make_shop, make_product,
 
 
 def test_refusing_to_remove_the_last_owner_keeps_the_staff_page(app, make_user, make_shop):
-    from tenants.models import Staff
+    from mall.tenants.models import Staff
 
     owner = make_user()
     shop = make_shop(owner=owner)

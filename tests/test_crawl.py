@@ -6,10 +6,10 @@ import pytest
 
 from mall.demo import OPERATOR, PASSWORD, load_demo
 from mall.extensions import db
+from mall.tenants.models import Staff, Tenant
 from plugins.loyalty.coupons.models import CouponTemplate
 from plugins.loyalty.programmes.models import Programme, ProgrammeVersion
 from plugins.loyalty.pushes.models import Push
-from tenants.models import Staff, Tenant
 
 #: Role → the demo account that plays it (the fourtier shop's staff, a shopper, the operator).
 ROLES = {

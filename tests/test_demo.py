@@ -6,13 +6,13 @@ from mall import clock
 from mall.accounts.models import User
 from mall.demo import load_demo
 from mall.extensions import db
+from mall.tenants.models import Tenant
 from plugins.loyalty.invariants import violations
 from plugins.loyalty.members.operations import effective_tier, membership
 from plugins.loyalty.points.models import PointsLot
 from plugins.loyalty.programmes.operations import programme_for
 from plugins.loyalty.pushes.models import Push
 from plugins.loyalty.pushes.operations import progress
-from tenants.models import Tenant
 
 
 def _tier(slug, email):

@@ -4,7 +4,7 @@ import pytest
 
 from mall.accounts.models import User
 from mall.extensions import db
-from tenants.models import Staff, Tenant
+from mall.tenants.models import Staff, Tenant
 from tests.fixtures.factories import PASSWORD
 
 

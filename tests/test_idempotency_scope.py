@@ -6,12 +6,12 @@ import pytest
 
 from mall.audit.models import AuditEntry
 from mall.extensions import db
+from mall.tenants.models import StaffRole
 from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.points.models import PointsEntry
 from plugins.loyalty.seeds import FOUR_TIERS
 from plugins.loyalty.wallet.models import WalletEntry
 from plugins.loyalty.wallet.operations import wallet_for
-from tenants.models import StaffRole
 from tests.conftest import requires_pg
 from tests.fixtures.factories import ApiClient
 from tests.races_support import CommitGate

@@ -57,3 +57,13 @@ def test_the_plugin_uses_no_private_core_name():
 def test_the_check_sees_a_private_name():
     tree = ast.parse("from mall.api import _authenticate\nimport mall.api._secret\n")
     assert [_private(f"{m}.{n}" if n else m) for m, n in _imported(tree)] == [True, True]
+
+
+def test_tenants_live_inside_the_core():
+    """Shops, staff roles and access checks are `mall.tenants`: the core uses them everywhere, so a package
+    beside it would import the core and be imported by it. No module names a top-level `tenants`."""
+    assert not (ROOT / "tenants").exists()
+    found = [f"{path.relative_to(ROOT)}: {module}" for top in ("mall", "plugins", "tests")
+             for path, tree in _modules(top) for module, _ in _imported(tree)
+             if module == "tenants" or module.startswith("tenants.")]
+    assert found == []

@@ -12,7 +12,7 @@ import re
 
 from mall.extensions import db
 from mall.orders.models import Order
-from tenants.models import Tenant
+from mall.tenants.models import Tenant
 from tests import test_loyalty_tenancy as tenancy
 from tests.test_loyalty_tenancy import CASES, _loyalty_rows
 

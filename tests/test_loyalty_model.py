@@ -28,13 +28,13 @@ from mall.extensions import db
 from mall.orders import operations as orders
 from mall.orders.models import Order
 from mall.payments.gateway import GatewayCharge
+from mall.tenants import operations as tenants
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.invariants import violations
 from plugins.loyalty.members.operations import check_in, join_programme, membership
 from plugins.loyalty.programmes.operations import save_document
 from plugins.loyalty.wallet import operations as wallet_ops
-from tenants import operations as tenants
 from tests.conftest import IS_PG, fresh_g, wipe_tables
 from tests.fixtures.programmes import START
 

@@ -84,7 +84,7 @@ def test_cancel_and_bad_requests(shop, make_shop, make_user, api):
 def test_push_pages(client, shop):
     """The manager previews a segment, sends the push, and the push page shows its progress; the JSON the
     page polls has the counts."""
-    from tenants.models import Staff
+    from mall.tenants.models import Staff
     from tests.fixtures.factories import PASSWORD
 
     owner = db.session.execute(db.select(Staff)).scalars().first().user
@@ -126,7 +126,7 @@ def test_the_push_list_reads_every_pushs_progress_at_once(client, shop, make_pro
     from sqlalchemy import event
 
     from mall import clock
-    from tenants.models import Staff
+    from mall.tenants.models import Staff
     from tests.fixtures.factories import PASSWORD
 
     def queries_for_list() -> tuple[int, str]:

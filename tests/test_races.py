@@ -1,7 +1,7 @@
 """Races on PostgreSQL between people acting at the same moment: staff changes, coupon stock, double submits."""
 
 from mall.extensions import db
-from tenants.models import Staff, StaffRole
+from mall.tenants.models import Staff, StaffRole
 from tests.conftest import requires_pg
 from tests.races_support import CommitGate, flashes, signed_in
 

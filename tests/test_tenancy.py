@@ -6,7 +6,7 @@ import pytest
 
 from mall.extensions import db
 from mall.orders.models import Order
-from tenants.models import Staff
+from mall.tenants.models import Staff
 
 ID_ARGS = {"order_id", "product_id", "staff_id"}
 
@@ -110,7 +110,7 @@ def test_operator_only_platform(make_user, api, client):
 
 
 def test_suspended_shop_admin_is_read_only(make_user, make_shop, make_product, client, api):
-    from tenants import operations as tenants
+    from mall.tenants import operations as tenants
 
     owner = make_user()
     shop = make_shop(owner=owner)

@@ -13,7 +13,7 @@ from mall.errors import FieldErrors
 from mall.extensions import limiter
 from mall.forms import show_field_errors
 from mall.security import login_address_limit, registration_limit
-from tenants.access import actor, login_required, public
+from mall.tenants.access import actor, login_required, public
 
 bp = Blueprint("accounts", __name__)
 

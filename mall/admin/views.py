@@ -19,9 +19,9 @@ from mall.forms import show_field_errors
 from mall.orders import operations as orders
 from mall.orders.models import Order, OrderLine, OrderStatus
 from mall.pagination import paginate
-from tenants import operations as tenants
-from tenants.access import actor, get_in_tenant_or_404, scoped, staff_required
-from tenants.models import Staff, StaffRole
+from mall.tenants import operations as tenants
+from mall.tenants.access import actor, get_in_tenant_or_404, scoped, staff_required
+from mall.tenants.models import Staff, StaffRole
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/<shop>")
 

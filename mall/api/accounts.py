@@ -11,7 +11,7 @@ from mall.api.serializers import iso, user_json
 from mall.errors import DomainError
 from mall.extensions import limiter
 from mall.security import login_address_limit, registration_limit
-from tenants.access import actor, login_required, public
+from mall.tenants.access import actor, login_required, public
 
 
 @bp.route("/auth/register", methods=["POST"])

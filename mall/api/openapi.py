@@ -10,8 +10,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
 
 from mall.api import bp, schemas
+from mall.tenants.access import public
 from mall.validation import MAX_INT
-from tenants.access import public
 
 #: Request body schema per endpoint.
 REQUEST_SCHEMAS = {

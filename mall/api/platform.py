@@ -6,9 +6,9 @@ from mall.api import bp, load, write
 from mall.api.schemas import TenantSchema
 from mall.api.serializers import tenant_json
 from mall.extensions import db
-from tenants import operations as tenants
-from tenants.access import operator_required
-from tenants.models import Tenant
+from mall.tenants import operations as tenants
+from mall.tenants.access import operator_required
+from mall.tenants.models import Tenant
 
 
 @bp.route("/platform/tenants", methods=["GET"])

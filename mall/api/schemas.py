@@ -8,8 +8,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from mall import clock
 from mall.catalog.operations import MAX_PRICE, MAX_STOCK
 from mall.checkout.quote import MAX_LINES, MAX_QTY
+from mall.tenants.models import is_zone
 from mall.validation import Birthday, Id, Int, Moment, Money, Points, Text
-from tenants.models import is_zone
 
 
 def _zone(name: str) -> None:

@@ -12,8 +12,8 @@ from mall.money import format_money
 from mall.orders import operations as orders
 from mall.orders.models import Order, OrderStatus
 from mall.pagination import page_number
-from tenants.access import actor, get_in_tenant_or_404, scoped, staff_required
-from tenants.models import StaffRole
+from mall.tenants.access import actor, get_in_tenant_or_404, scoped, staff_required
+from mall.tenants.models import StaffRole
 
 PAGE = 50
 

@@ -13,7 +13,7 @@ from mall.money import format_money
 from mall.orders import operations as orders
 from mall.orders.models import Order, OrderLine
 from mall.reviews.operations import post_review
-from tenants.access import actor, login_required
+from mall.tenants.access import actor, login_required
 
 
 def _options(data: dict) -> dict:

@@ -12,7 +12,7 @@ def _current_actor():
     """Who made the change: the signed-in user or API token's user; None from the command line."""
     if not has_request_context():
         return None
-    from tenants.access import actor
+    from mall.tenants.access import actor
 
     return actor()
 

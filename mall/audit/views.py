@@ -11,8 +11,8 @@ from mall.audit.models import AuditEntry
 from mall.audit.operations import ACTIONS
 from mall.extensions import db
 from mall.pagination import paginate
-from tenants.access import operator_required
-from tenants.models import Tenant
+from mall.tenants.access import operator_required
+from mall.tenants.models import Tenant
 
 bp = Blueprint("audit", __name__, url_prefix="/platform/audit")
 

@@ -11,7 +11,7 @@ from mall.checkout.quote import build_quote
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.form_numbers import object_id
-from tenants.access import actor, login_required
+from mall.tenants.access import actor, login_required
 
 bp = Blueprint("cart", __name__)
 

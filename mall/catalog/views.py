@@ -8,8 +8,8 @@ from mall.extensions import db
 from mall.form_numbers import object_id
 from mall.pagination import paginate
 from mall.reviews.models import Review
-from tenants.access import get_in_tenant_or_404, open_shop_or_404, public, scoped
-from tenants.models import Tenant, TenantStatus
+from mall.tenants.access import get_in_tenant_or_404, open_shop_or_404, public, scoped
+from mall.tenants.models import Tenant, TenantStatus
 
 bp = Blueprint("catalog", __name__)
 

@@ -15,7 +15,7 @@ from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.money import ZERO, format_money
 from mall.plugins import run_pricing_hooks
-from tenants.models import Tenant
+from mall.tenants.models import Tenant
 
 MAX_LINES = 100
 MAX_QTY = 999

@@ -12,8 +12,8 @@ from mall.checkout.operations import CheckoutDeclined, PaymentUnconfirmed, place
 from mall.checkout.quote import build_quote
 from mall.errors import DomainError, FieldErrors
 from mall.form_numbers import amount, whole_number
+from mall.tenants.access import actor, login_required
 from mall.validation import MAX_POINTS
-from tenants.access import actor, login_required
 
 bp = Blueprint("checkout", __name__)
 

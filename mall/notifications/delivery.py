@@ -132,7 +132,7 @@ def _held_again(notification, at) -> bool:
     rules = pressure.policy()
     later = None
     if notification.channel in pressure.INTERRUPTING:
-        from tenants.models import Tenant
+        from mall.tenants.models import Tenant
 
         tenant = db.session.get(Tenant, notification.tenant_id) if notification.tenant_id else None
         later = pressure.quiet_until(rules, clock.zone_of(tenant), at)

@@ -7,7 +7,7 @@ from mall.extensions import db
 from mall.notifications.models import Notification
 from mall.notifications.operations import mark_read, render
 from mall.pagination import paginate
-from tenants.access import actor, login_required
+from mall.tenants.access import actor, login_required
 
 bp = Blueprint("inbox", __name__)
 

@@ -21,7 +21,7 @@ from mall.extensions import db
 from mall.money import ZERO, round_half_up, spread_pro_rata
 from mall.orders.models import Order, OrderLine, OrderStatus, Payment, Refund
 from mall.payments import gateway
-from tenants.models import Tenant
+from mall.tenants.models import Tenant
 
 
 def _transition(order: Order, allowed: tuple, **values) -> None:

@@ -11,7 +11,7 @@ from mall.orders.models import Order, OrderLine
 from mall.pagination import paginate
 from mall.reviews.models import Review
 from mall.reviews.operations import post_review
-from tenants.access import actor, login_required
+from mall.tenants.access import actor, login_required
 
 bp = Blueprint("orders", __name__)
 

@@ -18,7 +18,7 @@ from mall.extensions import db
 from mall.notifications.models import Notification
 from mall.notifications.pressure import policy
 from mall.platform.views import bp
-from tenants.access import actor, operator_required
+from mall.tenants.access import actor, operator_required
 
 HOURS = [SelectChoice(h, f"{h:02d}:00") for h in range(24)]
 

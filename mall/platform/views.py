@@ -15,9 +15,9 @@ from mall.forms import show_field_errors
 from mall.orders.models import Order
 from mall.pagination import paginate
 from mall.platform.forms import TenantForm
-from tenants import operations as tenants
-from tenants.access import actor, operator_required
-from tenants.models import Staff, Tenant
+from mall.tenants import operations as tenants
+from mall.tenants.access import actor, operator_required
+from mall.tenants.models import Staff, Tenant
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
 

@@ -13,12 +13,12 @@ from mall.audit.operations import record
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.money import format_money
+from mall.tenants.access import actor, login_required, open_shop_or_404, operator_required, staff_required
+from mall.tenants.models import StaffRole
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons import schemas as docs
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.web.api import api_bp, programme_or_404
-from tenants.access import actor, login_required, open_shop_or_404, operator_required, staff_required
-from tenants.models import StaffRole
 
 
 def coupon_json(coupon: Coupon) -> dict:

@@ -16,14 +16,14 @@ from mall.extensions import db
 from mall.forms import show_field_errors, show_validation_errors
 from mall.money import format_money
 from mall.pagination import paginate
+from mall.tenants.access import actor, login_required, operator_required, staff_required
+from mall.tenants.models import StaffRole, Tenant, TenantStatus
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.forms import TemplateEditForm, TemplateForm
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
 from plugins.loyalty.programmes.models import Programme
 from plugins.loyalty.programmes.operations import get_in_programme_or_404, platform_programme
 from plugins.loyalty.web.blueprints import member_bp, merchant_bp, platform_bp, shop_programme
-from tenants.access import actor, login_required, operator_required, staff_required
-from tenants.models import StaffRole, Tenant, TenantStatus
 
 EDITABLE = ("name", "stock", "per_member_limit", "valid_days", "claimable", "points_price")
 TABS = ("available", "used", "expired")

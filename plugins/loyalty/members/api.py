@@ -11,6 +11,8 @@ from mall.extensions import db
 from mall.money import format_money
 from mall.orders.models import Order
 from mall.pagination import page_number
+from mall.tenants.access import actor, login_required, open_shop_or_404, staff_required
+from mall.tenants.models import StaffRole
 from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.members import schemas as docs
 from plugins.loyalty.members.models import Membership
@@ -18,8 +20,6 @@ from plugins.loyalty.members.operations import check_in, effective_tier, join_pr
 from plugins.loyalty.programmes.operations import get_in_programme_or_404, rules
 from plugins.loyalty.segments.operations import MemberFilter, member_select
 from plugins.loyalty.web.api import PAGE, api_bp, programme_of_body, programme_or_404, request_key
-from tenants.access import actor, login_required, open_shop_or_404, staff_required
-from tenants.models import StaffRole
 
 
 def membership_json(member: Membership) -> dict:

@@ -28,7 +28,7 @@ def on_user_registered(sender, user, **kwargs) -> None:
 def on_review_posted(sender, review, **kwargs) -> None:
     """A review earns the shop programme's review bonus (and growth value)."""
     tenant_id = getattr(review, "tenant_id", None)
-    from tenants.models import Tenant
+    from mall.tenants.models import Tenant
 
     tenant = db.session.get(Tenant, tenant_id) if tenant_id else None
     programme = programme_for(tenant) if tenant else None

@@ -22,6 +22,8 @@ from mall.form_numbers import object_id
 from mall.forms import show_field_errors
 from mall.orders.models import Order
 from mall.pagination import paginate
+from mall.tenants.access import actor, login_required, open_shop_or_404, staff_required
+from mall.tenants.models import StaffRole, Tenant
 from plugins.loyalty import keys
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.members import operations as member_ops
@@ -51,8 +53,6 @@ from plugins.loyalty.segments.operations import (
 from plugins.loyalty.segments.schemas import ACTIVITY, MAX_ASLEEP_DAYS
 from plugins.loyalty.wallet.operations import wallet_for
 from plugins.loyalty.web.blueprints import member_bp, merchant_bp, shop_programme
-from tenants.access import actor, login_required, open_shop_or_404, staff_required
-from tenants.models import StaffRole, Tenant
 
 WEEKS = 12
 ISSUED = ("earn", "join", "check_in", "review", "birthday", "referral", "return")

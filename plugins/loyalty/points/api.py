@@ -11,6 +11,8 @@ from mall.api.openapi import documented
 from mall.api.serializers import iso
 from mall.extensions import db
 from mall.pagination import page_number
+from mall.tenants.access import actor, login_required, staff_required
+from mall.tenants.models import StaffRole
 from plugins.loyalty import keys
 from plugins.loyalty.members.api import member_or_404, membership_json
 from plugins.loyalty.members.operations import membership
@@ -20,8 +22,6 @@ from plugins.loyalty.points import schemas as docs
 from plugins.loyalty.points.models import PointsEntry
 from plugins.loyalty.programmes.models import PLATFORM
 from plugins.loyalty.web.api import PAGE, api_bp, programme_by_name, request_key
-from tenants.access import actor, login_required, staff_required
-from tenants.models import StaffRole
 
 
 def entry_json(e: PointsEntry) -> dict:

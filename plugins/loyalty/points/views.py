@@ -11,6 +11,7 @@ from mall.extensions import db
 from mall.money import ZERO
 from mall.orders.models import Order
 from mall.pagination import paginate
+from mall.tenants.access import actor, login_required
 from plugins.loyalty.checkout.models import OrderCredit
 from plugins.loyalty.members.models import Membership
 from plugins.loyalty.members.operations import effective_tier, memberships_of, next_tier_progress
@@ -19,7 +20,6 @@ from plugins.loyalty.points.models import PointsEntry, PointsLot
 from plugins.loyalty.programmes.models import PLATFORM
 from plugins.loyalty.programmes.operations import rules
 from plugins.loyalty.web.blueprints import member_bp
-from tenants.access import actor, login_required
 
 EXPIRING_DAYS = 30
 

@@ -6,11 +6,11 @@ from flask import g, jsonify
 
 from mall.api import json_body, write
 from mall.api.openapi import documented
+from mall.tenants.access import actor, operator_required, staff_required
+from mall.tenants.models import StaffRole
 from plugins.loyalty.programmes import schemas as docs
 from plugins.loyalty.programmes.operations import save_document
 from plugins.loyalty.web.api import api_bp, programme_or_404
-from tenants.access import actor, operator_required, staff_required
-from tenants.models import StaffRole
 
 
 def _document_reply(programme):

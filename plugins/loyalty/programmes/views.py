@@ -15,6 +15,8 @@ from mall.boundary import commits
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors
+from mall.tenants.access import actor, operator_required, staff_required
+from mall.tenants.models import StaffRole, Tenant
 from mall.validation import translate_messages
 from plugins.loyalty.programmes.forms import (
     STARTER,
@@ -28,8 +30,6 @@ from plugins.loyalty.programmes.forms import (
 from plugins.loyalty.programmes.models import Programme, ProgrammeVersion
 from plugins.loyalty.programmes.operations import get_in_programme_or_404, programme_for, save_document
 from plugins.loyalty.programmes.schemas import validate_document
-from tenants.access import actor, operator_required, staff_required
-from tenants.models import StaffRole, Tenant
 
 admin_bp = Blueprint("loyalty_admin", __name__)
 programme_bp = Blueprint("loyalty_programme", __name__)

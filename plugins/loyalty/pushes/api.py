@@ -6,13 +6,13 @@ from flask import g, jsonify
 
 from mall.api import json_body, write
 from mall.api.openapi import documented
+from mall.tenants.access import actor, staff_required
+from mall.tenants.models import StaffRole
 from plugins.loyalty.programmes.operations import get_in_programme_or_404
 from plugins.loyalty.pushes import operations as pushes
 from plugins.loyalty.pushes import schemas as docs
 from plugins.loyalty.pushes.models import Push
 from plugins.loyalty.web.api import api_bp, programme_or_404
-from tenants.access import actor, staff_required
-from tenants.models import StaffRole
 
 
 @api_bp.route("/shops/<shop>/pushes", methods=["POST"])

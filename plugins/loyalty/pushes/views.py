@@ -15,6 +15,8 @@ from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_validation_errors
 from mall.pagination import paginate
+from mall.tenants.access import actor, staff_required
+from mall.tenants.models import StaffRole
 from mall.validation import translate_messages
 from plugins.loyalty.coupons.models import CouponTemplate
 from plugins.loyalty.programmes.operations import find_in_programme, get_in_programme_or_404, rules
@@ -25,8 +27,6 @@ from plugins.loyalty.pushes.operations import save_win_back, win_back
 from plugins.loyalty.segments.models import SavedSegment
 from plugins.loyalty.segments.operations import filter_of, preview, save_segment, segment_count, segments_of
 from plugins.loyalty.web.blueprints import merchant_bp, shop_programme
-from tenants.access import actor, staff_required
-from tenants.models import StaffRole
 
 
 def _templates(programme) -> list[SelectChoice]:

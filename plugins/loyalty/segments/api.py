@@ -6,11 +6,11 @@ from flask import g
 
 from mall.api import json_body, write
 from mall.api.openapi import documented
+from mall.tenants.access import operator_required, staff_required
+from mall.tenants.models import StaffRole
 from plugins.loyalty.segments import operations as segments
 from plugins.loyalty.segments import schemas as docs
 from plugins.loyalty.web.api import api_bp, programme_or_404
-from tenants.access import operator_required, staff_required
-from tenants.models import StaffRole
 
 
 @api_bp.route("/shops/<shop>/segments/preview", methods=["POST"])

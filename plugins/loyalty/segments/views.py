@@ -6,12 +6,12 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 
 from mall.boundary import commits
+from mall.tenants.access import actor, staff_required
+from mall.tenants.models import StaffRole
 from plugins.loyalty.programmes.operations import get_in_programme_or_404
 from plugins.loyalty.segments.models import SavedSegment
 from plugins.loyalty.segments.operations import delete_segment
 from plugins.loyalty.web.blueprints import merchant_bp, shop_programme
-from tenants.access import actor, staff_required
-from tenants.models import StaffRole
 
 
 @merchant_bp.route("/segments/<int:segment_id>/delete", methods=["POST"])

@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 
 from mall import clock
 from mall.extensions import db
+from mall.tenants.access import operator_required, staff_required
+from mall.tenants.models import StaffRole, Tenant
 from plugins.loyalty.settlement.operations import as_csv, liability, statement, totals
-from tenants.access import operator_required, staff_required
-from tenants.models import StaffRole, Tenant
 
 settlement_bp = Blueprint("loyalty_settlement", __name__)
 MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)

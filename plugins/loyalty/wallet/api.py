@@ -11,12 +11,12 @@ from mall.api.serializers import iso
 from mall.extensions import db
 from mall.money import format_money
 from mall.pagination import page_number
+from mall.tenants.access import actor, login_required, operator_required
 from plugins.loyalty.wallet import operations as wallet_ledger
 from plugins.loyalty.wallet import schemas as docs
 from plugins.loyalty.wallet.models import WalletEntry
 from plugins.loyalty.wallet.operations import parse_amount, top_up, wallet_for
 from plugins.loyalty.web.api import PAGE, api_bp, request_key
-from tenants.access import actor, login_required, operator_required
 
 
 def wallet_json(wallet) -> dict:

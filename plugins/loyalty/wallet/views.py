@@ -16,13 +16,13 @@ from mall.extensions import db
 from mall.forms import show_field_errors
 from mall.money import format_money
 from mall.pagination import paginate
+from mall.tenants.access import actor, login_required, operator_required
 from plugins.loyalty.members.operations import effective_tier, memberships_of
 from plugins.loyalty.wallet import operations as wallet_ledger
 from plugins.loyalty.wallet.forms import TopUpForm, WalletAdjustForm
 from plugins.loyalty.wallet.models import WalletEntry
 from plugins.loyalty.wallet.operations import parse_amount, top_up, wallet_for
 from plugins.loyalty.web.blueprints import member_bp
-from tenants.access import actor, login_required, operator_required
 
 users_bp = Blueprint("loyalty_users", __name__, url_prefix="/platform/loyalty/users")
 

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from mall import idempotency
 from mall.api import authenticate
 from mall.errors import FieldErrors
+from mall.tenants.access import actor, resolve_tenant
 from plugins.loyalty.programmes.models import PLATFORM
 from plugins.loyalty.programmes.operations import programme_for
-from tenants.access import actor, resolve_tenant
 
 api_bp = Blueprint("loyalty_api", __name__, url_prefix="/api/v1")
 PAGE = 50

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from mall.extensions import db
-from tenants.models import Staff, StaffRole, Tenant
+from mall.tenants.models import Staff, StaffRole, Tenant
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

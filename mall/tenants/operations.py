@@ -14,7 +14,7 @@ from mall import clock, signals
 from mall.accounts.models import User
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
-from tenants.models import Staff, StaffRole, Tenant, TenantStatus, is_zone
+from mall.tenants.models import Staff, StaffRole, Tenant, TenantStatus, is_zone
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 RESERVED_SLUGS = {"platform", "admin", "api", "static"}
