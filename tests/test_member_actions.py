@@ -64,7 +64,7 @@ def test_check_in_once_a_day_from_the_page(client, member):
     assert "5 points a day" in page and "20 extra on day 7" in page
     done = client.post("/member/check-in", data={"programme": member["programme"].id},
                        follow_redirects=True).get_data(as_text=True)
-    assert "Checked in: 5 points, 1 days in a row." in done and "Checked in today" in done
+    assert "Checked in: 5 points, 1 day in a row." in done and "Checked in today" in done
     client.post("/member/check-in", data={"programme": member["programme"].id})
     db.session.expire_all()
     assert membership(member["programme"], member["user"]).points_available == 105

@@ -163,3 +163,43 @@ def test_pay_now_after_a_decline_charges_a_new_attempt_once(app, make_user, make
     assert page.post(f"/orders/{order_id}/pay", data={}).status_code == 302  # a second click pays nothing more
     assert _statuses() == ["paid"]
     assert [b.outcome for b in _books()] == ["declined", "declined", "charged"]
+
+
+def test_pay_now_takes_what_was_bought_out_of_the_cart_and_keeps_what_was_added_since(
+        app, make_user, make_shop, make_product):
+    from mall.cart.models import CartItem
+    from tests.races_support import signed_in
+
+    shop = make_shop()
+    tea, cup, pot = (make_product(shop, price="9.00", stock=5) for _ in range(3))
+    shopper = make_user()
+    page = signed_in(app, shopper)
+    for product in (tea, cup):
+        assert page.post("/cart/add", data={"product_id": product.id, "qty": 1}).status_code == 302
+    declined = page.post("/checkout", data={"action": "pay", "payment_token": "decline-card"})
+    assert declined.status_code == 302 and _statuses() == ["pending_payment"]
+    assert {i.product_id for i in db.session.query(CartItem)} == {tea.id, cup.id}  # kept to try again
+    assert page.post("/cart/add", data={"product_id": pot.id, "qty": 1}).status_code == 302
+    order_id = db.session.query(Order).one().id
+    assert page.post(f"/orders/{order_id}/pay", data={}).status_code == 302
+    assert _statuses() == ["paid"]
+    assert [i.product_id for i in db.session.query(CartItem)] == [pot.id]
+
+
+def test_an_unpaid_order_says_what_it_asks_for_and_cancels_without_talk_of_a_refund(
+        app, make_user, make_shop, make_product, api):
+    from tests.races_support import flashes, signed_in
+
+    product = make_product(make_shop(), price="12.00", stock=3)
+    shopper = make_user()
+    res = api(shopper).post("/api/v1/checkout", {"lines": [{"product_id": product.id, "qty": 1}],
+                                                 "payment_token": "decline-card"})
+    assert res.status_code == 422
+    order_id = db.session.query(Order).one().id
+    page = signed_in(app, shopper)
+    html = page.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "To pay" in html and "The payment will be refunded" not in html and "Nothing was charged" in html
+    assert page.post(f"/orders/{order_id}/cancel").status_code == 302
+    assert flashes(page) == ["The order is cancelled. Nothing was charged."]
+    html = page.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert _statuses() == ["cancelled"] and "Refunded" not in html

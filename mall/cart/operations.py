@@ -49,9 +49,10 @@ def set_qty(user, item: CartItem, qty: int) -> None:
     item.qty = qty
 
 
-def clear(user) -> None:
-    """Empty the cart (after checkout)."""
-    db.session.execute(db.delete(CartItem).where(CartItem.user_id == user.id))
+def remove_bought(user, product_ids) -> None:
+    """Take the products just paid for out of the cart; what was added since stays."""
+    db.session.execute(db.delete(CartItem).where(CartItem.user_id == user.id,
+                                                 CartItem.product_id.in_(list(product_ids))))
 
 
 def _check(product: Product, qty: int) -> None:

@@ -152,7 +152,7 @@ def pay(checkout: Checkout, token: str | None, *, clear_cart: bool = False) -> C
     return checkout
 
 
-def pay_again(checkout: Checkout, token: str | None) -> Checkout:
+def pay_again(checkout: Checkout, token: str | None, *, clear_cart: bool = False) -> Checkout:
     """Pay a checkout still pending payment (the shopper's "Pay now"); a declined key gets a new attempt."""
     if not any(o.status == OrderStatus.PENDING_PAYMENT for o in checkout.orders):
         raise Conflict(_("This order is not awaiting payment."), code="invalid_state")
@@ -167,7 +167,7 @@ def pay_again(checkout: Checkout, token: str | None) -> Checkout:
         if moved != 1:
             raise Conflict(_("This order is being paid right now."), code="payment_in_progress")
         set_committed_value(checkout, "payment_attempt", attempt + 1)
-    return pay(checkout, token)
+    return pay(checkout, token, clear_cart=clear_cart)
 
 
 def mark_paid(checkout: Checkout, orders: list[Order], reference: str | None, at, *,
@@ -200,7 +200,7 @@ def mark_paid(checkout: Checkout, orders: list[Order], reference: str | None, at
     if clear_cart and paid:
         from mall.cart import operations as cart
 
-        cart.clear(checkout.orders[0].user)
+        cart.remove_bought(checkout.orders[0].user, {line.product_id for o in paid for line in o.lines})
     return paid
 
 

@@ -56,9 +56,12 @@ def confirm(order_id: int):
 @login_required
 @commits(back="orders.detail")
 def cancel(order_id: int):
-    """Cancel an order that has not shipped; the payment is refunded."""
-    operations.cancel(own_order_or_404(order_id), actor())
-    return _done(order_id, _("The order is cancelled and refunded."))
+    """Cancel an order that has not shipped; a payment is refunded, an unpaid order just lets go of what it held."""
+    order = own_order_or_404(order_id)
+    was_paid = order.paid_at is not None
+    operations.cancel(order, actor())
+    return _done(order_id, _("The order is cancelled and refunded.") if was_paid
+                 else _("The order is cancelled. Nothing was charged."))
 
 
 @bp.route("/orders/<int:order_id>/pay", methods=["POST"])
@@ -67,7 +70,7 @@ def cancel(order_id: int):
 def pay(order_id: int):
     """Pay an order still pending payment (its whole checkout), e.g. with another card after a decline."""
     order = own_order_or_404(order_id)
-    pay_again(order.checkout, request.form.get("payment_token") or None)
+    pay_again(order.checkout, request.form.get("payment_token") or None, clear_cart=True)
     return _done(order_id, _("Thank you! Your payment was received."))
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, type_coerce
 from sqlalchemy.orm import selectinload
@@ -84,7 +85,8 @@ def _check_in(user):
     if programme is None or (not programme.is_platform and membership(programme, user) is None):
         raise NotFound()
     points, streak = check_in(programme, user)
-    flash(_("Checked in: %(p)d points, %(s)d days in a row.", p=points, s=streak), "success")
+    flash(ngettext("Checked in: %(p)d points, %(num)d day in a row.",
+                   "Checked in: %(p)d points, %(num)d days in a row.", streak, p=points), "success")
     return redirect(url_for("loyalty.daily_check_in"))
 
 

@@ -12,6 +12,7 @@ from mall.audit.operations import record
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.ledger import Posted, Posting, post, taken_in
+from mall.money import format_money
 from mall.payments import gateway
 from mall.request_cache import remembered
 from plugins.loyalty import keys
@@ -107,7 +108,10 @@ def adjust(user, balance: str, amount: Decimal, reason: str, request_key: str, a
     current = wallet_for(user, create=False)
     have = getattr(current, balance) if current is not None else Decimal("0.00")
     if amount < 0 and -amount > have:
-        raise FieldErrors(_("Not enough balance."), {"amount": [_("The %(b)s balance is %(v)s.", b=balance, v=have)]})
+        held = format_money(have)
+        said = (_("The cash balance is ¥%(v)s.", v=held) if balance == "cash"
+                else _("The bonus balance is ¥%(v)s.", v=held))
+        raise FieldErrors(_("Not enough balance."), {"amount": [said]})
     wallet = wallet_for(user)
     move(wallet, balance, amount, "adjust", keys.wallet_adjustment(wallet.id, request_key), reason=reason,
          actor=actor, funded_by="platform")
