@@ -33,6 +33,7 @@ def upgrade():
 
 
 def downgrade():
+    # A plain DROP COLUMN (SQLite 3.35+): copying the table, batch mode's default, trips its foreign keys.
     for table, column, _kind in reversed(COLUMNS):
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        with op.batch_alter_table(table, schema=None, recreate='never') as batch_op:
             batch_op.drop_column(column)

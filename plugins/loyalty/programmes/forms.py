@@ -52,7 +52,7 @@ class TierForm(Form):
     free_shipping = BooleanField(_l("Free shipping"))
     rebate_rate = StringField(_l("Rebate"), validators=[Optional()])
     perks = StringField(_l("Perks (comma-separated)"), validators=[Optional()])
-    perks_en = StringField(_l("Perks in English (optional, same order)"), validators=[Optional()])
+    perks_en = StringField(_l("Perks in English (optional)"), validators=[Optional()])
     fee = StringField(_l("Fee (paid tier)"), validators=[Optional()])
     duration_days = StringField(_l("Days (paid tier)"), validators=[Optional()])
 
@@ -61,7 +61,7 @@ class ProgrammeForm(FlaskForm):
     """Every rule of PROGRAMME.md a merchant sets by hand; the rest of the document is kept as it is."""
 
     name = StringField(_l("Programme name"))
-    name_en = StringField(_l("Programme name in English (optional)"), validators=[Optional()])
+    name_en = StringField(_l("Name in English (optional)"), validators=[Optional()])
     points__earn__per_amount = StringField(_l("For every (¥)"))
     points__earn__points = StringField(_l("points earned"))
     points__earn__sale_points = StringField(_l("points on sale items"), validators=[Optional()])

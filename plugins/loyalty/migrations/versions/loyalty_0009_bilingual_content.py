@@ -25,5 +25,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('loyalty_coupon_templates', schema=None) as batch_op:
+    # A plain DROP COLUMN (SQLite 3.35+): copying the table, batch mode's default, trips its foreign keys.
+    with op.batch_alter_table('loyalty_coupon_templates', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('name_en')
