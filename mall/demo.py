@@ -22,34 +22,34 @@ PASSWORD = "demo-pass-2026"
 OPERATOR = "operator@mall-demo.cn"
 SHOPPERS = [("alice@mall-demo.cn", "Alice 李", date(1992, 3, 8)), ("bob@mall-demo.cn", "Bob 王", date(1988, 11, 30)),
             ("carol@mall-demo.cn", "Carol 陈", date(1999, 6, 1))]
-#: Each shop's description, in English and Chinese (a shop has one description for both languages).
+#: Each shop's description in Chinese and in English.
 ABOUT = {
-    "vancl": "Everyday basics — tees, shirts and canvas shoes; VIP and SVIP members save all year. "
-             "日常基础款：T恤、衬衫和帆布鞋，VIP 与 SVIP 会员全年享优惠。",
-    "taobao": "Handmade soap, candles and towels for the home; spend in any three months to reach VIP or SVIP. "
-              "手工皂、香薰蜡烛和毛巾；近三个月消费即可升级 VIP 或 SVIP。",
-    "fourtier": "Fine tea and teaware, with four member tiers from Regular to Diamond. "
-                "精选茗茶与茶具，会员分普通、银牌、金牌、钻石四级。",
+    "vancl": ("日常基础款：T恤、衬衫和帆布鞋，VIP 与 SVIP 会员全年享优惠。",
+              "Everyday basics — tees, shirts and canvas shoes; VIP and SVIP members save all year."),
+    "taobao": ("手工皂、香薰蜡烛和毛巾；近三个月消费即可升级 VIP 或 SVIP。",
+               "Handmade soap, candles and towels for the home; spend in any three months to reach VIP or SVIP."),
+    "fourtier": ("精选茗茶与茶具，会员分普通、银牌、金牌、钻石四级。",
+                 "Fine tea and teaware, with four member tiers from Regular to Diamond."),
 }
-#: (slug, name, description, shipping fee, free-shipping threshold, products)
+#: (slug, (name, English name), (description, English description), shipping fee, free-shipping threshold,
+#: products as ((name, English name), (category, English category), price, stock, sale))
 SHOPS = [
-    ("vancl", "VANCL style 凡客风", ABOUT["vancl"], "10.00", "99.00", [
-        ("T恤 Cotton tee", "T-shirts", "59.00", 200, False),
-        ("衬衫 Oxford shirt", "Shirts", "129.00", 80, False),
-        ("帆布鞋 Canvas shoes", "Shoes", "99.00", 60, False),
-        ("Flash sale: hoodie 限时卫衣", "Hoodies", "79.00", 30, True),
+    ("vancl", ("凡客风", "VANCL style"), ABOUT["vancl"], "10.00", "99.00", [
+        (("T恤", "Cotton tee"), ("T恤", "T-shirts"), "59.00", 200, False),
+        (("牛津纺衬衫", "Oxford shirt"), ("衬衫", "Shirts"), "129.00", 80, False),
+        (("帆布鞋", "Canvas shoes"), ("鞋", "Shoes"), "99.00", 60, False),
+        (("限时卫衣", "Flash sale: hoodie"), ("卫衣", "Hoodies"), "79.00", 30, True),
     ]),
-    ("taobao", "Taobao shop 淘宝小店", ABOUT["taobao"], "8.00", "88.00", [
-        ("手工皂 Handmade soap", "Bath", "25.00", 300, False),
-        ("香薰蜡烛 Scented candle", "Home", "68.00", 120, False),
-        ("Group buy: towel set 团购毛巾", "Bath", "39.90", 150, True),
+    ("taobao", ("淘宝小店", "Taobao shop"), ABOUT["taobao"], "8.00", "88.00", [
+        (("手工皂", "Handmade soap"), ("洗浴", "Bath"), "25.00", 300, False),
+        (("香薰蜡烛", "Scented candle"), ("家居", "Home"), "68.00", 120, False),
+        (("团购毛巾套装", "Group buy: towel set"), ("洗浴", "Bath"), "39.90", 150, True),
     ]),
-    ("fourtier", "Four tiers 四级会员店", ABOUT["fourtier"], "12.00",
-     "199.00", [
-        ("茶叶礼盒 Tea gift box", "Tea", "258.00", 50, False),
-        ("紫砂壶 Clay teapot", "Teaware", "499.00", 20, False),
-        ("茶杯 Tea cups (4)", "Teaware", "88.00", 100, False),
-        ("Special: sampler 特价试饮装", "Tea", "29.90", 200, True),
+    ("fourtier", ("四级会员店", "Four tiers"), ABOUT["fourtier"], "12.00", "199.00", [
+        (("茶叶礼盒", "Tea gift box"), ("茶叶", "Tea"), "258.00", 50, False),
+        (("紫砂壶", "Clay teapot"), ("茶具", "Teaware"), "499.00", 20, False),
+        (("茶杯（4只）", "Tea cups (4)"), ("茶具", "Teaware"), "88.00", 100, False),
+        (("特价试饮装", "Special: sampler"), ("茶叶", "Tea"), "29.90", 200, True),
     ]),
 ]
 
@@ -62,17 +62,19 @@ def load_demo() -> bool:
     shoppers = [accounts.register(email, PASSWORD, name, birthday=born, consent_email=True)
                 for email, name, born in SHOPPERS]
     products, shops = {}, {}
-    for slug, name, description, fee, threshold, items in SHOPS:
+    for slug, (name, name_en), (about, about_en), fee, threshold, items in SHOPS:
         owner = accounts.register(f"owner@{slug}.mall-demo.cn", PASSWORD, f"{slug} owner 店主")
-        tenant = tenants.create_tenant(slug, name, owner.email, shipping_fee=Decimal(fee),
-                                       free_shipping_threshold=Decimal(threshold), description=description)
+        tenant = tenants.create_tenant(slug, name, owner.email, shipping_fee=Decimal(fee), name_en=name_en,
+                                       free_shipping_threshold=Decimal(threshold), description=about,
+                                       description_en=about_en)
         shops[slug] = tenant
         for role in ("manager", "support"):
             staff = accounts.register(f"{role}@{slug}.mall-demo.cn", PASSWORD, f"{slug} {role}")
             tenants.add_staff(tenant, staff.email, role, owner)
-        for product_name, category, price, stock, sale in items:
-            values = {"name": product_name, "category": category, "price": Decimal(price), "stock": stock,
-                      "sale": sale, "description": f"{product_name} — {name}"}
+        for (product_name, product_en), (category, category_en), price, stock, sale in items:
+            values = {"name": product_name, "name_en": product_en, "category": category, "category_en": category_en,
+                      "price": Decimal(price), "stock": stock, "sale": sale, "description": f"{product_name} — {name}",
+                      "description_en": f"{product_en} — {name_en}"}
             if sale and slug == "vancl":
                 values["sale_starts_at"] = clock.now() - timedelta(days=1)
                 values["sale_ends_at"] = clock.now() + timedelta(days=30)
@@ -125,6 +127,6 @@ def print_logins() -> None:
     click.echo(f"  platform operator : {OPERATOR}   → /platform/")
     for email, name, _born in SHOPPERS:
         click.echo(f"  shopper           : {email}   ({name})")
-    for slug, name, *_rest in SHOPS:
+    for slug, (name, name_en), *_rest in SHOPS:
         staff = ", ".join(f"{role}@{slug}.mall-demo.cn" for role in ("owner", "manager", "support"))
-        click.echo(f"  {name}: {staff} → /admin/{slug}/")
+        click.echo(f"  {name_en} {name}: {staff} → /admin/{slug}/")

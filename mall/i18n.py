@@ -1,11 +1,13 @@
-"""Chinese and English: locale selection, the language switch, and Jinja helpers."""
+"""Chinese and English: locale selection, the language switch, merchant content in the viewer's language."""
 
 from __future__ import annotations
 
 from functools import cache as cache_by_code
+from itertools import zip_longest
 
 from babel import Locale
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
@@ -21,11 +23,16 @@ bp = Blueprint("i18n", __name__)
 def select_locale() -> Locale:
     """Session choice, then the user's saved choice, then the browser's, then Chinese.
 
-    The user is the API token's holder on an API request (no session sign-in to load then).
+    The user is the API token's holder on an API request (no session sign-in to load then). An API
+    request may name its language with `?lang=zh|en`, which comes first: a client can read one
+    reply in the other language without changing the holder's saved choice.
     """
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+    asked = request.args.get("lang")
+    if asked in languages and request.path.startswith("/api/"):
+        return _locale(asked)
     chosen = session.get("locale")
     if chosen in languages:
         return _locale(chosen)
@@ -39,6 +46,42 @@ def select_locale() -> Locale:
 def _locale(code: str) -> Locale:
     # One parsed Locale per language: parsing looks for locale data on disk every time.
     return Locale.parse(code)
+
+
+def is_english() -> bool:
+    """Whether the viewer reads English (the page's or API request's language, or a forced one)."""
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def _value(obj, name: str):
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def _pick(first, other):
+    """The first value unless it is empty (None, "" or blanks), then the other; "" when both are."""
+    if isinstance(first, str) and first.strip():
+        return first
+    if isinstance(other, str) and other.strip():
+        return other
+    return first if isinstance(first, str) else (other if isinstance(other, str) else "")
+
+
+def localized(obj, field: str):
+    """Merchant content in the viewer's language: `field` holds the Chinese, `field_en` the English.
+
+    Either falls back to the other when empty, so a shop that wrote one language only shows it to
+    everyone. `obj` is a model, a dataclass or a dict (a programme document's tier, a message's
+    parameters); None gives "". A list field (a tier's perks) falls back item by item.
+    """
+    if obj is None:
+        return ""
+    chinese, english = _value(obj, field), _value(obj, f"{field}_en")
+    if isinstance(chinese, list | tuple) or isinstance(english, list | tuple):
+        english_first = is_english()
+        pairs = zip_longest(chinese or (), english or (), fillvalue="")
+        return [text for zh, en in pairs if (text := _pick(en, zh) if english_first else _pick(zh, en))]
+    return _pick(english, chinese) if is_english() else _pick(chinese, english)
 
 
 @bp.route("/lang/<code>", methods=["POST"])
@@ -75,3 +118,4 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "mall" / "translations"))
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
+    app.jinja_env.filters["localized"] = localized

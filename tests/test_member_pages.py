@@ -110,5 +110,5 @@ def test_top_up_adds_cash_and_shows_in_the_history(client, shopper):
 def test_overview(client, shopper):
     """The overview shows the wallet and each programme's points and tier, with links onward."""
     page = client.get("/member/overview").get_data(as_text=True)
-    assert "Four tiers" in page and "普通" in page and ">100<" in page and "258 pending" in page
+    assert "Four tiers" in page and "Regular" in page and ">100<" in page and "258 pending" in page
     assert "/member/coupon-centre" in page and "/member/statement" in page

@@ -39,8 +39,9 @@ def test_dashboard_figures(client, make_shop, make_user, make_product, make_prog
     client.post("/login", data={"email": owner.email, "password": PASSWORD})
     page = client.get("/admin/tea/loyalty/dashboard").get_data(as_text=True)
     tiers, activity, points, coupons, revenue = _charts(page)
-    assert dict(zip(tiers["labels"], tiers["series"][0]["data"], strict=True)) == {"普通": 1, "银牌": 1, "金牌": 0,
-                                                                                 "钻石": 0}
+    # The page is in English: the tiers' English names (the seeds give each tier one).
+    assert dict(zip(tiers["labels"], tiers["series"][0]["data"], strict=True)) == {"Regular": 1, "Silver": 1,
+                                                                                 "Gold": 0, "Diamond": 0}
     assert activity["series"][0]["data"] == [1, 0, 1]
     issued, redeemed, expired = (s["data"][-1] for s in points["series"])
     assert (issued, redeemed, expired) == (200 + 1004, 100, 0)  # (1010 − 5 − 1.00) × 1 point per yuan

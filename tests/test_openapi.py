@@ -19,9 +19,11 @@ def test_the_served_document_is_valid_openapi_including_the_loyalty_plugin(clien
 
 def test_integer_path_arguments_are_bounded_integers_and_others_strings(client):
     operation = _document(client)["paths"]["/api/v1/shops/{shop}/orders/{order_id}/refund"]["post"]
-    kinds = {p["name"]: p["schema"] for p in operation["parameters"]}
+    kinds = {p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "path"}
     assert kinds == {"shop": {"type": "string"},
                      "order_id": {"type": "integer", "minimum": 1, "maximum": MAX_INT}}
+    # Besides the path: the reply's language, on every operation.
+    assert [p["name"] for p in operation["parameters"] if p["in"] == "query"] == ["lang"]
 
 
 def test_decimal_bounds_and_defaults_are_json_numbers(client):

@@ -121,9 +121,9 @@ def test_demo_shops_have_real_descriptions_and_the_banner_names_the_real_address
     for slug, *_rest in SHOPS:
         text = client.get(f"/s/{slug}/").get_data(as_text=True)
         assert "seed:" not in text
-    for _slug, _name, description, *_rest in SHOPS:
-        assert "seed" not in description and any("\u4e00" <= c <= "\u9fff" for c in description)
-        assert any(c.isascii() and c.isalpha() for c in description)
+    for _slug, _names, (chinese, english), *_rest in SHOPS:
+        assert "seed" not in chinese + english and any("\u4e00" <= c <= "\u9fff" for c in chinese)
+        assert any(c.isascii() and c.isalpha() for c in english) and not any("\u4e00" <= c <= "\u9fff" for c in english)
     monkeypatch.setitem(app.config, "BASE_URL", "http://0.0.0.0:8123")
     print_logins()
     assert "Open http://0.0.0.0:8123/" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Merchant admin pages under /admin/<shop>/: dashboard, orders, products, staff."""
+"""Merchant admin pages under /admin/<shop>/: dashboard, orders, products, categories, shop settings, staff."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, type_coerce
 
-from mall.admin.forms import ProductForm, StaffForm
+from mall.admin.forms import CategoryForm, ProductForm, ShopForm, StaffForm
 from mall.boundary import commits
 from mall.catalog import operations as catalog
-from mall.catalog.models import Product
+from mall.catalog.models import Category, Product
 from mall.dbtypes import Money
 from mall.errors import FieldErrors
 from mall.extensions import db
@@ -135,10 +135,12 @@ def product_edit(shop: str, product_id: int | None):
     product = get_in_tenant_or_404(Product, product_id) if product_id else None
     form = ProductForm(obj=product) if request.method == "POST" or product is None else ProductForm(
         obj=product, category=product.category.name if product.category else "",
+        category_en=product.category.name_en if product.category else "",
         sale_starts_at=_to_local(product.sale_starts_at), sale_ends_at=_to_local(product.sale_ends_at))
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in (
-            "name", "category", "price", "stock", "sale", "description", "is_active")}
+            "name", "name_en", "category", "category_en", "price", "stock", "sale", "description", "description_en",
+            "is_active")}
         values["sale_starts_at"] = _to_utc(form.sale_starts_at.data)
         values["sale_ends_at"] = _to_utc(form.sale_ends_at.data)
         try:
@@ -169,6 +171,54 @@ def product_delete(shop: str, product_id: int):
         db.session.delete(product)
         flash(_("Product deleted."), "success")
     return redirect(url_for("admin.product_list", shop=g.tenant.slug))
+
+
+@bp.route("/categories")
+@staff_required(StaffRole.SUPPORT)
+def category_list(shop: str):
+    """The shop's categories with their Chinese and English names."""
+    categories = db.session.execute(scoped(Category).order_by(Category.position, Category.name)).scalars().all()
+    forms = {c.id: CategoryForm(obj=c, prefix=f"c{c.id}") for c in categories}
+    return render_template("admin/categories.html", shop=g.tenant, categories=categories, forms=forms)
+
+
+@bp.route("/categories/<int:category_id>", methods=["POST"])
+@staff_required(StaffRole.MANAGER)
+@commits
+def category_edit(shop: str, category_id: int):
+    """Rename a category in Chinese and English; a bad name re-shows the list with the message on that row."""
+    category = get_in_tenant_or_404(Category, category_id)
+    form = CategoryForm(prefix=f"c{category.id}")
+    if form.validate_on_submit():
+        try:
+            catalog.rename_category(category, form.name.data, form.name_en.data or "")
+        except FieldErrors as exc:
+            show_field_errors(form, exc)
+        else:
+            flash(_("Category saved."), "success")
+            return redirect(url_for("admin.category_list", shop=g.tenant.slug, _anchor=f"c{category.id}"))
+    categories = db.session.execute(scoped(Category).order_by(Category.position, Category.name)).scalars().all()
+    forms = {c.id: form if c.id == category.id else CategoryForm(obj=c, prefix=f"c{c.id}") for c in categories}
+    return render_template("admin/categories.html", shop=g.tenant, categories=categories, forms=forms), 422
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@staff_required(StaffRole.OWNER)
+@commits
+def settings(shop: str):
+    """The shop's name and description in Chinese and English (owners only)."""
+    form = ShopForm(obj=g.tenant)
+    if form.validate_on_submit():
+        try:
+            tenants.update_texts(g.tenant, form.name.data, form.name_en.data or "", form.description.data or "",
+                                 form.description_en.data or "")
+        except FieldErrors as exc:
+            show_field_errors(form, exc)
+        else:
+            flash(_("Shop details saved."), "success")
+            return redirect(url_for("admin.settings", shop=g.tenant.slug))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/settings.html", shop=g.tenant, form=form), status
 
 
 @bp.route("/staff", methods=["GET", "POST"])

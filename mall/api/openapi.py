@@ -65,10 +65,17 @@ def numbers_as_numbers(self, field, ret, **kwargs) -> dict:
     return {key: _number(ret[key]) for key in ("minimum", "maximum", "default") if key in ret}
 
 
+#: Every endpoint answers in the language `lang` names, else the token holder's saved one, else Accept-Language's:
+#: messages, labels and merchant content (names, descriptions) alike (mall.i18n.select_locale).
+_LANG = {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["zh", "en"]},
+         "description": "The reply's language (messages and merchant content); default: the token holder's "
+                        "saved language, else Accept-Language, else zh."}
+
+
 def _parameters(rule) -> list[dict]:
     return [{"name": found["name"], "in": "path", "required": True,
              "schema": dict(_ID) if found["kind"] == "int" else {"type": "string"}}
-            for found in sorted(_ARGUMENT.finditer(rule.rule), key=lambda m: m["name"])]
+            for found in sorted(_ARGUMENT.finditer(rule.rule), key=lambda m: m["name"])] + [dict(_LANG)]
 
 
 def build_spec() -> dict:

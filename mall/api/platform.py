@@ -28,7 +28,8 @@ def tenant_create():
     tenant = tenants.create_tenant(
         data["slug"], data["name"], data["owner_email"], return_window_days=data["return_window_days"],
         shipping_fee=data["shipping_fee"], free_shipping_threshold=data["free_shipping_threshold"],
-        timezone=data["timezone"])
+        timezone=data["timezone"], name_en=data["name_en"], description=data["description"],
+        description_en=data["description_en"])
     return 201, {"tenant": tenant_json(tenant)}
 
 

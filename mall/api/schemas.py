@@ -38,7 +38,10 @@ class TenantSchema(Schema):
     """POST /platform/tenants."""
 
     slug = Text(40, 1, required=True)
-    name = Text(120, 1, required=True)
+    name = Text(120, 1, required=True, metadata={"description": "the shop's name in Chinese"})
+    name_en = Text(120, load_default="", metadata={"description": "its name in English (optional)"})
+    description = Text(5000, load_default="")
+    description_en = Text(5000, load_default="")
     owner_email = Text(254, required=True)
     return_window_days = Int(0, 365, load_default=30)
     shipping_fee = Money(high=Decimal("100000"), load_default=Decimal("0.00"))
@@ -48,14 +51,22 @@ class TenantSchema(Schema):
 
 
 class ProductSchema(Schema):
-    """POST /shops/<slug>/products (PATCH takes the same fields, all optional)."""
+    """POST /shops/<slug>/products (PATCH takes the same fields, all optional).
 
-    name = Text(120, 1, required=True)
+    `name`, `description` and `category` are the Chinese texts, the `_en` fields the English ones;
+    each language falls back to the other where one is empty. A non-empty `category_en` names the
+    category in English for every product in it.
+    """
+
+    name = Text(120, 1, required=True, metadata={"description": "the name in Chinese"})
+    name_en = Text(120, load_default="", metadata={"description": "the name in English (optional)"})
     price = Money(high=MAX_PRICE, required=True)
-    category = Text(80, 1, required=True)
+    category = Text(80, 1, required=True, metadata={"description": "the category's name in Chinese"})
+    category_en = Text(80, load_default="", metadata={"description": "the category's name in English (optional)"})
     stock = Int(0, MAX_STOCK, required=True)
     sale = fields.Boolean(load_default=False)
     description = Text(5000, load_default="")
+    description_en = Text(5000, load_default="")
     sale_starts_at = Moment(load_default=None, allow_none=True)
     sale_ends_at = Moment(load_default=None, allow_none=True)
     is_active = fields.Boolean(load_default=True)

@@ -1,5 +1,10 @@
-"""JSON shapes of API responses (money as two-decimal strings, times in ISO 8601)."""
+"""JSON shapes of API responses (money as two-decimal strings, times in ISO 8601).
 
+Merchant content (names, descriptions) comes in the request's language, falling back to the other
+one; objects a merchant writes also carry both stored values as `<field>_zh` and `<field>_en`.
+"""
+
+from mall.i18n import localized
 from mall.money import format_money
 
 
@@ -13,9 +18,21 @@ def user_json(user) -> dict:
     return {"id": user.id, "email": user.email, "name": user.name}
 
 
+def texts(obj, *names: str, prefix: str = "") -> dict:
+    """Each field in the request's language, and both stored values: {"name", "name_zh", "name_en", …}."""
+    body = {}
+    for name in names:
+        key = prefix or name
+        body[key] = localized(obj, name) if obj is not None else None
+        body[f"{key}_zh"] = getattr(obj, name) if obj is not None else None
+        body[f"{key}_en"] = getattr(obj, f"{name}_en") if obj is not None else None
+    return body
+
+
 def tenant_json(tenant) -> dict:
     """A shop."""
-    return {"slug": tenant.slug, "name": tenant.name, "status": tenant.status,
+    return {"slug": tenant.slug, **texts(tenant, "name"), "description": localized(tenant, "description"),
+            "status": tenant.status,
             "return_window_days": tenant.return_window_days, "shipping_fee": format_money(tenant.shipping_fee),
             "free_shipping_threshold": format_money(tenant.free_shipping_threshold)
             if tenant.free_shipping_threshold is not None else None}
@@ -23,9 +40,9 @@ def tenant_json(tenant) -> dict:
 
 def product_json(product) -> dict:
     """A product."""
-    return {"id": product.id, "shop": product.tenant.slug, "name": product.name,
-            "price": format_money(product.price), "category": product.category.name if product.category else None,
-            "stock": product.stock, "sale": product.sale, "description": product.description,
+    return {"id": product.id, "shop": product.tenant.slug, **texts(product, "name"),
+            "price": format_money(product.price), **texts(product.category, "name", prefix="category"),
+            "stock": product.stock, "sale": product.sale, **texts(product, "description"),
             "sale_starts_at": iso(product.sale_starts_at), "sale_ends_at": iso(product.sale_ends_at),
             "is_active": product.is_active}
 
@@ -45,7 +62,7 @@ def order_json(order) -> dict:
     """A placed order with its lines."""
     body = {"id": order.id, "status": order.status, **_order_fields(order, order.tenant.slug)}
     body["lines"] = [
-        {"id": line.id, "product_id": line.product_id, "name": line.name, "qty": line.qty,
+        {"id": line.id, "product_id": line.product_id, "name": localized(line, "name"), "qty": line.qty,
          "unit_price": format_money(line.unit_price), "base": format_money(line.base),
          "net": format_money(line.net), "paid": format_money(line.paid), "refunded_qty": line.refunded_qty}
         for line in order.lines
@@ -63,7 +80,7 @@ def quote_json(quote) -> dict:
     for oq in quote.orders:
         body = {"id": None, "status": "quote", **_order_fields(oq, oq.tenant.slug)}
         body["lines"] = [
-            {"id": None, "product_id": lq.product.id, "name": lq.product.name, "qty": lq.qty,
+            {"id": None, "product_id": lq.product.id, "name": localized(lq.product, "name"), "qty": lq.qty,
              "unit_price": format_money(lq.unit_price), "base": format_money(lq.base), "net": format_money(lq.net),
              "paid": format_money(lq.paid), "points_value": format_money(lq.points_value),
              "adjustments": [{"kind": a.kind, "label": a.label, "amount": format_money(a.amount),

@@ -49,8 +49,9 @@ def product_show(shop: str, product_id: int):
 def product_update(shop: str, product_id: int):
     """Change some fields of a product."""
     product = get_in_tenant_or_404(Product, product_id)
-    current = {"name": product.name, "price": product.price, "stock": product.stock, "category": product.category,
-               "sale": product.sale, "description": product.description, "is_active": product.is_active,
+    current = {"name": product.name, "name_en": product.name_en, "price": product.price, "stock": product.stock,
+               "category": product.category, "sale": product.sale, "description": product.description,
+               "description_en": product.description_en, "is_active": product.is_active,
                "sale_starts_at": product.sale_starts_at, "sale_ends_at": product.sale_ends_at}
     data = {**current, **load(ProductSchema(partial=True))}
     return 200, {"product": product_json(catalog.save_product(g.tenant, product, data))}

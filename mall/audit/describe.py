@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from mall.accounts.models import User
 from mall.audit.models import AuditEntry
 from mall.extensions import db
+from mall.i18n import localized
 
 #: action → phrase (plugins add theirs through `register_action(..., labels=...)`).
 ACTION_LABELS: dict = {
@@ -80,13 +81,13 @@ def target_words(entry: AuditEntry, users: dict) -> str:
     """Whom or what the entry is about: a shop by name, a person by name (and e-mail), else the stored name."""
     target = entry.target or ""
     if entry.action.startswith("tenant.") and entry.tenant is not None:
-        return entry.tenant.name
+        return localized(entry.tenant, "name")
     if target in users:
         user = users[target]
         return f"{user.name} ({user.email})"
     shop = re.fullmatch(r"shop:(\d+)", target)
     if shop and entry.tenant is not None and str(entry.tenant_id) == shop.group(1):
-        return entry.tenant.name
+        return localized(entry.tenant, "name")
     return str(TARGET_LABELS.get(target) or VALUE_LABELS.get(target, target)) or "—"
 
 

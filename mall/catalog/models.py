@@ -19,7 +19,9 @@ class Category(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=False, index=True)
+    #: The Chinese name; `name_en` the English one (either may stand in for the other: mall.i18n.localized).
     name = db.Column(db.String(80), nullable=False)
+    name_en = db.Column(db.String(80), nullable=False, default="", server_default="")
     position = db.Column(db.Integer, nullable=False, default=0)
 
 
@@ -36,8 +38,11 @@ class Product(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=False, index=True)
     category_id = db.Column(db.Integer, db.ForeignKey("categories.id"), nullable=True, index=True)
+    #: Chinese name and description; the `_en` columns hold the English (shown by mall.i18n.localized).
     name = db.Column(db.String(120), nullable=False)
+    name_en = db.Column(db.String(120), nullable=False, default="", server_default="")
     description = db.Column(db.Text, nullable=False, default="")
+    description_en = db.Column(db.Text, nullable=False, default="", server_default="")
     price = db.Column(Money, nullable=False)
     stock = db.Column(db.Integer, nullable=False, default=0)
     #: Special-price / flash-sale / group-buy item, which member discounts may exclude.

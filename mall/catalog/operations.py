@@ -13,10 +13,18 @@ from mall.extensions import db
 MAX_PRICE = Decimal("1000000.00")
 MAX_STOCK = 1_000_000
 NAME_MAX = 120
+CATEGORY_MAX = 80
+DESCRIPTION_MAX = 5000
+#: The optional English texts beside the Chinese ones, and their lengths.
+ENGLISH = {"name_en": NAME_MAX, "description_en": DESCRIPTION_MAX, "category_en": CATEGORY_MAX}
 
 
-def category_named(tenant, name: str) -> Category:
-    """The shop's category with this name, created if new."""
+def category_named(tenant, name: str, name_en: str | None = None) -> Category:
+    """The shop's category with this (Chinese) name, created if new; a non-empty `name_en` becomes its English name.
+
+    An empty English name leaves the category's as it is: a product form left blank does not erase
+    what another product's form gave the category (the categories page can).
+    """
     name = name.strip()
     category = db.session.execute(
         db.select(Category).filter_by(tenant_id=tenant.id, name=name)
@@ -24,7 +32,27 @@ def category_named(tenant, name: str) -> Category:
     if category is None:
         category = Category(tenant_id=tenant.id, name=name)
         db.session.add(category)
-        db.session.flush()
+    if isinstance(name_en, str) and name_en.strip():
+        category.name_en = name_en.strip()
+    db.session.flush()
+    return category
+
+
+def rename_category(category: Category, name: str, name_en: str) -> Category:
+    """Change a category's Chinese and English names; the Chinese name stays unique in the shop."""
+    name, name_en = (name or "").strip(), (name_en or "").strip()
+    errors: dict = {}
+    if not name or len(name) > CATEGORY_MAX:
+        errors["name"] = [_("Enter a name of up to %(n)d characters.", n=CATEGORY_MAX)]
+    elif db.session.execute(db.select(Category.id).where(Category.tenant_id == category.tenant_id,
+                                                          Category.name == name, Category.id != category.id)).first():
+        errors["name"] = [_("The shop has a category with this name already.")]
+    if len(name_en) > CATEGORY_MAX:
+        errors["name_en"] = [_("Enter a name of up to %(n)d characters.", n=CATEGORY_MAX)]
+    if errors:
+        raise FieldErrors(_("Please correct the category."), errors)
+    category.name, category.name_en = name, name_en
+    db.session.flush()
     return category
 
 
@@ -42,6 +70,16 @@ def validate_product(values: dict) -> dict:
     stock = values.get("stock")
     if not isinstance(stock, int) or isinstance(stock, bool) or not 0 <= stock <= MAX_STOCK:
         errors["stock"] = [_("Enter a stock from 0 to %(n)d.", n=MAX_STOCK)]
+    for key, most in ENGLISH.items():
+        text = values.get(key)
+        if text is not None and (not isinstance(text, str) or len(text.strip()) > most):
+            errors[key] = [_("Enter at most %(n)d characters.", n=most)]
+    category = values.get("category")
+    if isinstance(category, str) and len(category.strip()) > CATEGORY_MAX:
+        errors["category"] = [_("Enter at most %(n)d characters.", n=CATEGORY_MAX)]
+    description = values.get("description")
+    if description is not None and (not isinstance(description, str) or len(description.strip()) > DESCRIPTION_MAX):
+        errors["description"] = [_("Enter at most %(n)d characters.", n=DESCRIPTION_MAX)]
     starts, ends = values.get("sale_starts_at"), values.get("sale_ends_at")
     if starts and ends and ends <= starts:
         errors["sale_ends_at"] = [_("The sale must end after it starts.")]
@@ -57,18 +95,20 @@ def save_product(tenant, product: Product | None, values: dict) -> Product:
         product = Product(tenant_id=tenant.id)
         db.session.add(product)
     product.name = values["name"].strip()
+    product.name_en = (values.get("name_en") or "").strip()
     product.price = values["price"]
     product.stock = values["stock"]
     product.sale = bool(values.get("sale"))
     product.description = (values.get("description") or "").strip()
+    product.description_en = (values.get("description_en") or "").strip()
     product.sale_starts_at = values.get("sale_starts_at")
     product.sale_ends_at = values.get("sale_ends_at")
     product.is_active = values.get("is_active", True)
     category = values.get("category")
-    if isinstance(category, Category):
-        product.category_id = category.id
-    elif isinstance(category, str) and category.strip():
-        product.category_id = category_named(tenant, category).id
+    if isinstance(category, Category):  # the product's own category, kept by a partial update
+        category = category.name
+    if isinstance(category, str) and category.strip():
+        product.category_id = category_named(tenant, category, values.get("category_en")).id
     else:
         product.category_id = None
     db.session.flush()

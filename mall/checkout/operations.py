@@ -232,6 +232,7 @@ def _create_order(checkout: Checkout, user, oq) -> Order:
     for lq in oq.lines:
         line = OrderLine(
             order=order, tenant_id=oq.tenant.id, product_id=lq.product.id, name=lq.product.name,
+            name_en=lq.product.name_en,
             unit_price=lq.unit_price, qty=lq.qty, sale=lq.sale, base=lq.base, net=lq.net, paid=lq.paid,
         )
         db.session.add(line)

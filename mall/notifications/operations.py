@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mall import clock
 from mall.extensions import db
+from mall.i18n import localized
 from mall.insert_once import insert_once
 from mall.notifications.models import Notification
 
@@ -23,13 +24,28 @@ def notify(user_id: int, kind: str, key: str, *, link: str | None = None, tenant
                                     link=link, status="sent", idempotency_key=key, created_at=clock.now()))
 
 
+def content(key: str, obj, field: str = "name") -> dict:
+    """Merchant content as message parameters: {key: the Chinese, key_en: the English when there is one}.
+
+    The message is rendered when read, in the reader's language, so it keeps both and `render` picks.
+    """
+    values = {key: obj[field] if isinstance(obj, dict) else getattr(obj, field)}
+    english = obj.get(f"{field}_en") if isinstance(obj, dict) else getattr(obj, f"{field}_en", "")
+    if english:
+        values[f"{key}_en"] = english
+    return values
+
+
 def render(notification: Notification) -> str:
-    """The message in the reader's language."""
+    """The message in the reader's language (merchant content too: a parameter with an `_en` twin)."""
     message = KINDS.get(notification.kind)
     if message is None:
         return notification.kind
+    params = notification.params
+    if isinstance(params, dict):
+        params = {key: localized(params, key) if f"{key}_en" in params else value for key, value in params.items()}
     try:
-        return str(message) % notification.params
+        return str(message) % params
     except (KeyError, TypeError, ValueError):
         return str(message)
 

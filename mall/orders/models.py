@@ -142,7 +142,9 @@ class OrderLine(db.Model):
     order_id = db.Column(db.Integer, db.ForeignKey("orders.id"), nullable=False, index=True)
     tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=False, index=True)
     product_id = db.Column(db.Integer, db.ForeignKey("products.id"), nullable=False, index=True)
+    #: The product's names when it was bought (Chinese, English), so a later rename leaves the order as it was.
     name = db.Column(db.String(120), nullable=False)
+    name_en = db.Column(db.String(120), nullable=False, default="", server_default="")
     unit_price = db.Column(Money, nullable=False)
     qty = db.Column(db.Integer, nullable=False)
     sale = db.Column(db.Boolean, nullable=False, default=False)

@@ -12,7 +12,8 @@ class TenantForm(FlaskForm):
     """Create a shop."""
 
     slug = StringField(_l("Address (slug)"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Shop name in Chinese"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Shop name in English (optional)"), validators=[Optional(), Length(max=120)])
     owner_email = EmailField(_l("Owner's e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     return_window_days = IntegerField(_l("Return window (days)"), default=30,
                                       validators=[NumberRange(min=0, max=365)])

@@ -12,6 +12,7 @@ from mall.boundary import commit, commits
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors
+from mall.i18n import localized
 from mall.orders.models import Order
 from mall.pagination import paginate
 from mall.platform.forms import TenantForm
@@ -32,7 +33,7 @@ def tenant_list():
     if form.validate_on_submit():
         try:
             tenant = tenants.create_tenant(
-                form.slug.data.strip(), form.name.data, form.owner_email.data,
+                form.slug.data.strip(), form.name.data, form.owner_email.data, name_en=form.name_en.data or "",
                 return_window_days=form.return_window_days.data,
                 shipping_fee=_cents(form.shipping_fee.data) or Decimal("0.00"),
                 free_shipping_threshold=_cents(form.free_shipping_threshold.data),
@@ -41,7 +42,7 @@ def tenant_list():
             show_field_errors(form, exc)
             status = 422
         else:
-            flash(_("Shop %(name)s created.", name=tenant.name), "success")
+            flash(_("Shop %(name)s created.", name=localized(tenant, "name")), "success")
             return redirect(url_for("platform.tenant_list"))
     elif request.method == "POST":
         status = 422
@@ -65,10 +66,10 @@ def tenant_status(slug: str):
         abort(404)
     if request.form.get("action") == "suspend":
         tenants.suspend(tenant)
-        flash(_("%(name)s is suspended: its storefront is closed.", name=tenant.name), "success")
+        flash(_("%(name)s is suspended: its storefront is closed.", name=localized(tenant, "name")), "success")
     else:
         tenants.reopen(tenant)
-        flash(_("%(name)s is open again.", name=tenant.name), "success")
+        flash(_("%(name)s is open again.", name=localized(tenant, "name")), "success")
     return redirect(url_for("platform.tenant_list"))
 
 

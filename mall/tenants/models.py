@@ -82,7 +82,9 @@ class Tenant(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     slug = db.Column(db.String(40), nullable=False, unique=True)
+    #: The Chinese name; `name_en` / `description_en` the English (shown by mall.i18n.localized).
     name = db.Column(db.String(120), nullable=False)
+    name_en = db.Column(db.String(120), nullable=False, default="", server_default="")
     status = db.Column(db.String(16), nullable=False, default=TenantStatus.ACTIVE)
     timezone = db.Column(ZoneName(), nullable=False, default=clock.PLATFORM_ZONE)
     currency = db.Column(db.String(3), nullable=False, default="CNY")
@@ -93,6 +95,7 @@ class Tenant(db.Model):
     #: The platform's own self-operated shop (自营).
     is_self_operated = db.Column(db.Boolean, nullable=False, default=False)
     description = db.Column(db.Text, nullable=False, default="")
+    description_en = db.Column(db.Text, nullable=False, default="", server_default="")
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
 
     @property

@@ -18,19 +18,32 @@ from mall.tenants.models import Staff, StaffRole, Tenant, TenantStatus, is_zone
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 RESERVED_SLUGS = {"platform", "admin", "api", "static"}
+NAME_MAX = 120
+DESCRIPTION_MAX = 5000
+
+
+def _text_errors(name, name_en, description, description_en) -> dict:
+    """Field messages for a shop's names (the Chinese one required) and descriptions."""
+    errors: dict = {}
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > NAME_MAX:
+        errors["name"] = [_("Enter a name of up to 120 characters.")]
+    for key, value, most in (("name_en", name_en, NAME_MAX), ("description", description, DESCRIPTION_MAX),
+                             ("description_en", description_en, DESCRIPTION_MAX)):
+        if not isinstance(value, str) or len(value.strip()) > most:
+            errors[key] = [_("Enter at most %(n)d characters.", n=most)]
+    return errors
 
 
 def create_tenant(slug, name, owner_email, return_window_days=30, shipping_fee=Decimal("0.00"),
                   free_shipping_threshold=None, timezone=clock.PLATFORM_ZONE, is_self_operated=False,
-                  description="") -> Tenant:
+                  description="", name_en="", description_en="") -> Tenant:
     """Create a shop with an existing user as its owner."""
     errors: dict = {}
     if not isinstance(slug, str) or not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
         errors["slug"] = [_("Use 1–40 lowercase letters, digits and dashes.")]
     elif db.session.execute(db.select(Tenant.id).filter_by(slug=slug)).first():
         errors["slug"] = [_("This address is taken.")]
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 120:
-        errors["name"] = [_("Enter a name of up to 120 characters.")]
+    errors.update(_text_errors(name, name_en, description, description_en))
     owner = User.by_email(owner_email) if isinstance(owner_email, str) else None
     if owner is None:
         errors["owner_email"] = [_("No account has this e-mail address.")]
@@ -45,9 +58,10 @@ def create_tenant(slug, name, owner_email, return_window_days=30, shipping_fee=D
         errors["timezone"] = [_("Give a time zone such as Asia/Shanghai.")]
     if errors:
         raise FieldErrors(_("Please correct the shop."), errors)
-    tenant = Tenant(slug=slug, name=name.strip(), return_window_days=return_window_days,
+    tenant = Tenant(slug=slug, name=name.strip(), name_en=name_en.strip(), return_window_days=return_window_days,
                     shipping_fee=shipping_fee or Decimal("0.00"), free_shipping_threshold=free_shipping_threshold,
-                    timezone=timezone, is_self_operated=is_self_operated, description=description)
+                    timezone=timezone, is_self_operated=is_self_operated, description=description.strip(),
+                    description_en=description_en.strip())
     try:
         with db.session.begin_nested():
             db.session.add(tenant)
@@ -57,6 +71,17 @@ def create_tenant(slug, name, owner_email, return_window_days=30, shipping_fee=D
     db.session.add(Staff(tenant_id=tenant.id, user_id=owner.id, role=StaffRole.OWNER))
     db.session.flush()
     signals.tenant_created.send(current_app._get_current_object(), tenant=tenant)
+    return tenant
+
+
+def update_texts(tenant: Tenant, name, name_en, description, description_en) -> Tenant:
+    """Change the shop's name and description in Chinese and English (the Chinese name is required)."""
+    errors = _text_errors(name, name_en, description, description_en)
+    if errors:
+        raise FieldErrors(_("Please correct the shop."), errors)
+    tenant.name, tenant.name_en = name.strip(), name_en.strip()
+    tenant.description, tenant.description_en = description.strip(), description_en.strip()
+    db.session.flush()
     return tenant
 
 

@@ -25,14 +25,17 @@ def load(shops: dict, shoppers: list):
     vancl = save_document(shops["vancl"], copy.deepcopy(VANCL))
     taobao = save_document(shops["taobao"], copy.deepcopy(TAOBAO))
     four, templates = four_tiers_programme(shops["fourtier"])
-    create_template(vancl, {"name": "满300减30", "kind": "amount_off", "value": "30.00", "min_spend": "300.00",
-                            "valid_days": 30, "claimable": True, "stock": 500, "exclude_sale_items": True})
-    create_template(vancl, {"name": "500积分换20元券", "kind": "amount_off", "value": "20.00", "min_spend": "100.00",
-                            "valid_days": 30, "claimable": True, "points_price": 500})
-    shipping = create_template(platform, {"name": "平台包邮券", "kind": "free_shipping", "valid_days": 14,
-                                          "claimable": True, "stock": 1000})
-    create_template(platform, {"name": "平台9折券", "kind": "percent_off", "value": "0.90", "max_discount": "50.00",
-                               "valid_days": 30, "claimable": True, "stock": 1000})
+    create_template(vancl, {"name": "满300减30", "name_en": "¥30 off orders of ¥300", "kind": "amount_off",
+                            "value": "30.00", "min_spend": "300.00", "valid_days": 30, "claimable": True,
+                            "stock": 500, "exclude_sale_items": True})
+    create_template(vancl, {"name": "500积分换20元券", "name_en": "¥20 off for 500 points", "kind": "amount_off",
+                            "value": "20.00", "min_spend": "100.00", "valid_days": 30, "claimable": True,
+                            "points_price": 500})
+    shipping = create_template(platform, {"name": "平台包邮券", "name_en": "Free shipping, any shop",
+                                          "kind": "free_shipping", "valid_days": 14, "claimable": True, "stock": 1000})
+    create_template(platform, {"name": "平台9折券", "name_en": "10% off, any shop", "kind": "percent_off",
+                               "value": "0.90", "max_discount": "50.00", "valid_days": 30, "claimable": True,
+                               "stock": 1000})
     now = clock.now()
     for user in shoppers:
         join_programme(platform, user, now - timedelta(days=400))
@@ -69,7 +72,7 @@ def _bought_and_settled(user, tenant, name_part: str, qty: int, days_ago: int) -
     from mall.orders import operations as orders
 
     product = db.session.execute(
-        db.select(Product).where(Product.tenant_id == tenant.id, Product.name.contains(name_part))
+        db.select(Product).where(Product.tenant_id == tenant.id, Product.name_en.contains(name_part))
     ).scalar_one()
     at = clock.now() - timedelta(days=days_ago)
     with clock.frozen_at(at):
@@ -82,14 +85,14 @@ def _bought_and_settled(user, tenant, name_part: str, qty: int, days_ago: int) -
 def four_tiers_programme(tenant):
     """The four-tier programme with its joining, birthday, monthly and quarterly coupon templates."""
     programme = save_document(tenant, copy.deepcopy(FOUR_TIERS))
-    join = create_template(programme, {"name": "新人10元券", "kind": "amount_off", "value": "10.00",
-                                       "min_spend": "50.00", "valid_days": 7})
-    birthday = create_template(programme, {"name": "生日8折券", "kind": "percent_off", "value": "0.80",
-                                           "valid_days": 30})
-    monthly = create_template(programme, {"name": "银牌月度9折券", "kind": "percent_off", "value": "0.90",
-                                          "valid_days": 30})
-    quarterly = create_template(programme, {"name": "金牌季度8折券", "kind": "percent_off", "value": "0.80",
-                                            "valid_days": 90})
+    join = create_template(programme, {"name": "新人10元券", "name_en": "Welcome ¥10 off", "kind": "amount_off",
+                                       "value": "10.00", "min_spend": "50.00", "valid_days": 7})
+    birthday = create_template(programme, {"name": "生日8折券", "name_en": "Birthday 20% off", "kind": "percent_off",
+                                           "value": "0.80", "valid_days": 30})
+    monthly = create_template(programme, {"name": "银牌月度9折券", "name_en": "Silver monthly 10% off",
+                                          "kind": "percent_off", "value": "0.90", "valid_days": 30})
+    quarterly = create_template(programme, {"name": "金牌季度8折券", "name_en": "Gold quarterly 20% off",
+                                            "kind": "percent_off", "value": "0.80", "valid_days": 90})
     doc = copy.deepcopy(FOUR_TIERS)
     doc["points"]["join_coupon"] = join.id
     doc["points"]["birthday_coupon"] = birthday.id

@@ -14,8 +14,8 @@ VANCL = {
         "upgrade": "step", "reset_on_change": True, "discount_sale_items": False,
         "activity": {"active_days": 30, "sleeping_days": 90},
         "tiers": [
-            {"code": "normal", "name": "普通会员", "threshold": "0", "keep": "0", "discount": "1.00",
-             "points_multiplier": "1"},
+            {"code": "normal", "name": "普通会员", "name_en": "Regular", "threshold": "0", "keep": "0",
+             "discount": "1.00", "points_multiplier": "1"},
             {"code": "vip", "name": "VIP", "threshold": "2000", "keep": "1000", "discount": "0.98",
              "points_multiplier": "1.5"},
             {"code": "svip", "name": "SVIP", "threshold": "2500", "keep": "2500", "discount": "0.95",
@@ -32,7 +32,7 @@ TAOBAO = {
         "metric": "spend", "count_at": "settlement", "window": {"kind": "rolling", "days": 90, "evaluate": "month"},
         "upgrade": "jump",
         "tiers": [
-            {"code": "normal", "name": "普通会员", "threshold": "0", "discount": "1.00"},
+            {"code": "normal", "name": "普通会员", "name_en": "Regular", "threshold": "0", "discount": "1.00"},
             {"code": "vip", "name": "VIP", "threshold": "800", "discount": "0.98"},
             {"code": "svip", "name": "SVIP", "threshold": "1500", "discount": "0.95"},
         ],
@@ -47,12 +47,13 @@ FOUR_TIERS = {
     "levels": {
         "metric": "spend", "count_at": "settlement", "window": {"kind": "lifetime"}, "upgrade": "jump",
         "tiers": [
-            {"code": "regular", "name": "普通", "threshold": "0", "points_multiplier": "1"},
-            {"code": "silver", "name": "银牌", "threshold": "1000", "points_multiplier": "2", "free_shipping": True},
-            {"code": "gold", "name": "金牌", "threshold": "5000", "points_multiplier": "3",
-             "perks": ["Priority shipping"]},
-            {"code": "diamond", "name": "钻石", "threshold": "20000", "points_multiplier": "4",
-             "perks": ["Priority service", "Priority shipping"]},
+            {"code": "regular", "name": "普通", "name_en": "Regular", "threshold": "0", "points_multiplier": "1"},
+            {"code": "silver", "name": "银牌", "name_en": "Silver", "threshold": "1000", "points_multiplier": "2",
+             "free_shipping": True},
+            {"code": "gold", "name": "金牌", "name_en": "Gold", "threshold": "5000", "points_multiplier": "3",
+             "perks": ["优先发货"], "perks_en": ["Priority shipping"]},
+            {"code": "diamond", "name": "钻石", "name_en": "Diamond", "threshold": "20000", "points_multiplier": "4",
+             "perks": ["专属客服", "优先发货"], "perks_en": ["Priority service", "Priority shipping"]},
         ],
     },
 }
@@ -65,12 +66,12 @@ PLATFORM_PROGRAMME = {
     "levels": {
         "metric": "spend", "count_at": "settlement", "window": {"kind": "lifetime"}, "upgrade": "jump",
         "tiers": [
-            {"code": "member", "name": "会员", "threshold": "0"},
-            {"code": "gold", "name": "黄金会员", "threshold": "5000", "points_multiplier": "1.5"},
-            {"code": "black", "name": "黑卡会员", "threshold": "20000", "points_multiplier": "2",
-             "rebate_rate": "0.05", "free_shipping": True},
+            {"code": "member", "name": "会员", "name_en": "Member", "threshold": "0"},
+            {"code": "gold", "name": "黄金会员", "name_en": "Gold", "threshold": "5000", "points_multiplier": "1.5"},
+            {"code": "black", "name": "黑卡会员", "name_en": "Black card", "threshold": "20000",
+             "points_multiplier": "2", "rebate_rate": "0.05", "free_shipping": True},
             {"code": "plus", "name": "Plus", "threshold": "0", "fee": "99.00", "duration_days": 365,
-             "free_shipping": True, "perks": ["专属客服 Priority service"]},
+             "free_shipping": True, "perks": ["专属客服"], "perks_en": ["Priority service"]},
         ],
     },
 }

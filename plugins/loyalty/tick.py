@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mall import clock
 from mall.extensions import db
-from mall.notifications.operations import notify
+from mall.notifications.operations import content, notify
 from mall.tenant_work import in_own_transaction, owner_name
 from plugins.loyalty import keys
 from plugins.loyalty.coupons import operations as coupon_ops
@@ -86,7 +86,7 @@ def _birthday(programme, member, at, counts) -> None:
                      funded_by=funded, at=at):
         counts["birthday"] += 1
         notify(member.user_id, "loyalty.birthday", keys.birthday(member.id, today.year), link="/member/points",
-               tenant_id=programme.tenant_id, programme=r.name, points=r.bonuses.get("birthday", 0))
+               tenant_id=programme.tenant_id, **content("programme", r), points=r.bonuses.get("birthday", 0))
     if r.birthday_coupon:
         template = find_in_programme(CouponTemplate, r.birthday_coupon, programme)
         if template is not None and coupon_ops.issue_once(

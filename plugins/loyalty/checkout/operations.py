@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from mall import clock
 from mall.checkout.quote import Adjustment, PaymentShare
 from mall.errors import FieldErrors
+from mall.i18n import localized
 from mall.money import ZERO, floor_to_cent, round_half_up, spread_pro_rata
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.members.operations import effective_tier, membership
@@ -65,7 +66,7 @@ def price_goods(quote) -> None:
         for tier, platform_tier in ((s_tier, False), (p_tier, True)):
             if tier is not None and tier.free_shipping and not oq.shipping_waived_by:
                 label = _("Platform member free shipping") if platform_tier else _("Member free shipping")
-                oq.shipping_waived_by = f"{label} ({tier.name})"
+                oq.shipping_waived_by = f"{label} ({localized(tier, 'name')})"
     _apply_coupons(quote, at)
     _apply_points(quote, shop_members, platform, p_member)
 
@@ -101,7 +102,7 @@ def _member_price(oq, offers) -> None:
         off = round_half_up(lq.base * best.discount) - lq.base
         if off:
             if id(best) not in labels:
-                labels[id(best)] = _("%(tier)s price ×%(f)s", tier=best.name, f=best.discount)
+                labels[id(best)] = _("%(tier)s price ×%(f)s", tier=localized(best, "name"), f=best.discount)
             lq.adjustments.append(Adjustment("member_price", labels[id(best)], off, f"tier:{best.code}"))
 
 
@@ -154,7 +155,7 @@ def _apply_one(coupon, pairs, orders) -> None:
         raise FieldErrors(_("This coupon's conditions are not met."), {"coupons": [
             _("Coupon %(id)d needs %(min)s of eligible goods; the cart has %(have)s.",
               id=coupon.id, min=template.min_spend, have=subtotal)]})
-    label = template.name
+    label = localized(template, "name")
     if template.kind == "free_shipping":
         for oq in orders:
             if not oq.shipping_waived_by:
@@ -217,7 +218,7 @@ def _check_points(member, wanted: int, orders, field_name: str) -> Decimal:
         raise FieldErrors(_("Points cannot be used here."), {field_name: [_("This programme does not take points.")]})
     most = most_points(member, orders)
     if wanted < r["min_points"] or wanted > most:
-        name = rules(member.programme).name
+        name = localized(rules(member.programme), "name")
         message = _("%(programme)s: you can use %(min)d to %(max)d points on this order.", programme=name,
                     min=r["min_points"], max=most) if most >= r["min_points"] else _(
             "%(programme)s: you cannot use points on this order (at most %(max)d, minimum %(min)d).",
@@ -244,7 +245,7 @@ def _apply_points(quote, shop_members, platform, p_member) -> None:
         value = _check_points(member, n, [oq], f"points.{key}")
         _spread_points(oq.lines, value)
         oq.points_used += n
-        oq.notes.append({"kind": "points", "label": rules(programme).name, "programme": key, "points": n,
+        oq.notes.append({"kind": "points", "label": localized(rules(programme), "name"), "programme": key, "points": n,
                          "amount": str(-value)})
         plan.redemptions.append(Redemption(index, programme, member, n, value))
     if PLATFORM in wanted:
@@ -258,7 +259,7 @@ def _apply_points(quote, shop_members, platform, p_member) -> None:
                 continue
             _spread_points(oq.lines, part)
             oq.points_used += count
-            oq.notes.append({"kind": "points", "label": rules(platform).name, "programme": PLATFORM,
+            oq.notes.append({"kind": "points", "label": localized(rules(platform), "name"), "programme": PLATFORM,
                              "points": count, "amount": str(-part)})
             plan.redemptions.append(Redemption(index, platform, p_member, count, part))
 

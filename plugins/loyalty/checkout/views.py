@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from mall import clock
 from mall.extensions import db
+from mall.i18n import localized
 from mall.money import ZERO, round_half_up
 from plugins.loyalty.checkout.operations import member_tier, most_points, shopper_offers
 from plugins.loyalty.checkout.receivers import coupons_on_full_refund, full_refund_preview
@@ -37,7 +38,7 @@ def checkout_options(quote, options=None, errors=None) -> str:
                                    (PLATFORM, platform, quote.orders)]:
         member = membership(programme, user)
         if member and rules(programme).redeem:
-            points.append({"key": key, "name": rules(programme).name, "member": member,
+            points.append({"key": key, "name": localized(rules(programme), "name"), "member": member,
                            "most": most_points(member, orders), "min": rules(programme).redeem["min_points"]})
     wallet = wallet_for(user, create=False)
     if not coupons and not points and not (wallet and wallet.cash + wallet.bonus > 0):
@@ -80,7 +81,7 @@ def refund_preview(order) -> str:
     """Template hook on an order: what a full refund would give back and take back, per programme."""
     if not current_user.is_authenticated or order.user_id != current_user.id or not order.can_refund:
         return ""
-    rows = [{"name": rules(rev.programme).name, "give_back": rev.give_back, "take_back": rev.take_back,
+    rows = [{"name": localized(rules(rev.programme), "name"), "give_back": rev.give_back, "take_back": rev.take_back,
              "short": rev.short, "cancel": rev.cancel}
             for rev in full_refund_preview(order) if rev.give_back or rev.take_back or rev.cancel]
     money = sum((line.paid - line.refunded_amount for line in order.lines), ZERO)

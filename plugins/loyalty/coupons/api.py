@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from mall import clock
 from mall.api import json_body, write
 from mall.api.openapi import documented
-from mall.api.serializers import iso
+from mall.api.serializers import iso, texts
 from mall.audit.operations import record
 from mall.errors import FieldErrors
 from mall.extensions import db
+from mall.i18n import localized
 from mall.money import format_money
 from mall.tenants.access import actor, login_required, open_shop_or_404, operator_required, staff_required
 from mall.tenants.models import StaffRole
@@ -25,14 +26,15 @@ def coupon_json(coupon: Coupon) -> dict:
     """A coupon as API.md describes it."""
     t = coupon.template
     return {"id": coupon.id, "template_id": coupon.template_id, "programme": coupon.programme.slug,
-            "name": t.name, "kind": t.kind, "value": str(t.value), "min_spend": format_money(t.min_spend),
+            "name": localized(t, "name"), "kind": t.kind, "value": str(t.value), "min_spend": format_money(t.min_spend),
             "status": coupon.status(clock.now()), "valid_from": iso(coupon.valid_from),
             "valid_until": iso(coupon.valid_until), "used_order_id": coupon.used_order_id}
 
 
 def template_json(t) -> dict:
     """A coupon template."""
-    return {"id": t.id, "name": t.name, "kind": t.kind, "value": str(t.value), "min_spend": format_money(t.min_spend),
+    return {"id": t.id, **texts(t, "name"), "kind": t.kind, "value": str(t.value),
+            "min_spend": format_money(t.min_spend),
             "max_discount": format_money(t.max_discount) if t.max_discount is not None else None,
             "exclude_sale_items": t.exclude_sale_items, "stock": t.stock, "issued": t.issued,
             "per_member_limit": t.per_member_limit, "valid_days": t.valid_days, "valid_from": iso(t.valid_from),

@@ -15,7 +15,8 @@ from mall.forms import MoneyField
 class TemplateEditForm(FlaskForm):
     """What may change on a template that may already have issued coupons."""
 
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=80)])
+    name = StringField(_l("Name in Chinese"), validators=[InputRequired(), Length(max=80)])
+    name_en = StringField(_l("Name in English (optional)"), validators=[Optional(), Length(max=80)])
     stock = IntegerField(_l("Stock (empty = unlimited)"), validators=[Optional(), NumberRange(min=0, max=10_000_000)])
     per_member_limit = IntegerField(_l("Per member"), validators=[InputRequired(), NumberRange(min=1, max=100)])
     valid_days = IntegerField(_l("Valid for days after issue"), validators=[Optional(), NumberRange(min=1, max=3650)])
@@ -45,7 +46,8 @@ class TemplateEditForm(FlaskForm):
 class TemplateForm(FlaskForm):
     """A coupon template as a merchant fills it in; the template schema checks the combination."""
 
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=80)])
+    name = StringField(_l("Name in Chinese"), validators=[InputRequired(), Length(max=80)])
+    name_en = StringField(_l("Name in English (optional)"), validators=[Optional(), Length(max=80)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice("amount_off", _l("Amount off")),
                                             SelectChoice("percent_off", _l("Percent off (factor paid)")),
                                             SelectChoice("free_shipping", _l("Free shipping"))])
@@ -65,9 +67,9 @@ class TemplateForm(FlaskForm):
 
     def raw(self) -> dict:
         """The form as the template schema takes it (decimals as strings, empty optionals left out)."""
-        raw = {"name": self.name.data, "kind": self.kind.data, "exclude_sale_items": self.exclude_sale_items.data,
-               "per_member_limit": self.per_member_limit.data, "valid_days": self.valid_days.data,
-               "claimable": self.claimable.data}
+        raw = {"name": self.name.data, "name_en": self.name_en.data or "", "kind": self.kind.data,
+               "exclude_sale_items": self.exclude_sale_items.data, "per_member_limit": self.per_member_limit.data,
+               "valid_days": self.valid_days.data, "claimable": self.claimable.data}
         if self.funded_by.data:
             raw["funded_by"] = self.funded_by.data
         for name in ("value", "min_spend", "max_discount", "platform_share"):

@@ -22,7 +22,9 @@ class CouponTemplate(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     programme_id = db.Column(db.Integer, db.ForeignKey("loyalty_programmes.id"), nullable=False, index=True)
     tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=True, index=True)
+    #: The Chinese name; `name_en` the English one (shown by mall.i18n.localized).
     name = db.Column(db.String(80), nullable=False)
+    name_en = db.Column(db.String(80), nullable=False, default="", server_default="")
     kind = db.Column(db.String(16), nullable=False)
     #: amount_off: yuan off; percent_off: the factor paid (0.80 = 20 % off); free_shipping: 0.
     value = db.Column(db.Numeric(12, 2), nullable=False)

@@ -20,7 +20,9 @@ class TemplateSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = Text(80, 1, required=True)
+    name = Text(80, 1, required=True, metadata={"description": "the name in Chinese"})
+    name_en = Text(80, load_default="", metadata={"description": "the name in English (optional; each language "
+                                                                 "falls back to the other)"})
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     value = fields.Decimal(load_default=Decimal("0"), allow_nan=False, places=2,
                            validate=validate.Range(min=0, max=100000))

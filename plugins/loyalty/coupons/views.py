@@ -14,6 +14,7 @@ from mall.boundary import commits
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors, show_validation_errors
+from mall.i18n import localized
 from mall.money import format_money
 from mall.pagination import paginate
 from mall.tenants.access import actor, login_required, operator_required, staff_required
@@ -25,7 +26,7 @@ from plugins.loyalty.programmes.models import Programme
 from plugins.loyalty.programmes.operations import get_in_programme_or_404, platform_programme
 from plugins.loyalty.web.blueprints import member_bp, merchant_bp, platform_bp, shop_programme
 
-EDITABLE = ("name", "stock", "per_member_limit", "valid_days", "claimable", "points_price")
+EDITABLE = ("name", "name_en", "stock", "per_member_limit", "valid_days", "claimable", "points_price")
 TABS = ("available", "used", "expired")
 
 
@@ -41,7 +42,7 @@ def _edit(programme, tenant, template_id: int, layout: str, back: str, url_args:
             show_field_errors(form, exc)
         else:
             _save_changes(template, form, tenant, window)
-            flash(_("%(name)s saved.", name=template.name), "success")
+            flash(_("%(name)s saved.", name=localized(template, "name")), "success")
             return redirect(url_for(back, **url_args))
     status = 422 if request.method == "POST" else 200
     return render_template("loyalty/coupons/merchant_edit.html", layout=layout, shop=tenant, form=form,
@@ -112,7 +113,7 @@ def claim(template_id: int):
     if template is None or (template.programme.tenant and template.programme.tenant.status != TenantStatus.ACTIVE):
         raise NotFound()
     coupon_ops.claim(template.programme, template.id, actor())
-    flash(_("%(name)s is in your coupons.", name=template.name), "success")
+    flash(_("%(name)s is in your coupons.", name=localized(template, "name")), "success")
     return redirect(_centre_page())
 
 
@@ -167,7 +168,7 @@ def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dic
             status = 422
         else:
             record("coupon_template.created", template.name, actor=actor(), tenant=tenant, template_id=template.id)
-            flash(_("Coupon %(name)s created.", name=template.name), "success")
+            flash(_("Coupon %(name)s created.", name=localized(template, "name")), "success")
             if warning := coupon_ops.spend_warning(template):
                 flash(warning, "info")
             return redirect(url_for(endpoint, **url_args))
@@ -225,5 +226,5 @@ def _stop(programme, tenant, template_id: int, endpoint: str, url_args: dict):
     if template.is_active:
         template.is_active = False
         record("coupon_template.stopped", template.name, actor=actor(), tenant=tenant, template_id=template.id)
-        flash(_("%(name)s is stopped: no more will be issued.", name=template.name), "success")
+        flash(_("%(name)s is stopped: no more will be issued.", name=localized(template, "name")), "success")
     return redirect(url_for(endpoint, **url_args))

@@ -8,6 +8,7 @@ from mall.api import json_body, write
 from mall.api.openapi import documented
 from mall.api.serializers import iso, order_json
 from mall.extensions import db
+from mall.i18n import localized
 from mall.money import format_money
 from mall.orders.models import Order
 from mall.pagination import page_number
@@ -25,7 +26,7 @@ from plugins.loyalty.web.api import PAGE, api_bp, programme_of_body, programme_o
 def membership_json(member: Membership) -> dict:
     """A membership as API.md describes it."""
     tier = effective_tier(member)
-    return {"programme": member.programme.slug, "level": {"code": tier.code, "name": tier.name},
+    return {"programme": member.programme.slug, "level": {"code": tier.code, "name": localized(tier, "name")},
             "points": {"available": member.points_available, "pending": member.points_pending},
             "level_metric": format_money(member.period_metric if rules(member.programme).window["kind"] == "validity"
                                          else member.lifetime_metric),

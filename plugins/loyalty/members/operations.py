@@ -13,9 +13,10 @@ from mall import clock
 from mall.dbtypes import Money
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
+from mall.i18n import localized
 from mall.insert_once import insert_once
 from mall.money import ZERO, format_money
-from mall.notifications.operations import notify
+from mall.notifications.operations import content, notify
 from mall.payments import gateway
 from mall.request_cache import remembered
 from plugins.loyalty import keys
@@ -134,7 +135,7 @@ def _change_tier(member: Membership, to_code: str, reason: str, at, key: str) ->
     if to_code != member.tier_code:
         r = rules(member.programme)
         notify(member.user_id, "loyalty.tier_changed", keys.tier_notice(key), link="/member/memberships",
-               tenant_id=member.programme.tenant_id, programme=r.name, tier=r.tier(to_code).name)
+               tenant_id=member.programme.tenant_id, **content("programme", r), **content("tier", r.tier(to_code)))
     member.tier_code = to_code
 
 
@@ -299,8 +300,8 @@ def buy(programme, user, code, pay_with, key: str, token: str | None = None) -> 
     member, _created = join_programme(programme, user, at)
     previous = member.paid_until if member.paid_until and member.paid_until > at else None
     if previous and member.paid_tier_code != tier.code:
-        raise Conflict(_("You already hold %(tier)s until %(until)s.", tier=rules(programme).tier(
-            member.paid_tier_code).name, until=previous.date().isoformat()), code="other_paid_tier")
+        raise Conflict(_("You already hold %(tier)s until %(until)s.", tier=localized(rules(programme).tier(
+            member.paid_tier_code), "name"), until=previous.date().isoformat()), code="other_paid_tier")
     starts = previous or at
     purchase_key = keys.tier_purchase(user.id, key)
     reference = None

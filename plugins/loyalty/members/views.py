@@ -21,6 +21,7 @@ from mall.errors import DomainError, FieldErrors
 from mall.extensions import db
 from mall.form_numbers import object_id
 from mall.forms import show_field_errors
+from mall.i18n import localized
 from mall.orders.models import Order
 from mall.pagination import paginate
 from mall.tenants.access import actor, login_required, open_shop_or_404, staff_required
@@ -108,13 +109,13 @@ def plus():
     programme = platform_programme()
     tiers = rules(programme).paid_tiers if programme else []
     form = PaidTierForm()
-    form.tier.choices = [SelectChoice(t.code, t.name) for t in tiers]
+    form.tier.choices = [SelectChoice(t.code, localized(t, "name")) for t in tiers]
     status = 200
     if programme and tiers and form.validate_on_submit():
         try:
             bought = _buy_once(programme, user, form.tier.data, form.pay_with.data)
-            flash(_("Welcome to %(tier)s, valid until %(d)s.", tier=rules(programme).tier(bought["tier"]).name,
-                    d=bought["until"]), "success")
+            tier = localized(rules(programme).tier(bought["tier"]), "name")
+            flash(_("Welcome to %(tier)s, valid until %(d)s.", tier=tier, d=bought["until"]), "success")
             return redirect(url_for("loyalty.plus"))
         except FieldErrors as exc:
             show_field_errors(form, exc)
@@ -211,7 +212,7 @@ def _charts(programme, tiers: dict, at) -> dict:
     labels = [s.strftime("%m-%d") for s in starts]
     earned = [t for t in r.tiers if not t.is_paid]
     return {
-        "tiers": {"type": "doughnut", "labels": [t.name for t in earned],
+        "tiers": {"type": "doughnut", "labels": [localized(t, "name") for t in earned],
                   "series": [{"label": _("Members"), "data": [tiers.get(t.code, 0) for t in earned]}]},
         "activity": {"type": "bar", "labels": [_("Active"), _("Intermittent"), _("Sleeping")],
                      "series": [{"label": _("Members"), "data": [by_activity.get(k, 0) for k in
@@ -223,7 +224,7 @@ def _charts(programme, tiers: dict, at) -> dict:
         "coupons": {"type": "line", "labels": labels, "series": [
             {"label": _("Issued"), "data": coupons(Coupon.created_at)},
             {"label": _("Used"), "data": coupons(Coupon.used_at, Coupon.used_at.is_not(None))}]},
-        "revenue": {"type": "bar", "labels": [t.name for t in earned],
+        "revenue": {"type": "bar", "labels": [localized(t, "name") for t in earned],
                     "series": [{"label": _("Revenue (¥)"), "data": [str(revenue.get(t.code) or 0) for t in earned]}]},
     }
 
@@ -327,7 +328,7 @@ def join(shop: str):
         flash(_("This shop has no membership programme."), "error")
     else:
         _member, created = join_programme(programme, actor())
-        flash(_("Welcome to %(name)s!", name=rules(programme).name) if created
+        flash(_("Welcome to %(name)s!", name=localized(rules(programme), "name")) if created
               else _("You are already a member."), "success")
     return redirect(url_for("catalog.shop_page", shop=shop))
 

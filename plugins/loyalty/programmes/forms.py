@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from mall import form_numbers
+from mall.i18n import localized
 from mall.money import round_half_up
 
 #: A new programme starts from this: one tier, a point per yuan, no expiry.
@@ -25,7 +26,7 @@ STARTER = {
                "tiers": [{"code": "member", "name": "Member", "threshold": "0"}]},
 }
 SAMPLE = "500.00"
-TIER_FIELDS = ("code", "name", "threshold", "keep", "discount", "points_multiplier", "rebate_rate", "fee",
+TIER_FIELDS = ("code", "name", "name_en", "threshold", "keep", "discount", "points_multiplier", "rebate_rate", "fee",
                "duration_days")
 INTEGERS = {"points__expiry__days", "points__expiry__years_after", "points__redeem__points_per_unit",
             "points__redeem__min_points", "points__bonuses__join", "points__bonuses__check_in",
@@ -42,7 +43,8 @@ class TierForm(Form):
     """One tier row; a row without a code is left out."""
 
     code = StringField(_l("Code"), validators=[Optional()])
-    name = StringField(_l("Name"), validators=[Optional()])
+    name = StringField(_l("Name in Chinese"), validators=[Optional()])
+    name_en = StringField(_l("Name in English (optional)"), validators=[Optional()])
     threshold = StringField(_l("Threshold"), validators=[Optional()])
     keep = StringField(_l("Keep"), validators=[Optional()])
     discount = StringField(_l("Price factor"), validators=[Optional()])
@@ -50,6 +52,7 @@ class TierForm(Form):
     free_shipping = BooleanField(_l("Free shipping"))
     rebate_rate = StringField(_l("Rebate"), validators=[Optional()])
     perks = StringField(_l("Perks (comma-separated)"), validators=[Optional()])
+    perks_en = StringField(_l("Perks in English (optional)"), validators=[Optional()])
     fee = StringField(_l("Fee (paid tier)"), validators=[Optional()])
     duration_days = StringField(_l("Days (paid tier)"), validators=[Optional()])
 
@@ -58,6 +61,7 @@ class ProgrammeForm(FlaskForm):
     """Every rule of PROGRAMME.md a merchant sets by hand; the rest of the document is kept as it is."""
 
     name = StringField(_l("Programme name"))
+    name_en = StringField(_l("Name in English (optional)"), validators=[Optional()])
     points__earn__per_amount = StringField(_l("For every (¥)"))
     points__earn__points = StringField(_l("points earned"))
     points__earn__sale_points = StringField(_l("points on sale items"), validators=[Optional()])
@@ -104,12 +108,14 @@ def fill(form: ProgrammeForm, document: dict) -> None:
             value = flat[name.replace("__", ".")]
             field.data = ", ".join(f"{k}:{v}" for k, v in value.items()) if isinstance(value, dict) else value
     form.name.data = document.get("name")
+    form.name_en.data = document.get("name_en")
     form.redeem.data = bool(document["points"].get("redeem"))
     while len(form.tiers.entries):
         form.tiers.pop_entry()
     for tier in document["levels"]["tiers"] + [{}]:
         form.tiers.append_entry({**{k: tier.get(k) for k in TIER_FIELDS}, "free_shipping": tier.get("free_shipping"),
-                                 "perks": ", ".join(tier.get("perks") or [])})
+                                 "perks": ", ".join(tier.get("perks") or []),
+                                 "perks_en": ", ".join(tier.get("perks_en") or [])})
 
 
 def _flatten(document: dict, prefix: str = "") -> dict:
@@ -136,6 +142,11 @@ def _value(name: str, raw):
     return raw
 
 
+def _list(raw: str | None) -> list[str]:
+    """"a, b" → ["a", "b"]."""
+    return [p.strip() for p in (raw or "").split(",") if p.strip()]
+
+
 def _streaks(raw: str):
     """"7:20, 30:100" → {"7": 20, "30": 100}; anything else goes to the schema as typed, to be refused there."""
     out = {}
@@ -154,6 +165,10 @@ def document_from(form: ProgrammeForm, current: dict) -> tuple[dict, list[int]]:
     """The document the form describes, keeping what the form does not show; and the form row of each tier."""
     doc = copy.deepcopy(current)
     doc["name"] = form.name.data
+    if (form.name_en.data or "").strip():
+        doc["name_en"] = form.name_en.data.strip()
+    else:
+        doc.pop("name_en", None)
     for name, field in form._fields.items():
         if "__" not in name:
             continue
@@ -187,7 +202,9 @@ def document_from(form: ProgrammeForm, current: dict) -> tuple[dict, list[int]]:
             if value is not None:
                 tier[key] = value
         tier["free_shipping"] = bool(data.free_shipping.data)
-        tier["perks"] = [p.strip() for p in (data.perks.data or "").split(",") if p.strip()]
+        tier["perks"] = _list(data.perks.data)
+        if english := _list(data.perks_en.data):
+            tier["perks_en"] = english
         tiers.append(tier)
         rows.append(i)
     doc["levels"]["tiers"] = tiers
@@ -226,6 +243,6 @@ def preview(document: dict, amount: Decimal = Decimal(SAMPLE)) -> list[dict]:
     for tier in document["levels"]["tiers"]:
         paid = round_half_up(amount * Decimal(tier.get("discount") or "1"))
         points = math.floor(Fraction(paid) * rate * Fraction(Decimal(tier.get("points_multiplier") or "1")))
-        rows.append({"tier": tier["name"], "paid": paid, "points": points, "amount": amount,
+        rows.append({"tier": localized(tier, "name"), "paid": paid, "points": points, "amount": amount,
                      "rebate": round_half_up(paid * Decimal(tier.get("rebate_rate") or "0"))})
     return rows

@@ -22,6 +22,7 @@ class Tier:
 
     rank: int
     code: str
+    #: Chinese name and perks; the `_en` fields the English ones (shown by mall.i18n.localized).
     name: str
     threshold: Decimal
     keep: Decimal
@@ -33,6 +34,8 @@ class Tier:
     coupons: tuple
     fee: Decimal | None
     duration_days: int | None
+    name_en: str = ""
+    perks_en: tuple = ()
 
     @property
     def is_paid(self) -> bool:
@@ -47,6 +50,7 @@ class Rules:
         self.version = version
         points, levels = document["points"], document["levels"]
         self.name = document["name"]
+        self.name_en = document.get("name_en") or ""
         earn = points["earn"]
         self.per_amount = Decimal(earn["per_amount"])
         self.rate = Fraction(Decimal(earn["points"]))
@@ -75,7 +79,8 @@ class Rules:
                  free_shipping=bool(t.get("free_shipping")), rebate_rate=Decimal(t.get("rebate_rate") or "0"),
                  perks=tuple(t.get("perks") or ()),
                  coupons=tuple((c["template"], c["every"]) for c in t.get("coupons") or ()),
-                 fee=Decimal(t["fee"]) if t.get("fee") is not None else None, duration_days=t.get("duration_days"))
+                 fee=Decimal(t["fee"]) if t.get("fee") is not None else None, duration_days=t.get("duration_days"),
+                 name_en=t.get("name_en") or "", perks_en=tuple(t.get("perks_en") or ()))
             for i, t in enumerate(levels["tiers"])
         ]
         self.earned_tiers = [t for t in self.tiers if not t.is_paid]

@@ -158,7 +158,9 @@ class TierCouponSchema(Strict):
 class TierSchema(Strict):
     code = fields.String(required=True, validate=validate.Regexp(
         r"^[a-z0-9_-]{1,40}$", error=_l("Use 1–40 lowercase letters, digits, - or _.")))
+    #: The Chinese name; `name_en` the English one (optional: each language falls back to the other).
     name = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name_en = fields.String(validate=validate.Length(max=40))
     threshold = _dec(0, MAX_METRIC, required=True)
     keep = _dec(0, MAX_METRIC, load_default=None)
     discount = _fraction(load_default=lambda: Decimal("1.00"))
@@ -167,9 +169,17 @@ class TierSchema(Strict):
     rebate_rate = _dec(0, 1, places=4, load_default=lambda: Decimal("0"))
     perks = fields.List(fields.String(validate=validate.Length(max=80)), load_default=list,
                         validate=validate.Length(max=20))
+    #: The perks in English, in the same order (an empty item shows the Chinese one).
+    perks_en = fields.List(fields.String(validate=validate.Length(max=80)), validate=validate.Length(max=20))
     coupons = fields.List(fields.Nested(TierCouponSchema), load_default=list, validate=validate.Length(max=10))
     fee = _dec(Decimal("0.01"), 100000, load_default=None)
     duration_days = _int(1, 3660, load_default=None)
+
+    @validates_schema
+    def _perks_match(self, data, **kwargs):
+        perks, english = data.get("perks") or [], data.get("perks_en") or []
+        if perks and english and len(english) != len(perks):
+            raise ValidationError(_l("Give one English perk for each perk, in the same order."), "perks_en")
 
 
 class GrowthSchema(Strict):
@@ -226,6 +236,7 @@ class LevelsSchema(Strict):
 
 class ProgrammeSchema(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    name_en = fields.String(validate=validate.Length(max=80))
     points = fields.Nested(PointsSchema, required=True)
     levels = fields.Nested(LevelsSchema, required=True)
 

@@ -10,6 +10,7 @@ from mall.dbtypes import UTCDateTime
 from mall.extensions import db
 from mall.notifications.delivery import queue_delivery
 from mall.notifications.marketing import write_marketing
+from mall.notifications.operations import content
 from plugins.loyalty import keys
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
@@ -153,7 +154,7 @@ def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -
                 for coupon_id, user_id in rows])
         held_back, deliver = write_marketing(
             take, key=keys.push(push.id), kind="loyalty.push_coupon", link="/member/coupons",
-            params={"coupon": template.name, "programme": rules(template.programme).name},
+            params={**content("coupon", template), **content("programme", rules(template.programme))},
             tenant_id=push.tenant_id, tz=clock.zone_of(template.programme.tenant), channels=push.channels, at=at)
         for reason in set(held_back.values()):
             db.session.execute(update(PushResult).where(

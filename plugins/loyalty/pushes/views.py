@@ -14,6 +14,7 @@ from mall.boundary import commits
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_validation_errors
+from mall.i18n import localized
 from mall.pagination import paginate
 from mall.tenants.access import actor, staff_required
 from mall.tenants.models import StaffRole
@@ -30,7 +31,7 @@ from plugins.loyalty.web.blueprints import merchant_bp, shop_programme
 
 
 def _templates(programme) -> list[SelectChoice]:
-    return [SelectChoice(t.id, t.name) for t in db.session.execute(
+    return [SelectChoice(t.id, localized(t, "name")) for t in db.session.execute(
         db.select(CouponTemplate).where(CouponTemplate.programme_id == programme.id,
                                         CouponTemplate.is_active.is_(True))).scalars()]
 
@@ -84,7 +85,7 @@ def _push_form(programme, saved: list) -> PushForm:
     form.template_id.choices = _templates(programme)
     form.segment_id.choices = [SelectChoice("", _l("None: use the filters"))] + [
         SelectChoice(str(s.id), s.name) for s in saved]
-    form.tier.choices = [SelectChoice("", _l("Every tier"))] + [SelectChoice(t.code, t.name)
+    form.tier.choices = [SelectChoice("", _l("Every tier"))] + [SelectChoice(t.code, localized(t, "name"))
                                                                  for t in rules(programme).tiers]
     return form
 

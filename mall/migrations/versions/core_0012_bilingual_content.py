@@ -1,0 +1,39 @@
+"""bilingual content: English names and descriptions beside the Chinese ones
+
+Revision ID: core_0012
+Revises: core_0007
+Create Date: 2026-12-10 09:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'core_0012'
+down_revision = 'core_0007'
+branch_labels = None
+depends_on = None
+
+# (table, column, type): each existing row gets "" (no English yet), so it shows its Chinese value everywhere.
+COLUMNS = [
+    ('categories', 'name_en', sa.String(length=80)),
+    ('products', 'name_en', sa.String(length=120)),
+    ('products', 'description_en', sa.Text()),
+    ('tenants', 'name_en', sa.String(length=120)),
+    ('tenants', 'description_en', sa.Text()),
+    ('order_lines', 'name_en', sa.String(length=120)),
+]
+
+
+def upgrade():
+    for table, column, kind in COLUMNS:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column(column, kind, nullable=False, server_default=''))
+
+
+def downgrade():
+    # A plain DROP COLUMN (SQLite 3.35+): copying the table, batch mode's default, trips its foreign keys.
+    for table, column, _kind in reversed(COLUMNS):
+        with op.batch_alter_table(table, schema=None, recreate='never') as batch_op:
+            batch_op.drop_column(column)
