@@ -91,13 +91,17 @@ def ship(shop: str, order_id: int):
     """Mark an order shipped with its carrier (one from the list, or another typed in) and tracking number."""
     order = get_in_tenant_or_404(Order, order_id)
     form = request.form
-    carrier = form.get("carrier_other", "") if form.get("carrier") == "other" else form.get("carrier", "")
+    other = form.get("carrier") == "other"
+    carrier = form.get("carrier_other", "") if other else form.get("carrier", "")
     try:
-        if form.get("carrier") == "other" and not carrier.strip():
-            raise FieldErrors(_("Please correct the shipment."), {"carrier": [_("Type the carrier's name.")]})
-        orders.ship(order, actor(), carrier=carrier or None, tracking_no=form.get("tracking_no") or None)
+        values, errors = orders.shipment(carrier or None, form.get("tracking_no") or None), {}
     except FieldErrors as exc:
-        return _order_page(order, exc.fields, form), 422
+        values, errors = {}, dict(exc.fields)
+    if other and not carrier.strip():
+        errors["carrier"] = [_("Type the carrier's name.")]
+    if errors:
+        return _order_page(order, errors, form), 422
+    orders.ship(order, actor(), **values)
     return _done(order, _("Order shipped."))
 
 
