@@ -154,3 +154,15 @@ def test_a_cancelled_unpaid_order_shows_no_refund(api, make_user, make_shop, mak
     assert api(shopper).post(f"/api/v1/orders/{order_id}/cancel").status_code == 200
     events = api(shopper).get(f"/api/v1/orders/{order_id}").json["order"]["timeline"]
     assert [e["event"] for e in events] == ["placed", "cancelled"]
+
+
+def test_the_openapi_document_names_the_tabs_the_ship_body_and_the_address_book(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    tab = next(p for p in doc["paths"]["/api/v1/orders"]["get"]["parameters"] if p["name"] == "tab")
+    assert tab["in"] == "query" and tab["schema"]["enum"] == list(TABS)
+    ship = doc["paths"]["/api/v1/shops/{shop}/orders/{order_id}/ship"]["post"]
+    assert ship["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Ship"}
+    assert set(doc["paths"]["/api/v1/me/addresses"]) == {"get", "post"}
+    assert set(doc["paths"]["/api/v1/me/addresses/{address_id}"]) == {"put", "delete"}
+    assert "201" in doc["paths"]["/api/v1/me/addresses"]["post"]["responses"]
+    assert "address_id" in doc["components"]["schemas"]["Checkout"]["properties"]
