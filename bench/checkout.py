@@ -32,6 +32,7 @@ def _seed(app, checkouts: int) -> dict:
     from mall import clock
     from mall.accounts import operations as accounts
     from mall.accounts.models import ApiToken
+    from mall.addresses.operations import add_address
     from mall.catalog import operations as catalog
     from mall.extensions import db
     from mall.tenants import operations as tenants
@@ -45,6 +46,8 @@ def _seed(app, checkouts: int) -> dict:
     with app.app_context():
         owner = accounts.register("owner@bench.example", "bench-pass-1", "Owner")
         shopper = accounts.register("shopper@bench.example", "bench-pass-1", "Shopper")
+        add_address(shopper, {"name": "Shopper", "phone": "13800138000", "region": "上海市", "city": "上海市",
+                              "street": "南京西路 1266 号"})
         shop = tenants.create_tenant("bench", "Bench shop", owner.email, shipping_fee=Decimal("8.00"))
         coat = catalog.save_product(shop, None, {"name": "Coat", "price": Decimal("100.00"), "stock": 1_000_000,
                                                  "sale": False, "category": "Coats"})

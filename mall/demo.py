@@ -11,6 +11,7 @@ from flask import current_app
 from mall import clock
 from mall.accounts import operations as accounts
 from mall.accounts.models import User
+from mall.addresses import operations as addresses
 from mall.catalog import operations as catalog
 from mall.checkout.operations import place_checkout
 from mall.extensions import db
@@ -22,6 +23,15 @@ PASSWORD = "demo-pass-2026"
 OPERATOR = "operator@mall-demo.cn"
 SHOPPERS = [("alice@mall-demo.cn", "Alice 李", date(1992, 3, 8)), ("bob@mall-demo.cn", "Bob 王", date(1988, 11, 30)),
             ("carol@mall-demo.cn", "Carol 陈", date(1999, 6, 1))]
+#: Each shopper's delivery address (the default of their address book).
+HOMES = [
+    {"name": "李丽 Alice Li", "phone": "13800138001", "region": "上海市", "city": "上海市", "district": "静安区",
+     "street": "南京西路 1266 号 恒隆广场 12 楼", "postcode": "200040"},
+    {"name": "王博 Bob Wang", "phone": "+86 139 1000 2002", "region": "北京市", "city": "北京市", "district": "朝阳区",
+     "street": "建国门外大街 1 号", "postcode": "100004"},
+    {"name": "陈可 Carol Chen", "phone": "0571-8888 6666", "region": "浙江省", "city": "杭州市", "district": "西湖区",
+     "street": "文三路 90 号 2 幢 301 室", "postcode": "310012"},
+]
 #: Each shop's description in Chinese and in English.
 ABOUT = {
     "vancl": ("日常基础款：T恤、衬衫和帆布鞋，VIP 与 SVIP 会员全年享优惠。",
@@ -61,6 +71,8 @@ def load_demo() -> bool:
     accounts.create_operator(OPERATOR, PASSWORD, "Platform operator 平台运营")
     shoppers = [accounts.register(email, PASSWORD, name, birthday=born, consent_email=True)
                 for email, name, born in SHOPPERS]
+    for shopper, home in zip(shoppers, HOMES, strict=True):
+        addresses.add_address(shopper, home)
     products, shops = {}, {}
     for slug, (name, name_en), (about, about_en), fee, threshold, items in SHOPS:
         owner = accounts.register(f"owner@{slug}.mall-demo.cn", PASSWORD, f"{slug} owner 店主")
@@ -104,14 +116,14 @@ def _history(shoppers, products) -> None:
     old = _buy(alice, (vancl[1], 2), (four[0], 1), days_ago=45)
     for order in old.orders:
         with clock.frozen_at(clock.now() - timedelta(days=44)):
-            orders.ship(order, None)
+            orders.ship(order, None, carrier="顺丰速运", tracking_no=f"SF10{order.id:011d}")
             orders.complete(order, None)
     from mall.cli import run_tick
 
     run_tick(clock.now())
     recent = _buy(alice, (vancl[0], 3), (taobao[1], 1), days_ago=3)
-    orders.ship(recent.orders[0], None)
-    orders.ship(recent.orders[1], None)
+    orders.ship(recent.orders[0], None, carrier="中通快递", tracking_no=f"7731{recent.orders[0].id:010d}")
+    orders.ship(recent.orders[1], None, carrier="京东物流", tracking_no=f"JD00{recent.orders[1].id:011d}")
     orders.complete(recent.orders[1], None)
     _buy(bob, (taobao[0], 4), (taobao[2], 2), days_ago=1)
     refunded = _buy(bob, (four[1], 1), (four[2], 2), days_ago=2)

@@ -56,6 +56,7 @@ def _unread_count() -> int:
 def init_app(app: Flask) -> None:
     """Register the page blueprints and template helpers."""
     from mall.accounts.views import bp as accounts_bp
+    from mall.addresses.views import bp as addresses_bp
     from mall.admin.views import bp as admin_bp
     from mall.audit.views import bp as audit_bp
     from mall.cart.views import bp as cart_bp
@@ -68,7 +69,7 @@ def init_app(app: Flask) -> None:
     from mall.tenants.access import may_open, may_write
 
     for bp in (catalog_bp, accounts_bp, cart_bp, checkout_bp, orders_bp, admin_bp, platform_bp, audit_bp,
-               inbox_bp):
+               inbox_bp, addresses_bp):
         app.register_blueprint(bp)
 
     login_manager.login_view = "accounts.login"

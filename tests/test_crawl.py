@@ -65,6 +65,7 @@ def demo_ids(app):
     tenant = db.session.execute(db.select(Tenant).filter_by(slug="fourtier")).scalar_one()
     programme = db.session.execute(db.select(Programme).filter_by(tenant_id=tenant.id)).scalar_one()
     from mall.accounts.models import User
+    from mall.addresses.operations import default_address
     from mall.catalog.models import Product
     from mall.orders.models import Order
 
@@ -76,6 +77,7 @@ def demo_ids(app):
                                  .where(ProgrammeVersion.programme_id == programme.id)).scalar()
     return {
         "shop": "fourtier", "slug": "fourtier", "code": "en", "order_id": order.id, "user_id": alice.id,
+        "address_id": default_address(alice).id,
         "product_id": db.session.execute(db.select(Product.id).filter_by(tenant_id=tenant.id)).scalars().first(),
         "staff_id": db.session.execute(db.select(Staff.id).filter_by(tenant_id=tenant.id)).scalars().first(),
         "template_id": db.session.execute(db.select(CouponTemplate.id).filter_by(
@@ -102,8 +104,9 @@ def test_every_page_for_every_role(app, demo_ids):
             if role == "other_owner" and access.startswith("staff:"):
                 expected = {403}
             elif _allowed(access, role):
-                # Orders belong to Alice; another shopper's order is a 404 by design.
-                expected = {200} if not (url.startswith("/orders/") and role != "shopper") else {404}
+                # Orders and addresses belong to Alice; another shopper's is a 404 by design.
+                owned = url.startswith("/orders/") or re.match(r"/addresses/\d", url)
+                expected = {200} if not (owned and role != "shopper") else {404}
                 if url in REDIRECT_WHEN_EMPTY:
                     expected = {200, 302}
             elif role == "visitor":

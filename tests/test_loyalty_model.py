@@ -36,6 +36,7 @@ from plugins.loyalty.members.operations import check_in, join_programme, members
 from plugins.loyalty.programmes.operations import save_document
 from plugins.loyalty.wallet import operations as wallet_ops
 from tests.conftest import IS_PG, fresh_g, wipe_tables
+from tests.fixtures.factories import give_address
 from tests.fixtures.programmes import START
 
 D = Decimal
@@ -172,6 +173,8 @@ class LoyaltyMachine(RuleBasedStateMachine):
             self.templates = {k: coupon_ops.create_template(self.programmes[k], raw) for k, raw in TEMPLATES.items()}
             self.users = [accounts.register(f"shopper{i}@example.com", "secret-pass-1", f"Shopper {i}")
                           for i in range(2)]
+            for user in self.users:
+                give_address(user)
             db.session.commit()
         # Model state: every shopper is a platform member from registration.
         self.joined = {(u, PLATFORM) for u in range(2)}

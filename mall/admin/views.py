@@ -18,6 +18,7 @@ from mall.extensions import db
 from mall.forms import show_field_errors
 from mall.orders import operations as orders
 from mall.orders.models import Order, OrderLine, OrderStatus
+from mall.orders.timeline import timeline
 from mall.pagination import paginate
 from mall.tenants import operations as tenants
 from mall.tenants.access import actor, get_in_tenant_or_404, scoped, staff_required
@@ -59,9 +60,23 @@ def order_list(shop: str):
 @bp.route("/orders/<int:order_id>")
 @staff_required(StaffRole.SUPPORT)
 def order_detail(shop: str, order_id: int):
-    """One order with ship / complete / refund actions."""
+    """One order with its delivery address, timeline (settlement included) and ship / complete / refund actions."""
+    return _order_page(get_in_tenant_or_404(Order, order_id))
+
+
+def _order_page(order: Order, ship_errors: dict | None = None, typed=None):
+    """The merchant's order page; a refused shipment re-shows its form with what was typed and why."""
+    return render_template("admin/order.html", shop=g.tenant, order=order, staff_view=True,
+                           events=timeline(order, internal=True), carriers=orders.CARRIERS,
+                           ship_errors=ship_errors or {}, typed=typed or {})
+
+
+@bp.route("/orders/<int:order_id>/packing-slip")
+@staff_required(StaffRole.SUPPORT)
+def packing_slip(shop: str, order_id: int):
+    """A printable packing slip: where the parcel goes and what goes in it (no prices)."""
     order = get_in_tenant_or_404(Order, order_id)
-    return render_template("admin/order.html", shop=g.tenant, order=order)
+    return render_template("admin/packing_slip.html", shop=g.tenant, order=order)
 
 
 def _done(order: Order, success: str):
@@ -73,9 +88,20 @@ def _done(order: Order, success: str):
 @staff_required(StaffRole.MANAGER)
 @commits(back="admin.order_detail")
 def ship(shop: str, order_id: int):
-    """Mark an order shipped."""
+    """Mark an order shipped with its carrier (one from the list, or another typed in) and tracking number."""
     order = get_in_tenant_or_404(Order, order_id)
-    orders.ship(order, actor())
+    form = request.form
+    other = form.get("carrier") == "other"
+    carrier = form.get("carrier_other", "") if other else form.get("carrier", "")
+    try:
+        values, errors = orders.shipment(carrier or None, form.get("tracking_no") or None), {}
+    except FieldErrors as exc:
+        values, errors = {}, dict(exc.fields)
+    if other and not carrier.strip():
+        errors["carrier"] = [_("Type the carrier's name.")]
+    if errors:
+        return _order_page(order, errors, form), 422
+    orders.ship(order, actor(), **values)
     return _done(order, _("Order shipped."))
 
 

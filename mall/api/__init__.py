@@ -105,6 +105,7 @@ def write(view):
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint and its error handlers."""
+    from mall.addresses import api as addresses  # noqa: F401  (routes)
     from mall.api import accounts, openapi, platform, shop, shopper  # noqa: F401  (routes)
 
     csrf.exempt(bp)

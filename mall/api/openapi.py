@@ -21,6 +21,7 @@ REQUEST_SCHEMAS = {
     "api.product_create": schemas.ProductSchema,
     "api.product_update": schemas.ProductSchema,
     "api.order_refund": schemas.RefundSchema,
+    "api.order_ship": schemas.ShipSchema,
     "api.checkout_quote": schemas.CheckoutSchema,
     "api.checkout": schemas.CheckoutSchema,
     "api.review": schemas.ReviewSchema,
@@ -29,20 +30,30 @@ REQUEST_SCHEMAS = {
 CREATED = {"api.register", "api.tenant_create", "api.product_create", "api.checkout", "api.review"}
 
 
-def documented(request=None, response=None, created: bool = False, status: int | None = None):
+def documented(request=None, response=None, created: bool = False, status: int | None = None,
+               query: list[dict] | None = None):
     """Name a view's request and response schemas, and its success status, for the OpenAPI document.
 
-    `created`: a POST answers 201 (or 200 when the object already existed); `status`: it answers that code.
+    `created`: a POST answers 201 (or 200 when the object already existed); `status`: it answers that code;
+    `query`: its query-string parameters, as OpenAPI parameter objects (`query_parameter` builds one).
     """
 
     def mark(view):
         view.openapi_request, view.openapi_response = request, response
+        view.openapi_query = list(query or [])
         view.openapi_status = status or (201 if created else 200)
         return view
 
     return mark
 
 
+def query_parameter(name: str, schema: dict, description: str = "") -> dict:
+    """An optional query-string parameter for `documented(query=[…])`."""
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+#: ?page= of a paged list: from 1; past the end is an empty page.
+PAGE_PARAMETER = query_parameter("page", {"type": "integer", "minimum": 1, "maximum": MAX_INT}, "page number")
 _ERROR = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 #: A path argument declared <int:…> names a row: a whole number an INTEGER column holds.
 _ID = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
@@ -100,7 +111,7 @@ def build_spec() -> dict:
             op: dict = {
                 "summary": (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else rule.endpoint,
                 "operationId": rule.endpoint.split(".", 1)[1] + ("" if method in ("GET", "POST") else f"_{method}"),
-                "parameters": _parameters(rule),
+                "parameters": _parameters(rule) + list(getattr(view, "openapi_query", [])),
                 "responses": {"200": {"description": "OK"}, "400": _ERROR, "401": _ERROR, "403": _ERROR,
                               "404": _ERROR, "409": _ERROR, "422": _ERROR, "429": _ERROR},
             }

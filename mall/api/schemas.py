@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from mall import clock
 from mall.catalog.operations import MAX_PRICE, MAX_STOCK
 from mall.checkout.quote import MAX_LINES, MAX_QTY
+from mall.orders.models import CARRIER_MAX, TRACKING_MAX
 from mall.tenants.models import is_zone
 from mall.validation import Birthday, Id, Int, Moment, Money, Points, Text
 
@@ -107,6 +108,15 @@ class CheckoutSchema(Schema):
     points = fields.Dict(keys=Text(40), values=Points(), load_default=dict, validate=validate.Length(max=20))
     wallet = Money(load_default=None, allow_none=True)
     payment_token = Text(64, load_default=None, allow_none=True)
+    address_id = Id(load_default=None, allow_none=True,
+                    metadata={"description": "one of the shopper's addresses; without it, the default address"})
+
+
+class ShipSchema(Schema):
+    """POST /shops/<slug>/orders/<id>/ship: the carrier (free text) and tracking number, both optional."""
+
+    carrier = Text(CARRIER_MAX, load_default=None, allow_none=True, metadata={"example": "顺丰速运"})
+    tracking_no = Text(TRACKING_MAX, load_default=None, allow_none=True, metadata={"example": "SF1234567890123"})
 
 
 class ReviewSchema(Schema):

@@ -71,7 +71,18 @@ def order_json(order) -> dict:
                  "created_at": iso(order.created_at), "paid_at": iso(order.paid_at),
                  "shipped_at": iso(order.shipped_at), "completed_at": iso(order.completed_at),
                  "settled_at": iso(order.settled_at)})
+    body["address"] = order.address
+    body["shipment"] = {"carrier": order.carrier, "tracking_no": order.tracking_no, "shipped_at": iso(order.shipped_at)}
     return body
+
+
+def order_detail_json(order, *, internal: bool = False) -> dict:
+    """One order with its timeline ([{"event", "at", …details}]); `internal` adds the platform's own steps."""
+    from mall.orders.timeline import timeline
+
+    events = [{key: iso(value) if key == "at" else value for key, value in event.items()}
+              for event in timeline(order, internal=internal)]
+    return {**order_json(order), "timeline": events}
 
 
 def quote_json(quote) -> dict:

@@ -3,8 +3,8 @@
 from flask import g, jsonify, request
 
 from mall.api import bp, load, write
-from mall.api.schemas import ProductSchema, RefundSchema
-from mall.api.serializers import order_json, product_json
+from mall.api.schemas import ProductSchema, RefundSchema, ShipSchema
+from mall.api.serializers import order_detail_json, order_json, product_json
 from mall.catalog import operations as catalog
 from mall.catalog.models import Product
 from mall.extensions import db
@@ -72,17 +72,19 @@ def shop_order_index(shop: str):
 @bp.route("/shops/<shop>/orders/<int:order_id>", methods=["GET"])
 @staff_required(StaffRole.SUPPORT)
 def shop_order_show(shop: str, order_id: int):
-    """One of the shop's orders."""
-    return jsonify({"order": order_json(get_in_tenant_or_404(Order, order_id))})
+    """One of the shop's orders, with its timeline (settlement included)."""
+    return jsonify({"order": order_detail_json(get_in_tenant_or_404(Order, order_id), internal=True)})
 
 
 @bp.route("/shops/<shop>/orders/<int:order_id>/ship", methods=["POST"])
 @staff_required(StaffRole.MANAGER)
 @write
 def order_ship(shop: str, order_id: int):
-    """Ship an order."""
-    order = orders.ship(get_in_tenant_or_404(Order, order_id), actor())
-    return 200, {"order": order_json(order)}
+    """Ship an order, with its carrier and tracking number when given."""
+    order = get_in_tenant_or_404(Order, order_id)
+    data = load(ShipSchema())
+    orders.ship(order, actor(), carrier=data["carrier"], tracking_no=data["tracking_no"])
+    return 200, {"order": order_detail_json(order, internal=True)}
 
 
 @bp.route("/shops/<shop>/orders/<int:order_id>/complete", methods=["POST"])

@@ -1,19 +1,29 @@
 """API for shoppers: checkout quote and checkout, orders, receipt, reviews."""
 
 from flask import abort, jsonify, request
+from flask_babel import gettext as _
 
 from mall import idempotency
+from mall.addresses.operations import for_checkout
+from mall.addresses.schemas import address_json
 from mall.api import bp, json_body, load, write
+from mall.api.openapi import PAGE_PARAMETER, documented, query_parameter
 from mall.api.schemas import CheckoutSchema, ReviewSchema
-from mall.api.serializers import order_json, quote_json
+from mall.api.serializers import order_detail_json, order_json, quote_json
 from mall.checkout.operations import place_checkout
 from mall.checkout.quote import build_quote
+from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.money import format_money
 from mall.orders import operations as orders
 from mall.orders.models import Order, OrderLine
+from mall.orders.operations import TABS, tab_clause, tab_counts
+from mall.pagination import page_number
 from mall.reviews.operations import post_review
 from mall.tenants.access import actor, login_required
+
+#: Orders per page of GET /orders.
+PAGE = 50
 
 
 def _options(data: dict) -> dict:
@@ -25,7 +35,9 @@ def _options(data: dict) -> dict:
 def checkout_quote():
     """Price a cart and explain every adjustment, without placing it."""
     data = load(CheckoutSchema())
-    return jsonify(quote_json(build_quote(actor(), data["lines"], _options(data))))
+    quote = build_quote(actor(), data["lines"], _options(data))
+    address = for_checkout(actor(), data["address_id"])
+    return jsonify({**quote_json(quote), "address": address_json(address)})
 
 
 @bp.route("/checkout", methods=["POST"])
@@ -34,7 +46,7 @@ def checkout():
     """Place and pay a checkout: one order per shop; a declined card leaves the orders pending payment."""
     data = load(CheckoutSchema())
     placed = place_checkout(actor(), data["lines"], _options(data), payment_token=data["payment_token"],
-                            once=_once_per_key())
+                            address_id=data["address_id"], once=_once_per_key())
     body = {"checkout_id": placed.id, "orders": [order_json(o) for o in placed.orders],
             "total": format_money(placed.total)}
     return jsonify(body), 201
@@ -64,20 +76,28 @@ def _own_order(order_id: int) -> Order:
 
 
 @bp.route("/orders", methods=["GET"])
+@documented(query=[query_parameter("tab", {"type": "string", "enum": list(TABS)}, "an order tab; all by default"),
+                   PAGE_PARAMETER])
 @login_required
 def order_index():
-    """The shopper's orders, newest first (50)."""
+    """The shopper's orders, newest first, 50 a page; ?tab= keeps one tab (to_pay, to_ship…) and counts say how many."""
+    tab = request.args.get("tab") or "all"
+    if tab not in TABS:
+        message = _("Choose one of: %(tabs)s.", tabs=", ".join(TABS))
+        raise FieldErrors(_("There is no such order tab."), {"tab": [message]})
+    user = actor()
     rows = db.session.execute(
-        db.select(Order).where(Order.user_id == actor().id).order_by(Order.id.desc()).limit(50)
+        db.select(Order).where(Order.user_id == user.id, tab_clause(tab)).order_by(Order.id.desc())
+        .limit(PAGE).offset((page_number() - 1) * PAGE)
     ).scalars()
-    return jsonify({"items": [order_json(o) for o in rows]})
+    return jsonify({"tab": tab, "counts": tab_counts(user.id), "items": [order_json(o) for o in rows]})
 
 
 @bp.route("/orders/<int:order_id>", methods=["GET"])
 @login_required
 def order_show(order_id: int):
     """One of the shopper's orders."""
-    return jsonify({"order": order_json(_own_order(order_id))})
+    return jsonify({"order": order_detail_json(_own_order(order_id))})
 
 
 @bp.route("/orders/<int:order_id>/confirm-receipt", methods=["POST"])

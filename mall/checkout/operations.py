@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mall import clock, jobs, signals
+from mall.addresses.operations import for_checkout
 from mall.catalog.models import Product
 from mall.checkout.quote import build_quote
 from mall.errors import Conflict
@@ -51,16 +52,18 @@ def release_stock(product_id: int, qty: int) -> None:
 
 
 def place_checkout(user, raw_lines, options: dict | None = None, payment_token: str | None = None, *,
-                   once=None, clear_cart: bool = False) -> Checkout:
+                   address_id: int | None = None, once=None, clear_cart: bool = False) -> Checkout:
     """Place a checkout (transaction 1), charge the card outside any transaction, record it (transaction 2).
 
     `once(work)`, when given, runs `work()` → (status, {"checkout_id"}) once per request key and commits it
     with its idempotency record (mall.idempotency); a replay skips placing and only finishes the payment,
     which the gateway's key keeps from charging twice. Raises CheckoutDeclined after a decline: the
-    orders are kept pending_payment, to be paid again or cancelled.
+    orders are kept pending_payment, to be paid again or cancelled. The orders ship to the shopper's address
+    `address_id`, or to their default address without one (mall.addresses.operations.for_checkout).
     """
     def work(*_args):
-        return 201, {"checkout_id": place_unpaid(user, raw_lines, options, clear_cart=clear_cart).id}
+        placed = place_unpaid(user, raw_lines, options, address_id=address_id, clear_cart=clear_cart)
+        return 201, {"checkout_id": placed.id}
 
     session = db.session()
     session.expire_on_commit = False  # what transaction 1 wrote is what the loaded rows hold
@@ -76,16 +79,19 @@ def place_checkout(user, raw_lines, options: dict | None = None, payment_token: 
     return pay(checkout, payment_token, clear_cart=clear_cart)
 
 
-def place_unpaid(user, raw_lines, options: dict | None = None, *, clear_cart: bool = False) -> Checkout:
-    """Transaction 1's work: quote, one pending order per shop, stock reserved, plugin shares captured.
+def place_unpaid(user, raw_lines, options: dict | None = None, *, address_id: int | None = None,
+                 clear_cart: bool = False) -> Checkout:
+    """Transaction 1's work: quote, one pending order per shop (each with a copy of the delivery address),
+    stock reserved, plugin shares captured.
 
     Nothing is charged and nothing committed here. A checkout with nothing left for the card is paid at once.
     """
     now = clock.now()
     quote = build_quote(user, raw_lines, options)
+    address = for_checkout(user, address_id).snapshot()
     checkout = Checkout(user_id=user.id, total=quote.total, created_at=now)
     db.session.add(checkout)
-    orders = [_create_order(checkout, user, oq) for oq in quote.orders]
+    orders = [_create_order(checkout, user, oq, address) for oq in quote.orders]
     db.session.flush()
     # Lock rows in one fixed order (product id) so concurrent checkouts cannot deadlock.
     wanted: dict[int, int] = {}
@@ -220,9 +226,9 @@ def _commit_keeping_loaded() -> None:
         session.expire_on_commit = True
 
 
-def _create_order(checkout: Checkout, user, oq) -> Order:
+def _create_order(checkout: Checkout, user, oq, address: dict) -> Order:
     order = Order(
-        tenant=oq.tenant, user_id=user.id, checkout=checkout, status=OrderStatus.PENDING_PAYMENT,
+        tenant=oq.tenant, user_id=user.id, checkout=checkout, status=OrderStatus.PENDING_PAYMENT, address=address,
         goods=oq.goods, discount=oq.discount, coupon_discount=oq.coupon_discount, shipping=oq.shipping,
         points_used=oq.points_used, points_value=oq.points_value, wallet_paid=oq.wallet_paid,
         gateway_paid=oq.gateway_paid, total=oq.total, adjustments=_adjustments(oq),

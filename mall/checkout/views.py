@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from mall import idempotency
+from mall.addresses.operations import addresses_of
 from mall.boundary import commits
 from mall.cart import operations as cart
 from mall.checkout.operations import CheckoutDeclined, PaymentUnconfirmed, place_checkout
@@ -40,16 +41,27 @@ def options_from(form) -> dict:
     return options
 
 
-def _page(user, lines, options: dict, errors: FieldErrors | None = None):
-    """The checkout page for a quote with the chosen options (without them when they are refused)."""
+def address_choice(values) -> int | None:
+    """The delivery address the form or link chose (an id), None for the default; FieldErrors when not an id."""
+    raw = values.get("address_id", "")
+    return whole_number(raw, "address_id", 1) if raw.strip() else None
+
+
+def _page(user, lines, options: dict, errors: FieldErrors | None = None, address_id: int | None = None):
+    """The checkout page for a quote with the chosen options (without them when they are refused).
+
+    The shopper's addresses are listed with the chosen one (else the default) ticked.
+    """
     try:
         quote = build_quote(user, lines, options)
     except FieldErrors as exc:
         errors = errors or exc
         quote = build_quote(user, lines)
+    addresses = addresses_of(user)
+    chosen = address_id if any(a.id == address_id for a in addresses) else (addresses[0].id if addresses else None)
     status = 422 if errors else 200
     return render_template("checkout/checkout.html", quote=quote, options=options, errors=errors,
-                           idempotency_key=str(uuid.uuid4())), status
+                           addresses=addresses, chosen_address=chosen, idempotency_key=str(uuid.uuid4())), status
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -63,27 +75,28 @@ def checkout():
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.show"))
     try:
+        address_id = address_choice(request.values)
         options = options_from(request.form) if request.method == "POST" else {}
     except FieldErrors as exc:
         return _page(user, lines, {}, exc)
     if request.method == "POST" and request.form.get("action") != "apply":
-        return _pay(user, lines, options)
+        return _pay(user, lines, options, address_id)
     try:
-        return _page(user, lines, options)
+        return _page(user, lines, options, address_id=address_id)
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("cart.show"))
 
 
-def _pay(user, lines, options: dict):
+def _pay(user, lines, options: dict, address_id: int | None):
     """Place and pay the checkout once per page key; a refused choice re-shows the page."""
     token = request.form.get("payment_token") or None
-    payload = {"lines": lines, "token": token, "options": options}
+    payload = {"lines": lines, "token": token, "options": options, "address_id": address_id}
     try:
-        placed = place_checkout(user, lines, options, payment_token=token, clear_cart=True,
+        placed = place_checkout(user, lines, options, payment_token=token, address_id=address_id, clear_cart=True,
                                 once=lambda work: idempotency.run_form_once(user.id, payload, work))
     except FieldErrors as exc:
-        return _page(user, lines, options, exc)
+        return _page(user, lines, options, exc, address_id)
     except CheckoutDeclined as exc:
         # The orders exist, pending payment: their page offers to pay again or to cancel.
         flash(exc.message, "error")

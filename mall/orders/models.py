@@ -11,6 +11,8 @@ from mall.dbtypes import Money, UTCDateTime
 from mall.extensions import db
 
 ZERO = Decimal("0.00")
+CARRIER_MAX = 40
+TRACKING_MAX = 40
 
 
 class OrderStatus:
@@ -91,6 +93,12 @@ class Order(db.Model):
     completed_at = db.Column(UTCDateTime, nullable=True)
     settled_at = db.Column(UTCDateTime, nullable=True)
     cancelled_at = db.Column(UTCDateTime, nullable=True)
+    #: A copy of the delivery address chosen at checkout ({name, phone, region, city, district, street,
+    #: postcode}); later edits of the shopper's address book leave it alone. None on orders placed before.
+    address = db.Column(db.JSON, nullable=True)
+    #: The carrier and tracking number given when the order shipped (free text, either may be absent).
+    carrier = db.Column(db.String(CARRIER_MAX), nullable=True)
+    tracking_no = db.Column(db.String(TRACKING_MAX), nullable=True)
 
     tenant = db.relationship("Tenant")
     user = db.relationship("User")

@@ -6,12 +6,15 @@ pending, and a job queued for after the commit sends it (`send_gateway_refund`),
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, true, update
 from sqlalchemy.exc import IntegrityError
 
 from mall import clock, jobs, signals
@@ -19,9 +22,28 @@ from mall.checkout.operations import release_stock
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.money import ZERO, round_half_up, spread_pro_rata
-from mall.orders.models import Order, OrderLine, OrderStatus, Payment, Refund
+from mall.orders.models import CARRIER_MAX, TRACKING_MAX, Order, OrderLine, OrderStatus, Payment, Refund
 from mall.payments import gateway
 from mall.tenants.models import Tenant
+
+#: The carriers the ship form offers: (the value it stores, the name in the viewer's language, other spellings).
+#: Any other carrier is free text, stored and shown as typed.
+CARRIERS = (
+    ("顺丰速运", _l("SF Express"), ("SF Express", "SF", "顺丰")),
+    ("中通快递", _l("ZTO Express"), ("ZTO Express", "ZTO", "中通")),
+    ("圆通速递", _l("YTO Express"), ("YTO Express", "YTO", "圆通")),
+    ("京东物流", _l("JD Logistics"), ("JD Logistics", "JD", "京东")),
+    ("EMS", _l("EMS"), ("中国邮政", "China Post")),
+)
+_CARRIER_LABELS = {spelling.casefold(): label for value, label, others in CARRIERS for spelling in (value, *others)}
+_TRACKING = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]{2,38}[A-Za-z0-9]")
+
+
+def carrier_label(carrier: str | None) -> str:
+    """A carrier in the viewer's language when it is a known one (however it was written), else as typed."""
+    if not carrier:
+        return ""
+    return str(_CARRIER_LABELS.get(carrier.casefold(), carrier))
 
 
 def _transition(order: Order, allowed: tuple, **values) -> None:
@@ -36,12 +58,34 @@ def _transition(order: Order, allowed: tuple, **values) -> None:
     db.session.refresh(order)
 
 
-def ship(order: Order, actor) -> Order:
-    """Mark a paid order shipped."""
+def shipment(carrier, tracking_no) -> dict:
+    """Carrier (free text) and tracking number as typed, both optional, tidied and checked (FieldErrors)."""
+    errors: dict = {}
+    values = {}
+    for name, value, longest in (("carrier", carrier, CARRIER_MAX), ("tracking_no", tracking_no, TRACKING_MAX)):
+        if value is not None and not isinstance(value, str):
+            errors[name] = [_("Enter text.")]
+            continue
+        text = " ".join(unicodedata.normalize("NFKC", value or "").split())
+        if len(text) > longest:
+            errors[name] = [_("Must be at most %(n)s characters (or items) long.", n=longest)]
+        elif name == "carrier" and any(unicodedata.category(ch).startswith("C") for ch in text):
+            errors[name] = [_("Use letters, digits and punctuation only.")]
+        elif name == "tracking_no" and text and not _TRACKING.fullmatch(text):
+            errors[name] = [_("A tracking number has 4 to 40 letters, digits and dashes.")]
+        values[name] = text or None
+    if errors:
+        raise FieldErrors(_("Please correct the shipment."), errors)
+    return values
+
+
+def ship(order: Order, actor, carrier: str | None = None, tracking_no: str | None = None) -> Order:
+    """Mark a paid order shipped, with the carrier and tracking number when given."""
+    values = shipment(carrier, tracking_no)
     if not order.can_ship:
         raise Conflict(_("Only paid orders that have not shipped can be shipped."), code="invalid_state")
     status = OrderStatus.SHIPPED if order.status == OrderStatus.PAID else order.status
-    _transition(order, (order.status,), status=status, shipped_at=clock.now())
+    _transition(order, (order.status,), status=status, shipped_at=clock.now(), **values)
     signals.order_shipped.send(current_app._get_current_object(), order=order, actor=actor)
     return order
 
@@ -253,3 +297,41 @@ def _settle_shop(tenant_id: int, at, dry_run: bool) -> list[int]:
             signals.order_settled.send(app, order=order, at=at)
             settled.append(order.id)
     return settled
+
+
+#: The shopper's order tabs, in page order: all, to pay, to ship, to receive, to review, after-sales.
+TABS = ("all", "to_pay", "to_ship", "to_receive", "to_review", "after_sales")
+
+
+def tab_clause(tab: str):
+    """The SQL condition on Order for one of TABS (KeyError for any other name): the one definition of each tab.
+
+    to_review: completed (or settled after completion) with a line not yet reviewed; after_sales: a refund
+    that is not a cancellation's.
+    """
+    from mall.reviews.models import Review
+
+    unreviewed = db.select(OrderLine.id).where(
+        OrderLine.order_id == Order.id,
+        ~db.select(Review.id).where(Review.order_line_id == OrderLine.id).exists(),
+    ).exists()
+    clauses = {
+        "all": true(),
+        "to_pay": Order.status == OrderStatus.PENDING_PAYMENT,
+        "to_ship": and_(Order.shipped_at.is_(None),
+                           Order.status.in_((OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED))),
+        "to_receive": and_(Order.shipped_at.is_not(None), Order.completed_at.is_(None),
+                              Order.status.in_((OrderStatus.SHIPPED, OrderStatus.PARTIALLY_REFUNDED))),
+        "to_review": and_(Order.completed_at.is_not(None), Order.status != OrderStatus.REFUNDED, unreviewed),
+        "after_sales": and_(Order.cancelled_at.is_(None),
+                               db.select(Refund.id).where(Refund.order_id == Order.id).exists()),
+    }
+    return clauses[tab]
+
+
+def tab_counts(user_id: int) -> dict[str, int]:
+    """How many of the shopper's orders each tab holds, in one query."""
+    row = db.session.execute(
+        db.select(*[func.count(Order.id).filter(tab_clause(tab)) for tab in TABS]).where(Order.user_id == user_id)
+    ).one()
+    return dict(zip(TABS, row, strict=True))

@@ -2,18 +2,32 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
 from mall.boundary import commits
 from mall.checkout.operations import pay_again
 from mall.extensions import db
 from mall.orders import operations
 from mall.orders.models import Order, OrderLine
+from mall.orders.timeline import event_label, timeline
 from mall.pagination import paginate
 from mall.reviews.models import Review
 from mall.reviews.operations import post_review
 from mall.tenants.access import actor, login_required
 
 bp = Blueprint("orders", __name__)
+
+
+@bp.app_template_filter("carrier")
+def carrier_filter(carrier) -> str:
+    """{{ order.carrier|carrier }}: a known carrier in the viewer's language, another as typed."""
+    return operations.carrier_label(carrier)
+
+
+@bp.app_template_filter("event_label")
+def event_label_filter(event: str) -> str:
+    """{{ event.event|event_label }}: a timeline event's name in the viewer's language."""
+    return event_label(event)
 
 
 def own_order_or_404(order_id: int) -> Order:
@@ -27,9 +41,15 @@ def own_order_or_404(order_id: int) -> Order:
 @bp.route("/orders")
 @login_required
 def index():
-    """The shopper's orders, newest first."""
-    page = paginate(db.select(Order).where(Order.user_id == actor().id).order_by(Order.id.desc()))
-    return render_template("orders/list.html", page=page)
+    """The shopper's orders, newest first, by tab: all, to pay, to ship, to receive, to review, after-sales."""
+    tab = request.args.get("tab") or "all"
+    if tab not in operations.TABS:
+        abort(404, description=_("There is no such order tab."))
+    user = actor()
+    page = paginate(db.select(Order).where(Order.user_id == user.id, operations.tab_clause(tab))
+                    .options(selectinload(Order.lines), joinedload(Order.tenant)).order_by(Order.id.desc()))
+    return render_template("orders/list.html", page=page, tab=tab, tabs=operations.TABS,
+                           counts=operations.tab_counts(user.id))
 
 
 @bp.route("/orders/<int:order_id>")
@@ -40,7 +60,7 @@ def detail(order_id: int):
     reviewed = set(db.session.execute(
         db.select(Review.order_line_id).where(Review.order_line_id.in_([line.id for line in order.lines]))
     ).scalars())
-    return render_template("orders/detail.html", order=order, reviewed=reviewed)
+    return render_template("orders/detail.html", order=order, reviewed=reviewed, events=timeline(order))
 
 
 @bp.route("/orders/<int:order_id>/confirm", methods=["POST"])

@@ -7,3 +7,9 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+// A button marked data-print prints the page (the packing slip).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
