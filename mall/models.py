@@ -1,6 +1,7 @@
 """Imports every core table so the metadata (and Alembic) sees them all."""
 
 from mall.accounts.models import ApiToken, User
+from mall.aftersales.models import AfterSale, AfterSaleHold, AfterSaleLine
 from mall.audit.models import AuditEntry
 from mall.cart.models import CartItem
 from mall.catalog.models import Category, Product
@@ -11,6 +12,7 @@ from mall.reviews.models import Review
 from mall.tenants.models import Staff, Tenant
 
 __all__ = [
-    "ApiToken", "AuditEntry", "CartItem", "Category", "Checkout", "IdempotencyRecord", "Notification", "Order",
-    "OrderLine", "Payment", "Product", "Refund", "Review", "Staff", "Tenant", "User",
+    "AfterSale", "AfterSaleHold", "AfterSaleLine", "ApiToken", "AuditEntry", "CartItem", "Category", "Checkout",
+    "IdempotencyRecord", "Notification", "Order", "OrderLine", "Payment", "Product", "Refund", "Review", "Staff",
+    "Tenant", "User",
 ]

@@ -54,6 +54,9 @@ def order_json(order) -> dict:
                  "created_at": iso(order.created_at), "paid_at": iso(order.paid_at),
                  "shipped_at": iso(order.shipped_at), "completed_at": iso(order.completed_at),
                  "settled_at": iso(order.settled_at)})
+    from mall.aftersales.schemas import order_after_sales_json  # here: that module builds on this one
+
+    body["after_sales"] = order_after_sales_json(order)
     return body
 
 

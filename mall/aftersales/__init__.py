@@ -1,0 +1,38 @@
+"""After-sales (售后): refund-only and return-and-refund requests on an order, decided by the shop."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages, the inbox messages each step sends and the admin menu's count."""
+    from flask_babel import lazy_gettext as _l
+
+    from mall.aftersales import models
+    from mall.aftersales.operations import can_ask, estimated_refund, merchant_todo, of_order
+    from mall.aftersales.views import admin_bp, bp
+    from mall.notifications.operations import register_kind
+
+    app.register_blueprint(bp)
+    app.register_blueprint(admin_bp)
+    # To the shop's staff.
+    register_kind("aftersales.refund_requested",
+                  _l("Order #%(order)d: the buyer asks for a refund (after-sales #%(id)d)."))
+    register_kind("aftersales.return_requested",
+                  _l("Order #%(order)d: the buyer asks to return goods for a refund (after-sales #%(id)d)."))
+    register_kind("aftersales.return_shipped",
+                  _l("After-sales #%(id)d: the buyer sent the goods back (%(carrier)s %(tracking_no)s)."))
+    # To the shopper.
+    register_kind("aftersales.return_approved",
+                  _l("%(shop)s approved your return #%(id)d for order #%(order)d: please send the goods back "
+                     "and enter the tracking number."))
+    register_kind("aftersales.rejected",
+                  _l("%(shop)s declined your after-sales request #%(id)d for order #%(order)d: %(reason)s"))
+    register_kind("aftersales.refunded",
+                  _l("%(shop)s refunded ¥%(amount)s for after-sales request #%(id)d (order #%(order)d)."))
+    app.jinja_env.globals.update(
+        after_sales_todo=merchant_todo, after_sales_of=of_order, can_ask_after_sales=can_ask,
+        after_sale_refund=estimated_refund, after_sale_labels={
+            "status": models.STATUS_LABELS, "kind": models.KIND_LABELS, "reason": models.REASONS,
+            "event": models.EVENT_LABELS})
