@@ -13,7 +13,17 @@ from mall.cli import run_tick
 from mall.extensions import db
 from mall.notifications.models import Notification
 from mall.orders.models import Order, Refund
+from mall.tenants import operations as tenants
 from mall.tenants.models import StaffRole
+from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import Coupon
+from plugins.loyalty.invariants import violations
+from plugins.loyalty.members.models import Membership
+from plugins.loyalty.members.operations import join_programme
+from plugins.loyalty.seeds import VANCL
+from plugins.loyalty.wallet.models import Wallet
+from plugins.loyalty.wallet.operations import move, wallet_for
+from tests.fixtures.programmes import START
 
 
 @pytest.fixture
@@ -21,8 +31,6 @@ def trade(make_user, make_shop, make_product, buy, api):
     """A shop (owner + manager) selling a 10.00 tee and a 25.00 cap; a shopper's paid order of 3 tees and 1 cap."""
     owner, manager, shopper = make_user(name="Owner"), make_user(name="Manager"), make_user(name="Ann")
     shop = make_shop(owner=owner, slug="tees", shipping_fee=Decimal("6.00"))
-    from mall.tenants import operations as tenants
-
     tenants.add_staff(shop, manager.email, StaffRole.MANAGER, None)
     db.session.commit()
     tee, cap = make_product(shop, price="10.00", stock=10), make_product(shop, price="25.00", stock=10)
@@ -311,3 +319,42 @@ def test_the_openapi_document_lists_every_after_sales_endpoint(client):
     assert "requestBody" in paths["/api/v1/after-sales/{after_sale_id}/return-shipped"]["post"]
     assert "requestBody" in paths["/api/v1/shops/{shop}/after-sales/{after_sale_id}/reject"]["post"]
     assert "/api/v1/me/inbox" in paths and "/api/v1/after-sales" in paths
+
+
+def test_an_approved_refund_gives_back_points_wallet_money_and_the_coupon(make_shop, make_user, make_product,
+                                                                         make_programme, checkout_at, settle, api):
+    """As a refund from the order page does: the 2000 points spent go back to their lots, the pending points of
+    the refunded order are cancelled, the wallet gets its 100.00 back and the unexpired coupon is usable again."""
+    owner, member = make_user(), make_user()
+    shop = make_shop(owner=owner, slug="vancl", return_window_days=30)
+    programme = make_programme(shop, VANCL)
+    coat, jeans = make_product(shop, price="1000.00", stock=50), make_product(shop, price="500.00", stock=50)
+    with clock.frozen_at(START):
+        join_programme(programme, member)
+        db.session.commit()
+    (first,) = checkout_at(member, START, (coat, 1))
+    settle(first, START + timedelta(days=1))
+    template = coupon_ops.create_template(programme, {"name": "10 off 50", "kind": "amount_off", "value": "10.00",
+                                                      "min_spend": "50.00", "valid_days": 3650, "claimable": True})
+    coupon = coupon_ops.claim(programme, template.id, member)
+    move(wallet_for(member), "cash", Decimal("100.00"), "top_up", "aftersales-test-top-up")
+    db.session.commit()
+    (order,) = checkout_at(member, clock.now(), (jeans, 1), points={"vancl": 2000}, coupons=[coupon.id],
+                           wallet="100.00")
+    assert (order.points_used, order.coupon_discount, order.wallet_paid) == (2000, Decimal("10.00"),
+                                                                               Decimal("100.00"))
+
+    asked = api(member).post(f"/api/v1/orders/{order.id}/after-sales", {
+        "kind": "refund", "lines": [{"line_id": order.lines[0].id, "qty": 1}], "reason": "Ordered by mistake",
+        "reason_code": "no_longer_needed"})
+    assert asked.status_code == 201, asked.json
+    approved = api(owner).post(f"/api/v1/shops/vancl/after-sales/{asked.json['after_sale']['id']}/approve")
+    assert approved.status_code == 200 and approved.json["after_sale"]["status"] == "refunded"
+    db.session.expire_all()
+    m = db.session.execute(db.select(Membership).filter_by(user_id=member.id)).scalar_one()
+    assert (m.points_available, m.points_pending) == (2000, 0)
+    wallet = db.session.execute(db.select(Wallet).filter_by(user_id=member.id)).scalar_one()
+    assert wallet.cash == Decimal("100.00")
+    assert db.session.get(Coupon, coupon.id).used_order_id is None
+    assert db.session.get(Order, order.id).status == "refunded"
+    assert violations() == []
