@@ -23,11 +23,19 @@ from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.seeds import VANCL
 from plugins.loyalty.wallet.models import Wallet
 from plugins.loyalty.wallet.operations import move, wallet_for
+from tests.fixtures.factories import ApiClient
 from tests.fixtures.programmes import START
 
 
+class English(ApiClient):
+    """An API client that reads the answers in English (the default language is Chinese)."""
+
+    def _headers(self, headers):
+        return {"Accept-Language": "en", **super()._headers(headers)}
+
+
 @pytest.fixture
-def trade(make_user, make_shop, make_product, buy, api):
+def trade(client, make_user, make_shop, make_product, buy, api):
     """A shop (owner + manager) selling a 10.00 tee and a 25.00 cap; a shopper's paid order of 3 tees and 1 cap."""
     owner, manager, shopper = make_user(name="Owner"), make_user(name="Manager"), make_user(name="Ann")
     shop = make_shop(owner=owner, slug="tees", shipping_fee=Decimal("6.00"))
@@ -38,7 +46,7 @@ def trade(make_user, make_shop, make_product, buy, api):
     lines = {line.product_id: line.id for line in order.lines}
     return {"shop": shop, "owner": owner, "manager": manager, "shopper": shopper, "order": order,
             "tee": lines[tee.id], "cap": lines[cap.id], "products": (tee, cap),
-            "me": api(shopper), "staff": api(owner)}
+            "me": English(client, api(shopper).token), "staff": English(client, api(owner).token)}
 
 
 def _ask(t, kind="refund", lines=None, reason="Changed my mind", client=None, order_id=None):
@@ -289,14 +297,16 @@ def test_every_step_reaches_the_other_side_in_the_inbox(trade, api):
     refused = _ask(t, kind="return", lines=[{"line_id": t["tee"], "qty": 1}]).json["after_sale"]["id"]
     _staff(t, refused, "reject", {"reason": "Worn and washed"})
 
-    inbox = t["me"].get("/api/v1/me/inbox", headers={"Accept-Language": "en"}).json["items"]
+    inbox = t["me"].get("/api/v1/me/inbox").json["items"]
     assert [m["kind"] for m in inbox] == ["aftersales.rejected", "aftersales.refunded", "aftersales.return_approved"]
     assert inbox[0]["text"] == (f"Shop declined your after-sales request #{refused} for order #{t['order'].id}: "
                                 "Worn and washed")
     assert inbox[1]["text"] == f"Shop refunded ¥25.00 for after-sales request #{sale_id} (order #{t['order'].id})."
     assert inbox[1]["read"] is False and inbox[1]["created_at"]
+    chinese = t["me"].get("/api/v1/me/inbox", headers={"Accept-Language": "zh"}).json["items"]
+    assert chinese[1]["text"] == f"Shop 已为售后单 #{sale_id} 退款 ¥25.00（订单 #{t['order'].id}）。"
     staff_inbox = t["staff"].get("/api/v1/me/inbox").json["items"]
-    assert staff_inbox[1]["text"] == f"After-sales #{sale_id}: the buyer sent the goods back (SF Express SF000111)."
+    assert staff_inbox[1]["text"] == f"After-sales #{sale_id}: the buyer sent the goods back, tracking number SF000111."
     assert staff_inbox[1]["link"] == f"/admin/tees/after-sales/{sale_id}"
     assert t["me"].get("/api/v1/me/inbox?page=2").json["items"] == []
     assert api().get("/api/v1/me/inbox").status_code == 401

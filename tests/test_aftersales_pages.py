@@ -41,7 +41,10 @@ def test_a_shopper_applies_from_the_order_page_and_follows_the_request(world):
     form = _text(w["me"].get(f"/orders/{w['order'].id}/after-sales/new"))
     assert 'value="refund"' in form and 'value="return"' not in form  # not shipped: refund only
     too_many = _apply(w, **{f"qty_{w['tee']}": "3"})
-    assert too_many.status_code == 422 and "Enter a whole number from 1 to 2." in _text(too_many)
+    assert too_many.status_code == 422 and "at most 2 can still be asked for." in _text(too_many)
+    for junk in ("²", "-1", "1.5", "9" * 30):
+        refused = _apply(w, **{f"qty_{w['tee']}": junk})
+        assert refused.status_code == 422 and "Enter a whole number" in _text(refused)
     nothing = _apply(w)
     assert nothing.status_code == 422 and "Choose at least one item and its quantity." in _text(nothing)
     other = _apply(w, reason_code="other", **{f"qty_{w['tee']}": "1"})

@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     register_kind("aftersales.return_requested",
                   _l("Order #%(order)d: the buyer asks to return goods for a refund (after-sales #%(id)d)."))
     register_kind("aftersales.return_shipped",
-                  _l("After-sales #%(id)d: the buyer sent the goods back (%(carrier)s %(tracking_no)s)."))
+                  _l("After-sales #%(id)d: the buyer sent the goods back, tracking number %(tracking_no)s."))
     # To the shopper.
     register_kind("aftersales.return_approved",
                   _l("%(shop)s approved your return #%(id)d for order #%(order)d: please send the goods back "

@@ -35,7 +35,7 @@ class ReturnShippedForm(FlaskForm):
 
     carrier = SelectField(_l("Carrier"), choices=[*(SelectChoice(code, label) for code, label in CARRIERS.items()),
                                                   SelectChoice(OTHER_CARRIER, _l("Other carrier"))])
-    carrier_other = StringField(_l("Other carrier's name"), validators=[Optional(), Length(max=MAX_TRACKING)])
+    carrier_other = StringField(_l("Carrier's name, if not listed"), validators=[Optional(), Length(max=MAX_TRACKING)])
     tracking_no = StringField(_l("Tracking number"), validators=[InputRequired(), Length(min=4, max=MAX_TRACKING)])
 
     def carrier_name(self) -> str:

@@ -216,7 +216,8 @@ def return_shipped(after_sale: AfterSale, carrier, tracking_no) -> AfterSale:
         raise Conflict(_("Only an approved return can be sent back."), code="invalid_state")
     _move(after_sale, (AfterSaleStatus.APPROVED,), status=AfterSaleStatus.RETURNING, returned_at=clock.now(),
           carrier=carrier, tracking_no=tracking_no)
-    _tell_staff(after_sale, "return_shipped", carrier=after_sale.carrier_name, tracking_no=tracking_no)
+    # The carrier stays out of the message: a listed one's name depends on the reader's language.
+    _tell_staff(after_sale, "return_shipped", tracking_no=tracking_no)
     return after_sale
 
 

@@ -12,6 +12,7 @@ from mall.aftersales import operations as aftersales
 from mall.aftersales.forms import AfterSaleForm, RejectForm, ReturnShippedForm
 from mall.aftersales.models import AfterSale, AfterSaleStatus
 from mall.boundary import commits
+from mall.checkout.quote import MAX_QTY
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.form_numbers import whole_number
@@ -66,7 +67,7 @@ def _lines_from(order, line_errors: dict) -> list[dict]:
         if raw in ("", "0"):
             continue
         try:
-            lines.append({"line_id": line.id, "qty": whole_number(raw, f"qty_{line.id}", 1, line.qty)})
+            lines.append({"line_id": line.id, "qty": whole_number(raw, f"qty_{line.id}", 1, MAX_QTY)})
         except FieldErrors as exc:
             line_errors[line.id] = [exc.message]
     return lines
