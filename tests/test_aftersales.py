@@ -232,6 +232,36 @@ def test_a_request_made_in_time_is_still_decided_after_settlement(trade):
     assert received.status_code == 200 and received.json["after_sale"]["refund_amount"] == "25.00"
 
 
+def test_a_cancelled_or_wholly_refunded_order_closes_its_open_requests(trade):
+    """The money of their units is back, so they read as refunded (by that refund) and hold nothing."""
+    t = trade
+    sale_id = _ask(t, lines=[{"line_id": t["tee"], "qty": 2}]).json["after_sale"]["id"]
+    assert t["me"].post(f"/api/v1/orders/{t['order'].id}/cancel").status_code == 200
+    db.session.expire_all()
+    after_sale = db.session.get(AfterSale, sale_id)
+    cancelled = db.session.execute(db.select(Refund).where(Refund.order_id == t["order"].id)).scalar_one()
+    assert (after_sale.status, after_sale.refund_id) == ("refunded", cancelled.id)
+    assert db.session.get(AfterSaleHold, t["tee"]).held == 0
+    assert _staff(t, sale_id, "approve").status_code == 409
+
+
+def test_a_full_refund_from_the_order_page_closes_an_open_return(trade):
+    t = trade
+    _ship(t)
+    sale_id = _ask(t, kind="return", lines=[{"line_id": t["cap"], "qty": 1}]).json["after_sale"]["id"]
+    assert _staff(t, sale_id, "approve").status_code == 200
+    partly = t["staff"].post(f"/api/v1/shops/{t['shop'].slug}/orders/{t['order'].id}/refund",
+                             {"lines": [{"line_id": t["tee"], "qty": 1}]})
+    assert partly.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(AfterSale, sale_id).status == "approved"  # its cap is not refunded yet
+    full = t["staff"].post(f"/api/v1/shops/{t['shop'].slug}/orders/{t['order'].id}/refund", {"full": True})
+    assert full.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(AfterSale, sale_id).status == "refunded"
+    assert db.session.get(AfterSaleHold, t["cap"]).held == 0
+
+
 def test_unpaid_and_cancelled_orders_take_no_request(trade, make_user, api):
     t = trade
     assert t["me"].post(f"/api/v1/orders/{t['order'].id}/cancel").status_code == 200

@@ -161,9 +161,10 @@ def test_a_settled_or_cancelled_order_offers_no_after_sales(world):
 
 def test_the_pages_render_in_chinese(world):
     w = world
-    url = _apply(w, **{f"qty_{w['tee']}": "1"}).location
+    url = _apply(w, reason="Box crushed", **{f"qty_{w['tee']}": "1"}).location
     for client in (w["me"], w["staff"]):
         client.post("/lang/zh")
+    assert "未收到货：Box crushed" in _text(w["me"].get(url))
     sale_id = url.rsplit("/", 1)[1]
     pages = ((w["me"], url), (w["me"], "/after-sales"), (w["me"], f"/orders/{w['order'].id}/after-sales/new"),
              (w["staff"], "/admin/tees/after-sales"), (w["staff"], f"/admin/tees/after-sales/{sale_id}"))

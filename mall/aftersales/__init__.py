@@ -6,16 +6,17 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages, the inbox messages each step sends and the admin menu's count."""
+    """Register the pages, the order receivers, the inbox messages each step sends and the templates' helpers."""
     from flask_babel import lazy_gettext as _l
 
-    from mall.aftersales import models
+    from mall.aftersales import models, receivers
     from mall.aftersales.operations import can_ask, estimated_refund, merchant_todo, of_order
     from mall.aftersales.views import admin_bp, bp
     from mall.notifications.operations import register_kind
 
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)
+    receivers.connect(app)
     # To the shop's staff.
     register_kind("aftersales.refund_requested",
                   _l("Order #%(order)d: the buyer asks for a refund (after-sales #%(id)d)."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, UniqueConstraint
 
@@ -126,7 +127,7 @@ class AfterSale(db.Model):
     def reason_text(self) -> str:
         """The chosen reason's label and the shopper's own words."""
         label = str(REASONS.get(self.reason_code, REASONS["other"]))
-        return f"{label}: {self.reason}" if self.reason else label
+        return _("%(reason)s: %(details)s", reason=label, details=self.reason) if self.reason else label
 
 
 class AfterSaleLine(db.Model):

@@ -247,6 +247,24 @@ def _refund(after_sale: AfterSale, actor) -> None:
     _tell_shopper(after_sale, "refunded", amount=str(refund.amount))
 
 
+def close_with_order(order: Order, refund) -> list[int]:
+    """An order cancelled or wholly refunded by other means answers every request still open on it: the money
+    of its units is back, so each is marked refunded by that refund and lets go of its units. Their ids."""
+    if order.status not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+        return []
+    closed = []
+    for after_sale in db.session.execute(db.select(AfterSale).where(
+            AfterSale.order_id == order.id, AfterSale.status.in_(AfterSaleStatus.OPEN))).scalars().all():
+        moved = db.session.execute(
+            update(AfterSale).where(AfterSale.id == after_sale.id, AfterSale.status.in_(AfterSaleStatus.OPEN))
+            .values(status=AfterSaleStatus.REFUNDED, refunded_at=clock.now(), refund_id=getattr(refund, "id", None))
+            .execution_options(synchronize_session=False)).rowcount
+        if moved:
+            _release(after_sale)
+            closed.append(after_sale.id)
+    return closed
+
+
 def estimated_refund(after_sale: AfterSale):
     """The money the request's goods would bring back now (the refund itself once refunded)."""
     if after_sale.refund is not None:
