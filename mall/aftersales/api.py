@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import jsonify, request
 
 from mall.aftersales import operations as aftersales
 from mall.aftersales import schemas as docs
 from mall.aftersales.models import AfterSale, AfterSaleStatus
+from mall.aftersales.views import own_after_sale_or_404
 from mall.api import bp, load, write
 from mall.api.openapi import documented
 from mall.extensions import db
-from mall.orders.models import Order
+from mall.orders.views import own_order_or_404
 from mall.pagination import page_number
 from mall.tenants.access import actor, get_in_tenant_or_404, login_required, scoped, staff_required
 from mall.tenants.models import StaffRole
 
 PAGE = 50
-
-
-def own_after_sale_or_404(after_sale_id: int) -> AfterSale:
-    """The caller's own request; anyone else's is a 404."""
-    after_sale = db.session.get(AfterSale, after_sale_id)
-    if after_sale is None or after_sale.user_id != actor().id:
-        abort(404)
-    return after_sale
 
 
 def _page(select) -> list[dict]:
@@ -43,9 +36,7 @@ def _status_filter(select):
 @write
 def after_sale_create(order_id: int):
     """Ask for a refund only or a return and refund of some of an order's lines."""
-    order = db.session.get(Order, order_id)
-    if order is None or order.user_id != actor().id:
-        abort(404)
+    order = own_order_or_404(order_id)
     data = load(docs.AfterSaleBody())
     after_sale = aftersales.request_after_sale(order, actor(), data["kind"], data["lines"], data["reason_code"],
                                                data["reason"])
