@@ -71,7 +71,7 @@ def test_the_shop_lists_filters_approves_and_declines(world, app, make_user, mak
     second = _apply(w, idempotency_key="k2", **{f"qty_{w['cap']}": "1"}).location
     first_id, second_id = (int(url.rsplit("/", 1)[1]) for url in (first, second))
     listing = _text(w["staff"].get("/admin/tees/after-sales?status=requested"))
-    assert f">{first_id}</a>" in listing and f">{second_id}</a>" in listing
+    assert f">After-sales #{first_id}</a>" in listing and f">After-sales #{second_id}</a>" in listing
     assert 'title="Waiting for the shop">2</span>' in listing  # the menu's count
     assert "No after-sales requests here." in _text(w["staff"].get("/admin/tees/after-sales?status=refunded"))
     assert w["staff"].get("/admin/tees/after-sales?status=nonsense&page=x").status_code == 200
