@@ -2,6 +2,7 @@
 
 from mall.accounts.models import ApiToken, User
 from mall.addresses.models import Address
+from mall.aftersales.models import AfterSale, AfterSaleHold, AfterSaleLine
 from mall.audit.models import AuditEntry
 from mall.cart.models import CartItem
 from mall.catalog.models import Category, Product
@@ -12,6 +13,7 @@ from mall.reviews.models import Review
 from mall.tenants.models import Staff, Tenant
 
 __all__ = [
-    "Address", "ApiToken", "AuditEntry", "CartItem", "Category", "Checkout", "IdempotencyRecord", "Notification",
-    "Order", "OrderLine", "Payment", "Product", "Refund", "Review", "Staff", "Tenant", "User",
+    "Address", "AfterSale", "AfterSaleHold", "AfterSaleLine", "ApiToken", "AuditEntry", "CartItem", "Category",
+    "Checkout", "IdempotencyRecord", "Notification", "Order", "OrderLine", "Payment", "Product", "Refund", "Review",
+    "Staff", "Tenant", "User",
 ]

@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from mall.accounts.models import ApiToken
+from mall.aftersales.operations import request_after_sale
 from mall.extensions import db
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.members.operations import join_programme
@@ -48,11 +49,12 @@ def _world(make_user, make_shop, make_product, make_programme, buy) -> dict:
     join_programme(programme, shopper)
     top_up(shopper, Decimal("500.00"), None, "fuzz-world")
     order = buy(shopper, (product, 2)).orders[0]
+    after_sale = request_after_sale(order, shopper, "refund", [{"line_id": order.lines[0].id, "qty": 1}], "damaged")
     db.session.commit()
     users = {"shopper": shopper, "owner": owner, "operator": operator}
     return {"users": users, "ids": {
         "shop": shop.slug, "slug": shop.slug, "order_id": order.id, "line_id": order.lines[0].id,
-        "product_id": product.id, "template_id": template.id, "user_id": shopper.id}}
+        "product_id": product.id, "template_id": template.id, "user_id": shopper.id, "after_sale_id": after_sale.id}}
 
 
 def _document() -> dict:
@@ -103,13 +105,13 @@ def flatmap_path_parameters(context, path_parameters):
 
 @schema.hook
 def flatmap_body(context, body):
-    """Half the time, ids in a body (cart lines, a push's template) name real objects."""
+    """Half the time, ids in a body (cart and after-sales lines, a push's template) name real objects."""
     if not isinstance(body, dict):
         return st.just(body)
     swapped = {**body, **{key: REAL[key] for key in ("template_id",) if key in body and key in REAL}}
     if isinstance(body.get("lines"), list) and "product_id" in REAL:
-        swapped["lines"] = [{**line, "product_id": REAL["product_id"]} if isinstance(line, dict) and "product_id"
-                            in line else line for line in body["lines"]]
+        swapped["lines"] = [{**line, **{key: REAL[key] for key in ("product_id", "line_id") if key in line}}
+                            if isinstance(line, dict) else line for line in body["lines"]]
     return st.sampled_from([swapped, body])
 
 

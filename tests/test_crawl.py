@@ -66,19 +66,22 @@ def demo_ids(app):
     programme = db.session.execute(db.select(Programme).filter_by(tenant_id=tenant.id)).scalar_one()
     from mall.accounts.models import User
     from mall.addresses.operations import default_address
+    from mall.aftersales.operations import request_after_sale
     from mall.catalog.models import Product
-    from mall.orders.models import Order
+    from mall.checkout.operations import place_checkout
 
     alice = User.by_email("alice@mall-demo.cn")
-    order = db.session.execute(db.select(Order).where(Order.tenant_id == tenant.id, Order.user_id == alice.id)
-                               .order_by(Order.id)).scalars().first()
+    # A paid order of Alice's in the shop with an after-sales request on it (her demo orders there have settled).
+    product_id = db.session.execute(db.select(Product.id).filter_by(tenant_id=tenant.id)).scalars().first()
+    order = place_checkout(alice, [{"product_id": product_id, "qty": 2}], {}).orders[0]
+    after_sale = request_after_sale(order, alice, "refund", [{"line_id": order.lines[0].id, "qty": 1}], "damaged")
+    db.session.commit()
     platform = db.session.execute(db.select(Programme).filter_by(tenant_id=None)).scalar_one()
     version = db.session.execute(db.select(db.func.max(ProgrammeVersion.version))
                                  .where(ProgrammeVersion.programme_id == programme.id)).scalar()
     return {
         "shop": "fourtier", "slug": "fourtier", "code": "en", "order_id": order.id, "user_id": alice.id,
-        "address_id": default_address(alice).id,
-        "product_id": db.session.execute(db.select(Product.id).filter_by(tenant_id=tenant.id)).scalars().first(),
+        "address_id": default_address(alice).id, "product_id": product_id, "after_sale_id": after_sale.id,
         "staff_id": db.session.execute(db.select(Staff.id).filter_by(tenant_id=tenant.id)).scalars().first(),
         "template_id": db.session.execute(db.select(CouponTemplate.id).filter_by(
             programme_id=programme.id)).scalars().first(),
@@ -104,8 +107,8 @@ def test_every_page_for_every_role(app, demo_ids):
             if role == "other_owner" and access.startswith("staff:"):
                 expected = {403}
             elif _allowed(access, role):
-                # Orders and addresses belong to Alice; another shopper's is a 404 by design.
-                owned = url.startswith("/orders/") or re.match(r"/addresses/\d", url)
+                # Orders, after-sales and addresses belong to Alice; another shopper's is a 404 by design.
+                owned = url.startswith(("/orders/", "/after-sales/")) or re.match(r"/addresses/\d", url)
                 expected = {200} if not (owned and role != "shopper") else {404}
                 if url in REDIRECT_WHEN_EMPTY:
                     expected = {200, 302}

@@ -73,6 +73,9 @@ def order_json(order) -> dict:
                  "settled_at": iso(order.settled_at)})
     body["address"] = order.address
     body["shipment"] = {"carrier": order.carrier, "tracking_no": order.tracking_no, "shipped_at": iso(order.shipped_at)}
+    from mall.aftersales.schemas import order_after_sales_json  # here: that module builds on this one
+
+    body["after_sales"] = order_after_sales_json(order)
     return body
 
 

@@ -50,6 +50,13 @@ def render(notification: Notification) -> str:
         return str(message)
 
 
+def inbox_select(user_id: int):
+    """A select of the user's inbox messages, newest first (the inbox page and the API list the same rows)."""
+    return (db.select(Notification)
+            .where(Notification.user_id == user_id, Notification.channel == "inbox", Notification.status == "sent")
+            .order_by(Notification.id.desc()))
+
+
 def unread_count(user_id: int) -> int:
     """Unread inbox messages of a user (for the header)."""
     return db.session.execute(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, true, update
+from sqlalchemy import and_, func, or_, true, update
 from sqlalchemy.exc import IntegrityError
 
 from mall import clock, jobs, signals
@@ -303,11 +303,15 @@ def _settle_shop(tenant_id: int, at, dry_run: bool) -> list[int]:
 TABS = ("all", "to_pay", "to_ship", "to_receive", "to_review", "after_sales")
 
 
+#: Further conditions putting an order in the after-sales tab (the after-sales feature adds "has a request").
+after_sales_sources: list = []
+
+
 def tab_clause(tab: str):
     """The SQL condition on Order for one of TABS (KeyError for any other name): the one definition of each tab.
 
     to_review: completed (or settled after completion) with a line not yet reviewed; after_sales: a refund
-    that is not a cancellation's.
+    that is not a cancellation's, or an after-sales request.
     """
     from mall.reviews.models import Review
 
@@ -323,8 +327,9 @@ def tab_clause(tab: str):
         "to_receive": and_(Order.shipped_at.is_not(None), Order.completed_at.is_(None),
                               Order.status.in_((OrderStatus.SHIPPED, OrderStatus.PARTIALLY_REFUNDED))),
         "to_review": and_(Order.completed_at.is_not(None), Order.status != OrderStatus.REFUNDED, unreviewed),
-        "after_sales": and_(Order.cancelled_at.is_(None),
-                               db.select(Refund.id).where(Refund.order_id == Order.id).exists()),
+        "after_sales": or_(and_(Order.cancelled_at.is_(None),
+                                   db.select(Refund.id).where(Refund.order_id == Order.id).exists()),
+                              *(source() for source in after_sales_sources)),
     }
     return clauses[tab]
 

@@ -1,7 +1,7 @@
 """bilingual content: English names and descriptions beside the Chinese ones
 
 Revision ID: core_0012
-Revises: core_0009
+Revises: core_0010
 Create Date: 2026-12-10 09:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'core_0012'
-down_revision = 'core_0009'
+down_revision = 'core_0010'
 branch_labels = None
 depends_on = None
 
