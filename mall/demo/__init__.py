@@ -1,92 +1,148 @@
-"""The demo mall: an operator, three shops after the seeds' programmes, staff, shoppers with history."""
+"""The demo mall: an operator, five shops with their catalogues and staff, three named shoppers with history,
+and, at volume, about 2,000 members with six months of trade (mall.demo.volume)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 
 import click
 from flask import current_app
+from sqlalchemy import update
+from werkzeug.security import generate_password_hash
 
 from mall import clock
 from mall.accounts import operations as accounts
 from mall.accounts.models import User
 from mall.catalog import operations as catalog
 from mall.checkout.operations import place_checkout
+from mall.demo.data import SHOPS
+from mall.demo.images import draw_product_image
+from mall.demo.volume import FULL, StoryShop, Volume, generate
 from mall.extensions import db
 from mall.orders import operations as orders
 from mall.plugins import registry
 from mall.tenants import operations as tenants
+from mall.tenants.models import Tenant
+
+__all__ = ["FULL", "OPERATOR", "PASSWORD", "SHOPPERS", "SHOPS", "Volume", "load_demo", "print_logins"]
 
 PASSWORD = "demo-pass-2026"
 OPERATOR = "operator@mall-demo.cn"
+#: How long ago the demo mall opened (at least): its shops, programmes and named shoppers are that old.
+OPENED_DAYS_AGO = 420
 SHOPPERS = [("alice@mall-demo.cn", "Alice 李", date(1992, 3, 8)), ("bob@mall-demo.cn", "Bob 王", date(1988, 11, 30)),
             ("carol@mall-demo.cn", "Carol 陈", date(1999, 6, 1))]
-#: Each shop's description, in English and Chinese (a shop has one description for both languages).
-ABOUT = {
-    "vancl": "Everyday basics — tees, shirts and canvas shoes; VIP and SVIP members save all year. "
-             "日常基础款：T恤、衬衫和帆布鞋，VIP 与 SVIP 会员全年享优惠。",
-    "taobao": "Handmade soap, candles and towels for the home; spend in any three months to reach VIP or SVIP. "
-              "手工皂、香薰蜡烛和毛巾；近三个月消费即可升级 VIP 或 SVIP。",
-    "fourtier": "Fine tea and teaware, with four member tiers from Regular to Diamond. "
-                "精选茗茶与茶具，会员分普通、银牌、金牌、钻石四级。",
-}
-#: (slug, name, description, shipping fee, free-shipping threshold, products)
-SHOPS = [
-    ("vancl", "VANCL style 凡客风", ABOUT["vancl"], "10.00", "99.00", [
-        ("T恤 Cotton tee", "T-shirts", "59.00", 200, False),
-        ("衬衫 Oxford shirt", "Shirts", "129.00", 80, False),
-        ("帆布鞋 Canvas shoes", "Shoes", "99.00", 60, False),
-        ("Flash sale: hoodie 限时卫衣", "Hoodies", "79.00", 30, True),
-    ]),
-    ("taobao", "Taobao shop 淘宝小店", ABOUT["taobao"], "8.00", "88.00", [
-        ("手工皂 Handmade soap", "Bath", "25.00", 300, False),
-        ("香薰蜡烛 Scented candle", "Home", "68.00", 120, False),
-        ("Group buy: towel set 团购毛巾", "Bath", "39.90", 150, True),
-    ]),
-    ("fourtier", "Four tiers 四级会员店", ABOUT["fourtier"], "12.00",
-     "199.00", [
-        ("茶叶礼盒 Tea gift box", "Tea", "258.00", 50, False),
-        ("紫砂壶 Clay teapot", "Teaware", "499.00", 20, False),
-        ("茶杯 Tea cups (4)", "Teaware", "88.00", 100, False),
-        ("Special: sampler 特价试饮装", "Tea", "29.90", 200, True),
-    ]),
-]
 
 
-def load_demo() -> bool:
-    """Create the demo once; returns False when it is already there."""
+def load_demo(volume: Volume | None = None) -> bool:
+    """Create the demo once (with `volume`'s members and months of trade, if given); False when it is there."""
     if User.by_email(OPERATOR) is not None:
         return False
-    accounts.create_operator(OPERATOR, PASSWORD, "Platform operator 平台运营")
-    shoppers = [accounts.register(email, PASSWORD, name, birthday=born, consent_email=True)
-                for email, name, born in SHOPPERS]
-    products, shops = {}, {}
-    for slug, name, description, fee, threshold, items in SHOPS:
-        owner = accounts.register(f"owner@{slug}.mall-demo.cn", PASSWORD, f"{slug} owner 店主")
-        tenant = tenants.create_tenant(slug, name, owner.email, shipping_fee=Decimal(fee),
-                                       free_shipping_threshold=Decimal(threshold), description=description)
-        shops[slug] = tenant
-        for role in ("manager", "support"):
-            staff = accounts.register(f"{role}@{slug}.mall-demo.cn", PASSWORD, f"{slug} {role}")
-            tenants.add_staff(tenant, staff.email, role, owner)
-        for product_name, category, price, stock, sale in items:
-            values = {"name": product_name, "category": category, "price": Decimal(price), "stock": stock,
-                      "sale": sale, "description": f"{product_name} — {name}"}
-            if sale and slug == "vancl":
-                values["sale_starts_at"] = clock.now() - timedelta(days=1)
-                values["sale_ends_at"] = clock.now() + timedelta(days=30)
-            products.setdefault(slug, []).append(catalog.save_product(tenant, None, values))
-    db.session.flush()
+    now = clock.now()
+    # The mall opened before its oldest member registered: accounts, shops and products are that old.
+    opened = now - timedelta(days=max(OPENED_DAYS_AGO, volume.history_days + 14 if volume else 0))
+    with clock.frozen_at(opened), one_password_hash():
+        accounts.create_operator(OPERATOR, PASSWORD, "Platform operator 平台运营")
+        shoppers = [accounts.register(email, PASSWORD, name, birthday=born, consent_email=True)
+                    for email, name, born in SHOPPERS]
+        shops, products, cast = {}, {}, []
+        for spec in SHOPS:
+            tenant, owner = _shop(spec)
+            shops[spec.slug] = tenant
+            products[spec.slug] = {item.key: _product(tenant, spec, item, now) for item in spec.items}
+            cast.append(StoryShop(spec, tenant, products[spec.slug], owner.id))
+        db.session.flush()
     # A hook may return work to do once the demo is committed (e.g. queue a job that reads it).
     afterwards = [hook(shops, shoppers) for hook in registry().demo_hooks]
     _history(shoppers, products)
     db.session.commit()
+    if volume is not None and volume.members > 0:
+        _finish_jobs()  # the generator holds the database for a while: the history's jobs (card refunds) go first
+        generate(volume, cast)
+        db.session.commit()
     for step in afterwards:
         if step is not None:
             step()
             db.session.commit()
     return True
+
+
+@contextmanager
+def one_password_hash():
+    """Every demo account has the demo password: hash it once (a scrypt hash takes a third of a second) and give
+    each account made inside the block that hash."""
+    config = current_app.config
+    method = config.get("PASSWORD_HASH_METHOD", "scrypt")
+    strong = generate_password_hash(PASSWORD, method=method)
+    config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1"  # thrown away just below
+    try:
+        yield strong
+    finally:
+        config["PASSWORD_HASH_METHOD"] = method
+    db.session.execute(update(User).where(User.email.like("%mall-demo.cn")).values(password_hash=strong))
+
+
+def _finish_jobs() -> None:
+    """Let the embedded queue run what the committed work queued (RQ workers need no waiting for)."""
+    from mall.jobs import backend
+
+    if hasattr(backend(), "join"):
+        backend().join()
+
+
+def _shop(spec) -> tuple[Tenant, User]:
+    """The shop, its owner, manager and support staff."""
+    owner = accounts.register(f"owner@{spec.slug}.mall-demo.cn", PASSWORD, f"{spec.name} 店主")
+    threshold = Decimal(spec.free_shipping_threshold) if spec.free_shipping_threshold else None
+    tenant = tenants.create_tenant(spec.slug, spec.name, owner.email, shipping_fee=Decimal(spec.shipping_fee),
+                                   free_shipping_threshold=threshold, description=spec.description)
+    english(tenant, name_en=spec.name_en, description_en=spec.description_en)
+    if hasattr(Tenant, "description_en"):
+        tenant.description = spec.description_zh  # each language in its own column once there are two
+    for role in ("manager", "support"):
+        staff = accounts.register(f"{role}@{spec.slug}.mall-demo.cn", PASSWORD, f"{spec.name} {role}")
+        tenants.add_staff(tenant, staff.email, role, owner)
+    return tenant, owner
+
+
+def _product(tenant, spec, item, now):
+    """One catalogue product, with its English names, variants and picture where the catalogue has them."""
+    values = {"name": item.name, "category": item.category, "price": Decimal(item.price), "stock": item.stock,
+              "sale": item.sale, "description": f"{item.name}，{item.category}，{spec.name}出品。"}
+    if item.key == "hoodie":  # a limited-time sale (限时购) that has just started
+        values["sale_starts_at"] = now - timedelta(days=1)
+        values["sale_ends_at"] = now + timedelta(days=30)
+    product = catalog.save_product(tenant, None, values)
+    english(product, name_en=item.name_en,
+            description_en=f"{item.name_en}: {item.category_en.lower()} from {spec.name_en}.")
+    english(product.category, name_en=item.category_en)
+    product_variants(product, item)
+    product_images(product, spec, item)
+    return product
+
+
+def english(row, **values) -> None:
+    """Set the English value of merchant content where the model has a column for it (bilingual content)."""
+    for name, value in values.items():
+        if hasattr(type(row), name):
+            setattr(row, name, value)
+
+
+def product_variants(product, item) -> None:
+    """The product's variants, one per combination of `item.options` (nothing until variants exist): at merge,
+    make them here with a SKU such as f"{slug}-{item.key}-{n}", the item's price and a share of its stock."""
+
+
+def product_images(product, spec, item) -> None:
+    """The product's picture (nothing until product images exist): at merge, give `product_image(spec, item)`
+    to the media feature's save_image as an upload named f"{item.key}.png" and make it the cover."""
+
+
+def product_image(spec, item) -> bytes:
+    """The demo picture of a product: a card in the shop's colour with the product's name (PNG bytes)."""
+    return draw_product_image(item.name, spec.colour, f"{spec.name} · {item.category}", item.name_en)
 
 
 def _buy(user, *items, days_ago: int = 0):
@@ -96,10 +152,10 @@ def _buy(user, *items, days_ago: int = 0):
 
 
 def _history(shoppers, products) -> None:
-    """Orders in every state: settled, completed, shipped, paid, refunded, cancelled."""
+    """Orders in every state for the named shoppers: settled, completed, shipped, paid, refunded, cancelled."""
     alice, bob, carol = shoppers
     vancl, taobao, four = products["vancl"], products["taobao"], products["fourtier"]
-    old = _buy(alice, (vancl[1], 2), (four[0], 1), days_ago=45)
+    old = _buy(alice, (vancl["oxford"], 2), (four["giftbox"], 1), days_ago=45)
     for order in old.orders:
         with clock.frozen_at(clock.now() - timedelta(days=44)):
             orders.ship(order, None)
@@ -107,16 +163,16 @@ def _history(shoppers, products) -> None:
     from mall.cli import run_tick
 
     run_tick(clock.now())
-    recent = _buy(alice, (vancl[0], 3), (taobao[1], 1), days_ago=3)
+    recent = _buy(alice, (vancl["tee"], 3), (taobao["candle"], 1), days_ago=3)
     orders.ship(recent.orders[0], None)
     orders.ship(recent.orders[1], None)
     orders.complete(recent.orders[1], None)
-    _buy(bob, (taobao[0], 4), (taobao[2], 2), days_ago=1)
-    refunded = _buy(bob, (four[1], 1), (four[2], 2), days_ago=2)
+    _buy(bob, (taobao["soap"], 4), (taobao["towels"], 2), days_ago=1)
+    refunded = _buy(bob, (four["teapot"], 1), (four["cups"], 2), days_ago=2)
     orders.refund(refunded.orders[0], None, lines=[{"line_id": refunded.orders[0].lines[1].id, "qty": 1}])
-    cancelled = _buy(carol, (vancl[2], 1))
+    cancelled = _buy(carol, (vancl["canvas"], 1))
     orders.cancel(cancelled.orders[0], None)
-    _buy(carol, (four[3], 2), (vancl[3], 1))
+    _buy(carol, (four["sampler"], 2), (vancl["hoodie"], 1))
 
 
 def print_logins() -> None:
@@ -125,6 +181,10 @@ def print_logins() -> None:
     click.echo(f"  platform operator : {OPERATOR}   → /platform/")
     for email, name, _born in SHOPPERS:
         click.echo(f"  shopper           : {email}   ({name})")
-    for slug, name, *_rest in SHOPS:
-        staff = ", ".join(f"{role}@{slug}.mall-demo.cn" for role in ("owner", "manager", "support"))
-        click.echo(f"  {name}: {staff} → /admin/{slug}/")
+    members = db.session.execute(db.select(db.func.count(User.id)).where(
+        User.email.like("member%@mall-demo.cn"))).scalar()
+    if members:
+        click.echo(f"  members           : member0001@mall-demo.cn … member{members:04d}@mall-demo.cn")
+    for spec in SHOPS:
+        staff = ", ".join(f"{role}@{spec.slug}.mall-demo.cn" for role in ("owner", "manager", "support"))
+        click.echo(f"  {spec.name} {spec.name_en}: {staff} → /admin/{spec.slug}/")

@@ -1,4 +1,5 @@
-"""The loyalty part of the demo: the seeds' programmes, coupons, memberships and wallets."""
+"""The loyalty part of the demo: programmes for every shop, coupons, the named shoppers' memberships and wallets,
+and (in .volume) the ledgers of the months of trade."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 
 from mall import clock
 from plugins.loyalty.coupons.operations import create_template, issue
+from plugins.loyalty.demo.data import FRESH, GADGET, TEMPLATES
 from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.programmes.operations import save_document
@@ -19,20 +21,11 @@ from plugins.loyalty.wallet.operations import move, wallet_for
 
 
 def load(shops: dict, shoppers: list):
-    """Programmes for the three shops and the platform, members, coupons and wallet money; then a push."""
+    """Programmes for the five shops and the platform, members, coupons and wallet money; then a push."""
     alice, bob, carol = shoppers
-    platform = save_document(None, copy.deepcopy(PLATFORM_PROGRAMME))
-    vancl = save_document(shops["vancl"], copy.deepcopy(VANCL))
-    taobao = save_document(shops["taobao"], copy.deepcopy(TAOBAO))
-    four, templates = four_tiers_programme(shops["fourtier"])
-    create_template(vancl, {"name": "满300减30", "kind": "amount_off", "value": "30.00", "min_spend": "300.00",
-                            "valid_days": 30, "claimable": True, "stock": 500, "exclude_sale_items": True})
-    create_template(vancl, {"name": "500积分换20元券", "kind": "amount_off", "value": "20.00", "min_spend": "100.00",
-                            "valid_days": 30, "claimable": True, "points_price": 500})
-    shipping = create_template(platform, {"name": "平台包邮券", "kind": "free_shipping", "valid_days": 14,
-                                          "claimable": True, "stock": 1000})
-    create_template(platform, {"name": "平台9折券", "kind": "percent_off", "value": "0.90", "max_discount": "50.00",
-                               "valid_days": 30, "claimable": True, "stock": 1000})
+    # The programmes and coupons are as old as the shops: the months of trade the demo may add use them.
+    with clock.frozen_at(min(tenant.created_at for tenant in shops.values())):
+        platform, vancl, taobao, four, templates = _programmes(shops)
     now = clock.now()
     for user in shoppers:
         join_programme(platform, user, now - timedelta(days=400))
@@ -40,12 +33,12 @@ def load(shops: dict, shoppers: list):
                                   (four, alice, 60), (four, bob, 350)):
         # Bob's 100 joining points in the four-tier shop lapse 365 days after joining: in 15 days.
         join_programme(programme, user, now - timedelta(days=days))
-    issue(shipping, bob, "staff")
+    issue(templates["shipping"], bob, "staff")
     move(wallet_for(alice), "cash", Decimal("500.00"), "top_up", "demo:alice:top-up")
     move(wallet_for(alice), "bonus", Decimal("30.00"), "adjust", "demo:alice:gift", reason="Welcome gift 新人礼金")
     move(wallet_for(bob), "cash", Decimal("120.00"), "top_up", "demo:bob:top-up")
     # Earlier purchases, settled as time went by, put the shoppers on different tiers.
-    _bought_and_settled(carol, shops["vancl"], "Oxford", 16, days_ago=300)  # 2064.00 → VIP for a year
+    _bought_and_settled(carol, shops["vancl"], "oxford", 16, days_ago=300)  # 2064.00 → VIP for a year
     _bought_and_settled(alice, shops["fourtier"], "teapot", 3, days_ago=50)  # 1497.00 lifetime → 银牌
     _bought_and_settled(bob, shops["taobao"], "candle", 12, days_ago=40)  # 816.00 in 90 days → VIP
     with clock.frozen_at(now - timedelta(days=5)):
@@ -60,17 +53,49 @@ def load(shops: dict, shoppers: list):
     return lambda: pushes.create_push(four, {"template_id": monthly, "filter": {}, "channels": ["inbox"]})
 
 
-def _bought_and_settled(user, tenant, name_part: str, qty: int, days_ago: int) -> None:
-    """A past order of one product, shipped at once and settled when its return window ended."""
+def volume(story):
+    """The loyalty side of the demo's months of trade (mall.demo.volume)."""
+    from plugins.loyalty.demo.volume import LoyaltyVolume
+
+    return LoyaltyVolume(story)
+
+
+def _programmes(shops: dict) -> tuple:
+    """The platform's and every shop's programme, with their coupon templates."""
+    platform = save_document(None, copy.deepcopy(PLATFORM_PROGRAMME))
+    vancl = save_document(shops["vancl"], copy.deepcopy(VANCL))
+    taobao = save_document(shops["taobao"], copy.deepcopy(TAOBAO))
+    four, templates = four_tiers_programme(shops["fourtier"])
+    programmes = {"platform": platform, "vancl": vancl, "taobao": taobao, "fourtier": four,
+                  "gadget": save_document(shops["gadget"], copy.deepcopy(GADGET)),
+                  "fresh": save_document(shops["fresh"], copy.deepcopy(FRESH))}
+    create_template(vancl, {"name": "满300减30", "kind": "amount_off", "value": "30.00", "min_spend": "300.00",
+                            "valid_days": 30, "claimable": True, "stock": 500, "exclude_sale_items": True})
+    create_template(vancl, {"name": "500积分换20元券", "kind": "amount_off", "value": "20.00", "min_spend": "100.00",
+                            "valid_days": 30, "claimable": True, "points_price": 500})
+    templates["shipping"] = create_template(platform, {"name": "平台包邮券", "kind": "free_shipping",
+                                                       "valid_days": 14, "claimable": True, "stock": 1000})
+    create_template(platform, {"name": "平台9折券", "kind": "percent_off", "value": "0.90", "max_discount": "50.00",
+                               "valid_days": 30, "claimable": True, "stock": 1000})
+    for slug, raws in TEMPLATES.items():
+        for raw in raws:
+            create_template(programmes[slug], {k: v for k, v in raw.items() if k != "push"})
+    return platform, vancl, taobao, four, templates
+
+
+def _bought_and_settled(user, tenant, key: str, qty: int, days_ago: int) -> None:
+    """A past order of one product (by its key in the demo's data), shipped at once and settled when its
+    return window ended."""
     from mall.catalog.models import Product
     from mall.checkout.operations import place_checkout
     from mall.cli import run_tick
+    from mall.demo.data import SHOPS
     from mall.extensions import db
     from mall.orders import operations as orders
 
+    name = next(item.name for spec in SHOPS if spec.slug == tenant.slug for item in spec.items if item.key == key)
     product = db.session.execute(
-        db.select(Product).where(Product.tenant_id == tenant.id, Product.name.contains(name_part))
-    ).scalar_one()
+        db.select(Product).where(Product.tenant_id == tenant.id, Product.name == name)).scalar_one()
     at = clock.now() - timedelta(days=days_ago)
     with clock.frozen_at(at):
         placed = place_checkout(user, [{"product_id": product.id, "qty": qty}], {})
