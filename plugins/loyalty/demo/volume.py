@@ -71,7 +71,7 @@ class LoyaltyVolume(VolumeHooks):
         programme = self.programmes.get(tenant.id)
         if programme is not None and self.ledgers.member(programme, user.id) is None \
                 and self.story.rng.random() < 0.9:
-            self.activity.join_shop(programme, user, at - self.activity.minutes(2, 50))
+            self.activity.join_shop(programme, user, max(at - self.activity.minutes(2, 50), user.created_at))
 
     # Pricing
 
