@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
+from flask_babel import force_locale
+
 from mall.checkout.operations import _adjustments
 from mall.checkout.quote import LineQuote, OrderQuote, Quote, _shipping
 from mall.demo import data
@@ -34,9 +37,10 @@ def place(at, story, user) -> None:
     story.call("before_order", user, shop.tenant, at)
     oq = OrderQuote(tenant=shop.tenant, lines=[LineQuote(product=product, qty=qty) for product, qty in picks])
     quote = Quote(user=user, orders=[oq], options={})
-    story.call("price_goods", quote, at)
-    oq.shipping = _shipping(oq)
-    story.call("price_payment", quote, at)
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):  # labels in the shopper's words
+        story.call("price_goods", quote, at)
+        oq.shipping = _shipping(oq)
+        story.call("price_payment", quote, at)
     order = _order_rows(story, user, shop, quote, at)
     story.call("placed", order, quote, at)
     if order.gateway_paid > 0 and rng.random() < 0.02:

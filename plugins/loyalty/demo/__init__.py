@@ -9,10 +9,12 @@ from decimal import Decimal
 
 from mall import clock
 from plugins.loyalty.coupons.operations import create_template, issue
-from plugins.loyalty.demo.data import FRESH, GADGET, TEMPLATES
+from plugins.loyalty.coupons.schemas import TemplateSchema
+from plugins.loyalty.demo.data import COUPON_NAMES_EN, FRESH, GADGET, PROGRAMME_NAMES_EN, TEMPLATES, TIER_NAMES_EN
 from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.programmes.operations import save_document
+from plugins.loyalty.programmes.schemas import ProgrammeSchema, TierSchema
 from plugins.loyalty.pushes import operations as pushes
 from plugins.loyalty.pushes.operations import save_win_back
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME, TAOBAO, VANCL
@@ -62,24 +64,24 @@ def volume(story):
 
 def _programmes(shops: dict) -> tuple:
     """The platform's and every shop's programme, with their coupon templates."""
-    platform = save_document(None, copy.deepcopy(PLATFORM_PROGRAMME))
-    vancl = save_document(shops["vancl"], copy.deepcopy(VANCL))
-    taobao = save_document(shops["taobao"], copy.deepcopy(TAOBAO))
+    platform = _save(None, PLATFORM_PROGRAMME, "platform")
+    vancl = _save(shops["vancl"], VANCL, "vancl")
+    taobao = _save(shops["taobao"], TAOBAO, "taobao")
     four, templates = four_tiers_programme(shops["fourtier"])
     programmes = {"platform": platform, "vancl": vancl, "taobao": taobao, "fourtier": four,
-                  "gadget": save_document(shops["gadget"], copy.deepcopy(GADGET)),
-                  "fresh": save_document(shops["fresh"], copy.deepcopy(FRESH))}
-    create_template(vancl, {"name": "满300减30", "kind": "amount_off", "value": "30.00", "min_spend": "300.00",
+                  "gadget": _save(shops["gadget"], GADGET, "gadget"),
+                  "fresh": _save(shops["fresh"], FRESH, "fresh")}
+    _template(vancl, {"name": "满300减30", "kind": "amount_off", "value": "30.00", "min_spend": "300.00",
                             "valid_days": 30, "claimable": True, "stock": 500, "exclude_sale_items": True})
-    create_template(vancl, {"name": "500积分换20元券", "kind": "amount_off", "value": "20.00", "min_spend": "100.00",
+    _template(vancl, {"name": "500积分换20元券", "kind": "amount_off", "value": "20.00", "min_spend": "100.00",
                             "valid_days": 30, "claimable": True, "points_price": 500})
-    templates["shipping"] = create_template(platform, {"name": "平台包邮券", "kind": "free_shipping",
+    templates["shipping"] = _template(platform, {"name": "平台包邮券", "kind": "free_shipping",
                                                        "valid_days": 14, "claimable": True, "stock": 1000})
-    create_template(platform, {"name": "平台9折券", "kind": "percent_off", "value": "0.90", "max_discount": "50.00",
+    _template(platform, {"name": "平台9折券", "kind": "percent_off", "value": "0.90", "max_discount": "50.00",
                                "valid_days": 30, "claimable": True, "stock": 1000})
     for slug, raws in TEMPLATES.items():
         for raw in raws:
-            create_template(programmes[slug], {k: v for k, v in raw.items() if k != "push"})
+            _template(programmes[slug], raw)
     return platform, vancl, taobao, four, templates
 
 
@@ -106,19 +108,38 @@ def _bought_and_settled(user, tenant, key: str, qty: int, days_ago: int) -> None
 
 def four_tiers_programme(tenant):
     """The four-tier programme with its joining, birthday, monthly and quarterly coupon templates."""
-    programme = save_document(tenant, copy.deepcopy(FOUR_TIERS))
-    join = create_template(programme, {"name": "新人10元券", "kind": "amount_off", "value": "10.00",
+    programme = _save(tenant, FOUR_TIERS, "fourtier")
+    join = _template(programme, {"name": "新人10元券", "kind": "amount_off", "value": "10.00",
                                        "min_spend": "50.00", "valid_days": 7})
-    birthday = create_template(programme, {"name": "生日8折券", "kind": "percent_off", "value": "0.80",
+    birthday = _template(programme, {"name": "生日8折券", "kind": "percent_off", "value": "0.80",
                                            "valid_days": 30})
-    monthly = create_template(programme, {"name": "银牌月度9折券", "kind": "percent_off", "value": "0.90",
+    monthly = _template(programme, {"name": "银牌月度9折券", "kind": "percent_off", "value": "0.90",
                                           "valid_days": 30})
-    quarterly = create_template(programme, {"name": "金牌季度8折券", "kind": "percent_off", "value": "0.80",
+    quarterly = _template(programme, {"name": "金牌季度8折券", "kind": "percent_off", "value": "0.80",
                                             "valid_days": 90})
     doc = copy.deepcopy(FOUR_TIERS)
     doc["points"]["join_coupon"] = join.id
     doc["points"]["birthday_coupon"] = birthday.id
     doc["levels"]["tiers"][1]["coupons"] = [{"template": monthly.id, "every": "month"}]
     doc["levels"]["tiers"][2]["coupons"] = [{"template": quarterly.id, "every": "quarter"}]
-    save_document(tenant, doc)
+    _save(tenant, doc, "fourtier")
     return programme, {"join": join, "birthday": birthday, "monthly": monthly, "quarterly": quarterly}
+
+
+def _save(tenant, document: dict, slug: str):
+    """Save a programme with its English names where the document has fields for them (bilingual content)."""
+    doc = copy.deepcopy(document)
+    if "name_en" in ProgrammeSchema().fields and slug in PROGRAMME_NAMES_EN:
+        doc["name_en"] = PROGRAMME_NAMES_EN[slug]
+    if "name_en" in TierSchema().fields:
+        for tier in doc["levels"]["tiers"]:
+            tier["name_en"] = TIER_NAMES_EN[slug][tier["code"]]
+    return save_document(tenant, doc)
+
+
+def _template(programme, raw: dict):
+    """A coupon template, with its English name where templates have one (bilingual content)."""
+    values = {k: v for k, v in raw.items() if k != "push"}
+    if "name_en" in TemplateSchema().fields:
+        values["name_en"] = COUPON_NAMES_EN[raw["name"]]
+    return create_template(programme, values)
