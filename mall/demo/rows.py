@@ -37,6 +37,7 @@ class LineRow(Row):
 
     @property
     def refundable_qty(self) -> int:
+        """Units not yet refunded (as OrderLine.refundable_qty)."""
         return self.qty - self.refunded_qty
 
 
