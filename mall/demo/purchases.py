@@ -15,10 +15,10 @@ from flask_babel import force_locale
 from mall.checkout.operations import _adjustments
 from mall.checkout.quote import LineQuote, OrderQuote, Quote, _shipping
 from mall.demo import data
-from mall.demo.rows import LineRow
+from mall.demo.rows import LineRow, RefundRow
 from mall.demo.volume import SETTLE
 from mall.money import ZERO
-from mall.orders.models import OrderStatus
+from mall.orders.models import Checkout, OrderStatus
 from mall.orders.operations import _spread_over_payments, line_refund_amount
 from mall.payments.gateway import CHARGED, REFUNDED, reference_for
 
@@ -113,8 +113,7 @@ def pay(at, story, order) -> None:
     rng = story.rng
     order.status, order.paid_at = OrderStatus.PAID, at
     if order.gateway_paid > 0:
-        key = f"checkout:{order.checkout_id}:1"
-        reference = book(story, key, "charge", order.gateway_paid, at)
+        reference = book(story, Checkout.payment_key.fget(order.checkout), "charge", order.gateway_paid, at)
         order.payments.append(story.rows.add("payments", order_id=order.id, tenant_id=order.tenant_id,
                                              method="gateway", amount=order.gateway_paid, refunded=ZERO,
                                              reference=reference, created_at=at))
@@ -231,7 +230,7 @@ def _refund(story, order, wanted: dict[int, int], full: bool, actor_id, at):
     received = sum((p.amount - p.refunded for p in order.payments), ZERO)
     amount = min(amount, order.total - order.refunded_amount, received)
     by_method = _spread_over_payments(order, amount)
-    record = story.rows.add("refunds", order_id=order.id, tenant_id=order.tenant_id,
+    record = story.rows.add("refunds", row_type=RefundRow, order_id=order.id, tenant_id=order.tenant_id,
                             sequence=len(order.refunds) + 1, amount=amount, full=full, lines=lines,
                             by_method={k: str(v) for k, v in by_method.items()}, actor_id=actor_id, created_at=at,
                             gateway_state="sent" if "gateway" in by_method else None)
@@ -239,7 +238,7 @@ def _refund(story, order, wanted: dict[int, int], full: bool, actor_id, at):
     order.refunded_amount += amount
     if "gateway" in by_method:
         charge = next(p.reference for p in order.payments if p.method == "gateway")
-        book(story, f"refund:{order.id}:{record.sequence}:gateway", "refund", by_method["gateway"], at, charge)
+        book(story, f"{record.idempotency_key}:gateway", "refund", by_method["gateway"], at, charge)
     return record
 
 

@@ -41,6 +41,17 @@ class LineRow(Row):
         return self.qty - self.refunded_qty
 
 
+class RefundRow(Row):
+    """A refund, with the key its ledger rows are written under (as Refund.idempotency_key)."""
+
+    @property
+    def idempotency_key(self) -> str:
+        """The refund's key (the model's own rule)."""
+        from mall.orders.models import Refund
+
+        return Refund.idempotency_key.fget(self)
+
+
 class Rows:
     """Rows by table, with ids counted on from what each table holds when it is first used."""
 

@@ -4,12 +4,12 @@ captured, settled and refunded with the rows the receivers write (checkout/recei
 Pricing runs the real rules on the story's state: member price (`_member_price`), tier free shipping,
 coupons (`_apply_one`), points (`_apply_points`) and the wallet (`wallet_shares`). What paying earns comes
 from `_paid_work` (points at the tier's multiplier, the level metric); settlement, refunds and reviews
-follow the receivers step by step, with `points_for`, `metric_for` and `kept_quantities`.
+follow the receivers step by step: `reversal` decides what a refund undoes, `metric_for` and
+`kept_quantities` what a settlement counts.
 """
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from fractions import Fraction
 
@@ -28,12 +28,12 @@ from plugins.loyalty.checkout.operations import (
     waive_shipping,
     wallet_shares,
 )
-from plugins.loyalty.checkout.receivers import _NEW_CREDIT, _paid_work
+from plugins.loyalty.checkout.receivers import _NEW_CREDIT, _paid_work, reversal
 from plugins.loyalty.coupons.models import CouponTemplate
 from plugins.loyalty.demo.activity import Activity
 from plugins.loyalty.demo.ledgers import Ledgers
 from plugins.loyalty.members.operations import effective_tier
-from plugins.loyalty.points.operations import kept_quantities, metric_for, paid_goods, points_for
+from plugins.loyalty.points.operations import kept_quantities, metric_for, paid_goods
 from plugins.loyalty.programmes.models import PLATFORM, Programme
 from plugins.loyalty.programmes.operations import rules
 
@@ -216,7 +216,7 @@ class LoyaltyVolume(VolumeHooks):
     def refunded(self, order, refund, at) -> None:
         """Wallet money back, points and level credit undone, coupons returned (on_order_refunded)."""
         self.story.rows.add("loyalty_handled_events", idempotency_key=keys.refunded(refund.id), created_at=at)
-        key = f"refund:{order.id}:{refund.sequence}"
+        key = refund.idempotency_key
         for method, amount in refund.by_method.items():
             if method.startswith("wallet_") and Decimal(amount) > 0:
                 self.ledgers.move(order.user, method.removeprefix("wallet_"), Decimal(amount), "refund",
@@ -234,37 +234,31 @@ class LoyaltyVolume(VolumeHooks):
 
     def _reverse(self, order, programme, member, everything: bool, share: Fraction, key: str, at) -> None:
         """What the refund undoes in one programme (receivers.reversal), written as receivers._apply does."""
-        row, r = self._credit_row(order, member), rules(programme)
-        kept = {line.id: 0 for line in order.lines} if everything else kept_quantities(order)
-        left = row.points_redeemed - row.points_returned
-        entry = self.redeems.get((order.id, member.id)) if everything and left > 0 else None
-        give_back = max(left if entry is not None else min(math.floor(row.points_redeemed * share + Fraction(1, 2)),
-                                                            left), 0)
-        earned = 0 if everything else points_for(order, r, Decimal(row.multiplier), kept)
-        cancel = row.pending - min(earned, row.pending) if row.pending else 0
-        take_back = row.released - earned if not row.pending and row.released > earned else 0
-        metric = ZERO if everything else metric_for(order, r, kept)
-        if give_back:
+        row = self._credit_row(order, member)
+        rev = reversal(order, programme, member, row, everything, share,
+                       redeemed=lambda order, member: self.redeems.get((order.id, member.id)))
+        if rev.give_back:
             points_key = keys.refund_points(key, member.id)
-            if entry is not None:
-                self.ledgers.return_to_lots(member, entry, give_back, points_key, at, order_id=order.id)
+            if rev.redeem_entry is not None:
+                self.ledgers.return_to_lots(member, rev.redeem_entry, rev.give_back, points_key, at,
+                                            order_id=order.id)
             else:
-                self.ledgers.credit(member, give_back, "return", points_key, at, order_id=order.id)
-            row.points_returned += give_back
+                self.ledgers.credit(member, rev.give_back, "return", points_key, at, order_id=order.id)
+            row.points_returned += rev.give_back
         if row.pending:
-            self.ledgers.pending(member, -cancel, "cancel", keys.refund_pending(key, member.id), at, order.id)
-            row.pending -= cancel
-        elif take_back:
-            taken = min(take_back, member.points_available, self.ledgers.spendable(member, at))
+            self.ledgers.pending(member, -rev.cancel, "cancel", keys.refund_pending(key, member.id), at, order.id)
+            row.pending -= rev.cancel
+        elif rev.take_back:
+            taken = min(rev.take_back, member.points_available, self.ledgers.spendable(member, at))
             if taken > 0:
                 self.ledgers.debit(member, taken, "clawback", keys.refund_clawback(key, member.id), at, order.id)
-            row.released -= take_back
-            row.shortfall += take_back - taken
+            row.released -= rev.take_back
+            row.shortfall += rev.take_back - taken
         if row.metric_counted:
-            if metric != row.metric:
-                self.ledgers.credit_metric(member, metric - row.metric, keys.refund_metric(key, member.id), at,
+            if rev.metric != row.metric:
+                self.ledgers.credit_metric(member, rev.metric - row.metric, keys.refund_metric(key, member.id), at,
                                            order_id=order.id)
-                row.metric = metric
+                row.metric = rev.metric
         elif everything:
             row.metric = ZERO
 
