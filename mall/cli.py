@@ -98,22 +98,29 @@ def tick(at, dry_run: bool):
 
 @mall_cli.command("demo")
 @click.option("--reset", is_flag=True, help="Delete all data first (asks for confirmation).")
+@click.option("--members", type=click.IntRange(0, 100_000), default=2000, show_default=True,
+              help="Members with months of orders, refunds, reviews, check-ins and pushes (0: only the named ones).")
+@click.option("--days", type=click.IntRange(30, 300), default=183, show_default=True, help="Days of orders.")
 @with_appcontext
-def demo(reset: bool):
+def demo(reset: bool, members: int, days: int):
     """Load the demo mall (once) and print the URL and logins."""
-    from mall.demo import load_demo, print_logins
+    import time
+
+    from mall.demo import Volume, load_demo, print_logins
 
     if reset:
         click.confirm("Delete every row in the database and load the demo again?", abort=True)
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
         db.session.commit()
-    loaded = load_demo()
+    started = time.perf_counter()
+    loaded = load_demo(Volume(members=members, days=days))
     from mall.jobs import backend
 
     if hasattr(backend(), "join"):
         backend().join()  # let the embedded queue finish the demo's jobs (its push) before the command ends
-    click.echo("Demo data loaded." if loaded else "Demo data is already there.")
+    click.echo(f"Demo data loaded in {time.perf_counter() - started:.0f} s." if loaded
+               else "Demo data is already there.")
     print_logins()
 
 

@@ -63,6 +63,10 @@ class Plugin:
         """Add `func(shops, shoppers)` to `flask mall demo`, run after the shops exist, before the orders."""
         self.app.extensions["mall_plugins"].demo_hooks.append(func)
 
+    def register_demo_volume(self, factory: Callable) -> None:
+        """Add `factory(story)` → `mall.demo.volume.VolumeHooks` to the demo's generated months of trade."""
+        self.app.extensions["mall_plugins"].demo_volumes.append(factory)
+
 
 class PluginRegistry:
     """What the enabled plugins contributed to this app."""
@@ -73,6 +77,7 @@ class PluginRegistry:
         self.template_hooks: dict[str, list[Callable[..., str]]] = defaultdict(list)
         self.pricing_hooks: dict[str, list[Callable]] = defaultdict(list)
         self.demo_hooks: list[Callable] = []
+        self.demo_volumes: list[Callable] = []
 
 
 def available_plugins() -> dict[str, type[Plugin]]:

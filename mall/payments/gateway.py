@@ -108,10 +108,7 @@ def _book(key: str, kind: str, outcome: str, amount: Decimal, charge_reference: 
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ValueError("a gateway key has 1 to 160 characters")
     table = GatewayCharge.__table__
-    reference = None
-    if outcome != DECLINED:
-        prefix = "SIM-" if kind == "charge" else "SIMR-"
-        reference = prefix + hashlib.sha256(f"{key}:{amount}".encode()).hexdigest()[:16].upper()
+    reference = reference_for(kind, key, amount) if outcome != DECLINED else None
     values = {"key": key, "kind": kind, "outcome": outcome, "amount": amount, "reference": reference,
               "charge_reference": charge_reference, "created_at": clock.now()}
     with db.engine.begin() as conn:
@@ -120,6 +117,12 @@ def _book(key: str, kind: str, outcome: str, amount: Decimal, charge_reference: 
             conn.execute(_insert_once(conn, table, values))
         row = conn.execute(select(table).where(table.c.key == key)).one()
     return Booked(row.outcome, row.reference, row.amount)
+
+
+def reference_for(kind: str, key: str, amount: Decimal) -> str:
+    """The reference the simulated gateway answers a charge or a refund of `amount` under `key` with."""
+    prefix = "SIM-" if kind == "charge" else "SIMR-"
+    return prefix + hashlib.sha256(f"{key}:{amount}".encode()).hexdigest()[:16].upper()
 
 
 def _insert_once(conn, table, values: dict):

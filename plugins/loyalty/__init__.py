@@ -77,6 +77,7 @@ class LoyaltyPlugin(Plugin):
             self.register_nav(menu, lambda label=label: str(label), endpoint)
         self.register_cli(loyalty_cli)
         self.register_demo_hook(demo.load)
+        self.register_demo_volume(demo.volume)
         register_action(*AUDIT_LABELS, labels=AUDIT_LABELS, fields=AUDIT_FIELDS, values=AUDIT_VALUES)
 
 

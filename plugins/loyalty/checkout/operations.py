@@ -63,12 +63,17 @@ def price_goods(quote) -> None:
         s_tier = effective_tier(member, at)
         s_rules = rules(programme) if member else None
         _member_price(oq, ((s_tier, s_rules), (p_tier, p_rules)))
-        for tier, platform_tier in ((s_tier, False), (p_tier, True)):
-            if tier is not None and tier.free_shipping and not oq.shipping_waived_by:
-                label = _("Platform member free shipping") if platform_tier else _("Member free shipping")
-                oq.shipping_waived_by = f"{label} ({localized(tier, 'name')})"
+        waive_shipping(oq, s_tier, p_tier)
     _apply_coupons(quote, at)
     _apply_points(quote, shop_members, platform, p_member)
+
+
+def waive_shipping(oq, shop_tier, platform_tier) -> None:
+    """Free shipping from the shopper's tier in the shop's programme, else in the platform's."""
+    for tier, platform in ((shop_tier, False), (platform_tier, True)):
+        if tier is not None and tier.free_shipping and not oq.shipping_waived_by:
+            label = _("Platform member free shipping") if platform else _("Member free shipping")
+            oq.shipping_waived_by = f"{label} ({localized(tier, 'name')})"
 
 
 def member_tier(sale: bool, offers):
@@ -300,8 +305,13 @@ def price_payment(quote) -> None:
     if amount > most:
         message = _("At most %(max)s can be paid from the wallet.", max=most)
         raise FieldErrors(message, {"wallet": [message]}, code="wallet_over_limit")
+    wallet_shares(quote, amount, wallet.bonus)
+
+
+def wallet_shares(quote, amount: Decimal, bonus_balance: Decimal) -> None:
+    """Spread a wallet payment over the checkout's orders, the bonus balance first, then cash."""
     parts = spread_pro_rata(amount, [oq.total for oq in quote.orders])
-    bonus_left = wallet.bonus
+    bonus_left = bonus_balance
     for oq, part in zip(quote.orders, parts, strict=True):
         bonus, cash = bonus_first(bonus_left, part)
         bonus_left -= bonus

@@ -279,13 +279,13 @@ class Reversal:
     metric: Decimal  # the level metric the order counts afterwards
 
 
-def reversal(order, programme, member, row, everything: bool, share: Fraction) -> Reversal:
+def reversal(order, programme, member, row, everything: bool, share: Fraction, redeemed=None) -> Reversal:
     """What refunding `share` of the order's goods money (the whole order when `everything`) undoes in a
-    programme, per PROGRAMME.md "Refunds"; nothing is written."""
+    programme, per PROGRAMME.md "Refunds"; nothing is written. `redeemed(order, member)` finds the entry
+    that spent the order's points (by default in the ledger)."""
     kept = {line.id: 0 for line in order.lines} if everything else kept_quantities(order)
     left = row.points_redeemed - row.points_returned
-    entry = db.session.execute(db.select(PointsEntry).filter_by(idempotency_key=keys.redeem(order.id, member.id))
-                               ).scalar_one_or_none() if everything and left > 0 else None
+    entry = (redeemed or _redeem_entry)(order, member) if everything and left > 0 else None
     # A partial refund returns round(redeemed × share) points, halves up, computed exactly.
     give_back = max(left if entry is not None else min(math.floor(row.points_redeemed * share + Fraction(1, 2)),
                                                         left), 0)
@@ -296,6 +296,11 @@ def reversal(order, programme, member, row, everything: bool, share: Fraction) -
                     redeem_entry=entry, cancel=cancel, take_back=take_back,
                     short=max(take_back - member.points_available - give_back, 0),
                     metric=ZERO if everything else metric_for(order, rules(programme), kept))
+
+
+def _redeem_entry(order, member) -> PointsEntry | None:
+    return db.session.execute(db.select(PointsEntry).filter_by(idempotency_key=keys.redeem(order.id, member.id))
+                              ).scalar_one_or_none()
 
 
 def _apply(rev: Reversal, order, key: str) -> None:
