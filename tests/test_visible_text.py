@@ -118,10 +118,10 @@ def test_demo_shops_have_real_descriptions_and_the_banner_names_the_real_address
     """No "(seed: …)" in any description, each in both languages; the logins banner uses BASE_URL, which
     `make demo` sets from HOST and PORT."""
     assert load_demo() is True
-    for slug, *_rest in SHOPS:
-        text = client.get(f"/s/{slug}/").get_data(as_text=True)
+    for spec in SHOPS:
+        text = client.get(f"/s/{spec.slug}/").get_data(as_text=True)
         assert "seed:" not in text
-    for _slug, _names, (chinese, english), *_rest in SHOPS:
+    for chinese, english in ((spec.description_zh, spec.description_en) for spec in SHOPS):
         assert "seed" not in chinese + english and any("\u4e00" <= c <= "\u9fff" for c in chinese)
         assert any(c.isascii() and c.isalpha() for c in english) and not any("\u4e00" <= c <= "\u9fff" for c in english)
     monkeypatch.setitem(app.config, "BASE_URL", "http://0.0.0.0:8123")

@@ -100,10 +100,8 @@ def _shop(spec) -> tuple[Tenant, User]:
     owner = accounts.register(f"owner@{spec.slug}.mall-demo.cn", PASSWORD, f"{spec.name} 店主")
     threshold = Decimal(spec.free_shipping_threshold) if spec.free_shipping_threshold else None
     tenant = tenants.create_tenant(spec.slug, spec.name, owner.email, shipping_fee=Decimal(spec.shipping_fee),
-                                   free_shipping_threshold=threshold, description=spec.description)
-    english(tenant, name_en=spec.name_en, description_en=spec.description_en)
-    if hasattr(Tenant, "description_en"):
-        tenant.description = spec.description_zh  # each language in its own column once there are two
+                                   free_shipping_threshold=threshold, description=spec.description_zh,
+                                   name_en=spec.name_en, description_en=spec.description_en)
     for role in ("manager", "support"):
         staff = accounts.register(f"{role}@{spec.slug}.mall-demo.cn", PASSWORD, f"{spec.name} {role}")
         tenants.add_staff(tenant, staff.email, role, owner)

@@ -32,7 +32,6 @@ class Shop(NamedTuple):
 
     slug: str
     name: str
-    description: str  # both languages in one text, as a shop description is today
     shipping_fee: str
     free_shipping_threshold: str | None
     items: list[Item]
@@ -56,7 +55,7 @@ OPTION_VALUES_EN = {"白色": "White", "黑色": "Black", "灰色": "Grey", "藏
 
 
 def _shop(slug, name, name_en, zh, en, fee, threshold, colour, weight, items) -> Shop:
-    return Shop(slug, name, f"{zh} {en}", fee, threshold, items, name_en, zh, en, colour, weight)
+    return Shop(slug, name, fee, threshold, items, name_en, zh, en, colour, weight)
 
 
 SHOPS: list[Shop] = [
