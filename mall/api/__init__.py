@@ -18,7 +18,7 @@ from mall.validation import translate_messages
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 #: Endpoints that need no token.
-OPEN_ENDPOINTS = {"api.register", "api.token", "api.openapi"}
+OPEN_ENDPOINTS = {"api.register", "api.token", "api.openapi", "api.product_search"}
 
 
 @bp.before_request
@@ -106,6 +106,8 @@ def write(view):
 def init_app(app: Flask) -> None:
     """Register the API blueprint and its error handlers."""
     from mall.api import accounts, openapi, platform, shop, shopper  # noqa: F401  (routes)
+    from mall.catalog import api as catalog_api  # noqa: F401  (routes)
+    from mall.media import api as media_api  # noqa: F401  (routes)
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
