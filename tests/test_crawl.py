@@ -45,7 +45,8 @@ def _pages(app, ids) -> list[tuple[str, str]]:
     pages = []
     for rule in app.url_map.iter_rules():
         # /media/<key> serves stored files, as /static does (tests/test_media.py covers it).
-        if "GET" not in rule.methods or rule.rule.startswith(("/api/", "/static", "/media/")) or rule.endpoint == "static":
+        files = ("/static", "/media/")
+        if "GET" not in rule.methods or rule.rule.startswith(("/api/", *files)) or rule.endpoint == "static":
             continue
         view = app.view_functions[rule.endpoint]
         url = rule.rule

@@ -321,3 +321,44 @@ def test_cards_lines_and_lists_show_the_cover_with_its_name(app, client, shop_wo
     assert cover in staff.get(f"/admin/{shop.slug}/orders/{order.id}").get_data(as_text=True)
     listing = staff.get(f"/admin/{shop.slug}/products").get_data(as_text=True)
     assert cover in listing and 'aria-label="Plain tee"' in listing
+
+
+class MemoryStorage:
+    """A stand-in for an object store: what a deployment's S3 class does, in a dict (docs/media.md)."""
+
+    files: dict = {}
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+
+    @classmethod
+    def from_app(cls, app):
+        return cls(app.config["MEDIA_URL"])
+
+    def save(self, key, data, content_type):
+        self.files[key] = (data, content_type)
+
+    def url(self, key):
+        return self.base_url + key
+
+    def delete(self, key):
+        self.files.pop(key, None)
+
+
+def test_another_storage_is_chosen_by_configuration(app, shop_world):
+    from tests.conftest import make_test_app
+
+    other = make_test_app(MEDIA_STORAGE="tests.test_media:MemoryStorage", MEDIA_URL="https://cdn.example.com/m/")
+    client = other.test_client()
+    path, auth, storefront = _path(shop_world), _auth(shop_world), f"/s/{shop_world['shop'].slug}/"
+    db.session.commit()  # SQLite: the other app's requests need the write lock this session's reads took
+    reply = upload(client, path, picture(), headers=auth)
+    assert reply.status_code == 201
+    image = reply.get_json()["image"]
+    key = image["url"].removeprefix("https://cdn.example.com/m/")
+    assert MemoryStorage.files[key][1] == "image/jpeg" and image["thumb_url"].startswith("https://cdn.example.com/m/")
+    assert not _media_file(app, "/media/" + key).exists()
+    assert client.get("/media/" + key).status_code == 404  # the app serves only its own folder
+    page = client.get(storefront)
+    assert "img-src 'self' data: https://cdn.example.com;" in page.headers["Content-Security-Policy"]
+    assert f'src="{image["thumb_url"]}"' in page.get_data(as_text=True)
