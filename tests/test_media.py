@@ -60,7 +60,7 @@ def _media_file(app, url: str) -> Path:
 
 
 def _auth(world) -> dict:
-    return {"Authorization": f"Bearer {world['api'].token}"}
+    return {"Authorization": f"Bearer {world['api'].token}", "Accept-Language": "en"}
 
 
 def test_an_upload_is_stored_with_a_smaller_thumbnail_and_shown_on_the_product(app, client, shop_world):
@@ -146,6 +146,7 @@ def test_a_truncated_picture_is_refused(client, shop_world):
 def test_no_file_or_an_empty_one_is_refused(client, shop_world):
     no_file = client.post(_path(shop_world), data={"file": "text, not a file"}, headers=_auth(shop_world),
                           content_type="multipart/form-data")
+    assert no_file.get_json()["error"]["message"] == "The image was not accepted."
     _refused(no_file, "Choose an image file")
     _refused(upload(client, _path(shop_world), b"", headers=_auth(shop_world)), "Choose an image file")
 
@@ -362,3 +363,9 @@ def test_another_storage_is_chosen_by_configuration(app, shop_world):
     page = client.get(storefront)
     assert "img-src 'self' data: https://cdn.example.com;" in page.headers["Content-Security-Policy"]
     assert f'src="{image["thumb_url"]}"' in page.get_data(as_text=True)
+
+
+def test_a_refusal_speaks_the_callers_language(client, shop_world):
+    headers = {**_auth(shop_world), "Accept-Language": "zh"}
+    body = upload(client, _path(shop_world), b"not a picture", headers=headers).get_json()["error"]
+    assert body["message"] == "图片不符合要求。" and body["fields"]["file"] == ["此文件不是 JPEG、PNG 或 WebP 图片。"]

@@ -49,7 +49,7 @@ class Prepared:
 
 def refuse(message: str) -> FieldErrors:
     """The refusal of an upload, on the `file` field."""
-    return FieldErrors(message, {FIELD: [message]})
+    return FieldErrors(_("The image was not accepted."), {FIELD: [message]})
 
 
 def prepare(raw: bytes, max_pixels: int) -> Prepared:

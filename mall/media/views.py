@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, send_from_directory, url_for
 from flask_babel import gettext as _
 
-from mall.boundary import commits
+from mall.boundary import commits, refusal_text
 from mall.catalog.models import Product
 from mall.errors import api_error, is_api_request
 from mall.media import operations
@@ -108,7 +108,7 @@ def _upload_size():
     refusal = operations.too_large()
     if is_api_request():
         return api_error(422, refusal.code, refusal.message, refusal.fields)
-    flash(refusal.message, "error")
+    flash(refusal_text(refusal), "error")
     return redirect(_back_to_images(**request.view_args))
 
 
