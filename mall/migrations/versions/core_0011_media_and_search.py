@@ -46,10 +46,12 @@ def upgrade():
         batch_op.create_index('ix_product_images_product_position', ['product_id', 'position'], unique=False)
         batch_op.create_index(batch_op.f('ix_product_images_tenant_id'), ['tenant_id'], unique=False)
 
-    with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('sales', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.create_index(batch_op.f('ix_products_sales'), ['sales'], unique=False)
-        batch_op.create_check_constraint(op.f('ck_products_sales_nonneg'), 'sales >= 0')
+    # A plain ADD COLUMN with its CHECK inline: SQLite's batch mode would copy the table to add a constraint,
+    # and products is referenced by order and cart lines, so the copy could not drop the old table.
+    op.add_column('products', sa.Column('sales', sa.Integer(),
+                                        sa.CheckConstraint('sales >= 0', name=op.f('ck_products_sales_nonneg')),
+                                        nullable=False, server_default='0'))
+    op.create_index(op.f('ix_products_sales'), 'products', ['sales'], unique=False)
     # Units already sold: paid lines less what was refunded of them (a cancelled paid order refunded all).
     op.execute(
         "UPDATE products SET sales = (SELECT COALESCE(SUM(order_lines.qty - order_lines.refunded_qty), 0) "
@@ -68,10 +70,8 @@ def downgrade():
         for name, _table, _column in TRIGRAM_INDEXES:
             op.execute(f'DROP INDEX IF EXISTS {name}')
         # pg_trgm stays: other database objects may use it, and it costs nothing unused.
-    with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_products_sales_nonneg'), type_='check')
-        batch_op.drop_index(batch_op.f('ix_products_sales'))
-        batch_op.drop_column('sales')
+    op.drop_index(op.f('ix_products_sales'), table_name='products')
+    op.drop_column('products', 'sales')  # its CHECK goes with it (SQLite 3.35+ and PostgreSQL alike)
     with op.batch_alter_table('product_images', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_product_images_tenant_id'))
         batch_op.drop_index('ix_product_images_product_position')
