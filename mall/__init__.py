@@ -55,6 +55,11 @@ def create_app(config: dict | None = None) -> Flask:
     from mall.checkout import reconcile
 
     signals.tick.connect(reconcile.on_tick, sender=app)
+    from mall import media
+    from mall.catalog import receivers as catalog_receivers
+
+    media.init_app(app)
+    catalog_receivers.connect(app)
 
     from mall.api import init_app as init_api
     from mall.cli import mall_cli

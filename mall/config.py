@@ -73,6 +73,13 @@ class Config:
     BASE_URL = os.environ.get("MALL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     #: Delivery attempts before an e-mail or SMS is marked failed.
     DELIVERY_ATTEMPTS = 5
+    #: Uploaded images: where the local storage keeps them, the class that stores them ("module:Class", see
+    #: docs/media.md), the address they are served from, the largest file and the most pixels one may have.
+    MEDIA_DIR = os.environ.get("MALL_MEDIA_DIR", str(ROOT / "instance" / "media"))
+    MEDIA_STORAGE = os.environ.get("MALL_MEDIA_STORAGE", "mall.media.storage:LocalStorage")
+    MEDIA_URL = os.environ.get("MALL_MEDIA_URL", "/media/")
+    MAX_IMAGE_BYTES = 10 * 1024 * 1024
+    MAX_IMAGE_PIXELS = 40_000_000
 
 
 def _flag(value: str) -> bool:
@@ -103,6 +110,9 @@ def from_environment() -> dict:
         values["PROXY_FIX"] = _whole("MALL_PROXY_FIX", env["MALL_PROXY_FIX"])
     if env.get("MALL_TOKEN_TTL_DAYS"):
         values["TOKEN_TTL_DAYS"] = _whole("MALL_TOKEN_TTL_DAYS", env["MALL_TOKEN_TTL_DAYS"]) or 1
+    for name in ("MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS"):
+        if env.get(f"MALL_{name}"):
+            values[name] = _whole(f"MALL_{name}", env[f"MALL_{name}"]) or 1
     if os.environ.get("MALL_PLUGINS") is not None:
         names = os.environ["MALL_PLUGINS"].strip()
         values["MALL_PLUGINS"] = [n.strip() for n in names.split(",") if n.strip()]

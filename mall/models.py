@@ -7,6 +7,7 @@ from mall.audit.models import AuditEntry
 from mall.cart.models import CartItem
 from mall.catalog.models import Category, Product
 from mall.idempotency import IdempotencyRecord
+from mall.media.models import ProductImage
 from mall.notifications.models import Notification
 from mall.orders.models import Checkout, Order, OrderLine, Payment, Refund
 from mall.reviews.models import Review
@@ -14,6 +15,6 @@ from mall.tenants.models import Staff, Tenant
 
 __all__ = [
     "Address", "AfterSale", "AfterSaleHold", "AfterSaleLine", "ApiToken", "AuditEntry", "CartItem", "Category",
-    "Checkout", "IdempotencyRecord", "Notification", "Order", "OrderLine", "Payment", "Product", "Refund", "Review",
-    "Staff", "Tenant", "User",
+    "Checkout", "IdempotencyRecord", "Notification", "Order", "OrderLine", "Payment", "Product", "ProductImage",
+    "Refund", "Review", "Staff", "Tenant", "User",
 ]

@@ -190,7 +190,17 @@ def _content_security_policy() -> str:
     scripts = "'self'" + (f" 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else "")
     # Inline style attributes draw progress bars; scripts stay strictly same-origin or nonce'd.
     return ("default-src 'self'; script-src " + scripts + "; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+            "img-src 'self' data:" + _media_origin() + "; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'")
+
+
+def _media_origin() -> str:
+    """Pictures served from another address (MALL_MEDIA_URL on a CDN or object store) may load too."""
+    url = current_app.config.get("MEDIA_URL") or ""
+    if not url.startswith(("https://", "http://")):
+        return ""
+    scheme, _, rest = url.partition("://")
+    return f" {scheme}://{rest.split('/', 1)[0]}"
 
 
 def _security_headers(response):

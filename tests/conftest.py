@@ -36,6 +36,7 @@ TEST_CONFIG = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "OUTBOX_DIR": str(_TMP / "outbox"),
     "SMS_OUTBOX_DIR": str(_TMP / "sms"),
+    "MEDIA_DIR": str(_TMP / "media"),
     # Tests travel years ahead with one token; expiry itself is tested with the production lifetime.
     "TOKEN_TTL_DAYS": 36500,
     # Concurrency tests run 20+ threads, each with its own connection.

@@ -44,7 +44,9 @@ def _pages(app, ids) -> list[tuple[str, str]]:
     """(url, access) for every GET page that is not the API, a static file or a download."""
     pages = []
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.rule.startswith(("/api/", "/static")) or rule.endpoint == "static":
+        # /media/<key> serves stored files, as /static does (tests/test_media.py covers it).
+        files = ("/static", "/media/")
+        if "GET" not in rule.methods or rule.rule.startswith(("/api/", *files)) or rule.endpoint == "static":
             continue
         view = app.view_functions[rule.endpoint]
         url = rule.rule

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, type_coerce
+from sqlalchemy.orm import selectinload
 
 from mall.admin.forms import CategoryForm, ProductForm, ShopForm, StaffForm
 from mall.boundary import commits
@@ -137,7 +138,8 @@ def refund(shop: str, order_id: int):
 @staff_required(StaffRole.SUPPORT)
 def product_list(shop: str):
     """The shop's products."""
-    return render_template("admin/products.html", shop=g.tenant, page=paginate(scoped(Product).order_by(Product.id)))
+    select = scoped(Product).order_by(Product.id).options(selectinload(Product.images))
+    return render_template("admin/products.html", shop=g.tenant, page=paginate(select))
 
 
 def _to_utc(value):

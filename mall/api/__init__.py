@@ -18,7 +18,7 @@ from mall.validation import translate_messages
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 #: Endpoints that need no token.
-OPEN_ENDPOINTS = {"api.register", "api.token", "api.openapi"}
+OPEN_ENDPOINTS = {"api.register", "api.token", "api.openapi", "api.product_search"}
 
 
 @bp.before_request
@@ -108,6 +108,8 @@ def init_app(app: Flask) -> None:
     from mall.addresses import api as addresses  # noqa: F401  (routes)
     from mall.aftersales import api as aftersales_api  # noqa: F401  (routes)
     from mall.api import accounts, openapi, platform, shop, shopper  # noqa: F401  (routes)
+    from mall.catalog import api as catalog_api  # noqa: F401  (routes)
+    from mall.media import api as media_api  # noqa: F401  (routes)
     from mall.notifications import api as inbox_api  # noqa: F401  (routes)
 
     csrf.exempt(bp)

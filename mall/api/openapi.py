@@ -9,7 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
 
-from mall.api import bp, schemas
+from mall.api import OPEN_ENDPOINTS, bp, schemas
 from mall.tenants.access import public
 from mall.validation import MAX_INT
 
@@ -30,18 +30,19 @@ REQUEST_SCHEMAS = {
 CREATED = {"api.register", "api.tenant_create", "api.product_create", "api.checkout", "api.review"}
 
 
-def documented(request=None, response=None, created: bool = False, status: int | None = None,
-               query: list[dict] | None = None):
+def documented(request=None, response=None, created: bool = False, status: int | None = None, *,
+               query=None, content: str = "application/json"):
     """Name a view's request and response schemas, and its success status, for the OpenAPI document.
 
     `created`: a POST answers 201 (or 200 when the object already existed); `status`: it answers that code;
-    `query`: its query-string parameters, as OpenAPI parameter objects (`query_parameter` builds one).
+    `query`: its query-string arguments, as a schema that reads them or as OpenAPI parameter objects
+    (`query_parameter` builds one); `content`: the request body's media type (an upload is "multipart/form-data").
     """
 
     def mark(view):
         view.openapi_request, view.openapi_response = request, response
-        view.openapi_query = list(query or [])
         view.openapi_status = status or (201 if created else 200)
+        view.openapi_query, view.openapi_content = query, content
         return view
 
     return mark
@@ -89,6 +90,15 @@ def _parameters(rule) -> list[dict]:
             for found in sorted(_ARGUMENT.finditer(rule.rule), key=lambda m: m["name"])] + [dict(_LANG)]
 
 
+def _query(marshmallow: MarshmallowPlugin, query) -> list[dict]:
+    """A view's query-string arguments as OpenAPI parameters: given as such, or read from a schema."""
+    if query is None:
+        return []
+    if isinstance(query, list | tuple):
+        return list(query)
+    return marshmallow.converter.schema2parameters(query, location="query")
+
+
 def build_spec() -> dict:
     """The OpenAPI document for every /api/v1 route of the running app."""
     marshmallow = MarshmallowPlugin()
@@ -111,7 +121,7 @@ def build_spec() -> dict:
             op: dict = {
                 "summary": (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else rule.endpoint,
                 "operationId": rule.endpoint.split(".", 1)[1] + ("" if method in ("GET", "POST") else f"_{method}"),
-                "parameters": _parameters(rule) + list(getattr(view, "openapi_query", [])),
+                "parameters": _parameters(rule) + _query(marshmallow, getattr(view, "openapi_query", None)),
                 "responses": {"200": {"description": "OK"}, "400": _ERROR, "401": _ERROR, "403": _ERROR,
                               "404": _ERROR, "409": _ERROR, "422": _ERROR, "429": _ERROR},
             }
@@ -124,8 +134,9 @@ def build_spec() -> dict:
             op["responses"].update({"200": success, status: success})
             schema = REQUEST_SCHEMAS.get(rule.endpoint) or getattr(view, "openapi_request", None)
             if schema is not None and method != "GET":
-                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
-            if rule.endpoint not in ("api.register", "api.token"):
+                media_type = getattr(view, "openapi_content", "application/json")
+                op["requestBody"] = {"required": True, "content": {media_type: {"schema": schema}}}
+            if rule.endpoint not in OPEN_ENDPOINTS:
                 op["security"] = [{"bearer": []}]
             paths.setdefault(path, {})[method.lower()] = op
     for path, operations in sorted(paths.items()):

@@ -39,12 +39,14 @@ def tenant_json(tenant) -> dict:
 
 
 def product_json(product) -> dict:
-    """A product."""
+    """A product, with its images (the cover first)."""
+    from mall.media.operations import images_json
+
     return {"id": product.id, "shop": product.tenant.slug, **texts(product, "name"),
             "price": format_money(product.price), **texts(product.category, "name", prefix="category"),
             "stock": product.stock, "sale": product.sale, **texts(product, "description"),
             "sale_starts_at": iso(product.sale_starts_at), "sale_ends_at": iso(product.sale_ends_at),
-            "is_active": product.is_active}
+            "is_active": product.is_active, "images": images_json(product)}
 
 
 def _order_fields(order_like, shop: str) -> dict:

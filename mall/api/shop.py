@@ -1,6 +1,7 @@
 """API for shop staff: products and orders of one shop (other shops' objects are 404)."""
 
 from flask import g, jsonify, request
+from sqlalchemy.orm import selectinload
 
 from mall.api import bp, load, write
 from mall.api.schemas import ProductSchema, RefundSchema, ShipSchema
@@ -22,7 +23,7 @@ PAGE = 50
 @staff_required(StaffRole.SUPPORT)
 def product_index(shop: str):
     """The shop's products, 50 a page."""
-    select = scoped(Product).order_by(Product.id)
+    select = scoped(Product).order_by(Product.id).options(selectinload(Product.images))
     rows = db.session.execute(select.limit(PAGE).offset((page_number() - 1) * PAGE)).scalars()
     return jsonify({"items": [product_json(p) for p in rows]})
 

@@ -32,6 +32,7 @@ class Product(db.Model):
     __table_args__ = (
         CheckConstraint("price >= 0", name="price_nonneg"),
         CheckConstraint("stock >= 0", name="stock_nonneg"),
+        CheckConstraint("sales >= 0", name="sales_nonneg"),
         db.Index("ix_products_tenant_active", "tenant_id", "is_active"),
     )
 
@@ -52,6 +53,8 @@ class Product(db.Model):
     sale_ends_at = db.Column(UTCDateTime, nullable=True)
     is_active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+    #: Units sold: paid units less refunded ones, kept by mall.catalog.receivers; search sorts by it.
+    sales = db.Column(db.Integer, nullable=False, default=0, server_default="0", index=True)
 
     category = db.relationship("Category")
     tenant = db.relationship("Tenant")

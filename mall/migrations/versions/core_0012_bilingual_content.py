@@ -1,7 +1,7 @@
 """bilingual content: English names and descriptions beside the Chinese ones
 
 Revision ID: core_0012
-Revises: core_0010
+Revises: core_0011
 Create Date: 2026-12-10 09:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'core_0012'
-down_revision = 'core_0010'
+down_revision = 'core_0011'
 branch_labels = None
 depends_on = None
 
@@ -26,13 +26,27 @@ COLUMNS = [
 ]
 
 
+#: Catalogue search finds English names too: trigram indexes beside core_0011's (PostgreSQL only).
+TRIGRAM = (
+    ('ix_products_name_en_trgm', 'products', 'name_en'),
+    ('ix_categories_name_en_trgm', 'categories', 'name_en'),
+    ('ix_tenants_name_en_trgm', 'tenants', 'name_en'),
+)
+
+
 def upgrade():
     for table, column, kind in COLUMNS:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column(column, kind, nullable=False, server_default=''))
+    if op.get_bind().dialect.name == 'postgresql':
+        for name, table, column in TRIGRAM:
+            op.execute(f'CREATE INDEX {name} ON {table} USING gin ({column} gin_trgm_ops)')
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        for name, _table, _column in TRIGRAM:
+            op.execute(f'DROP INDEX IF EXISTS {name}')
     # A plain DROP COLUMN (SQLite 3.35+): copying the table, batch mode's default, trips its foreign keys.
     for table, column, _kind in reversed(COLUMNS):
         with op.batch_alter_table(table, schema=None, recreate='never') as batch_op:
