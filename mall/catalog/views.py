@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from mall.catalog.models import Category, Product
 from mall.extensions import db
@@ -57,7 +58,8 @@ def product_page(shop: str, product_id: int):
 
         abort(404)
     reviews = db.session.execute(
-        db.select(Review).where(Review.product_id == product.id).order_by(Review.id.desc()).limit(20)
+        db.select(Review).where(Review.product_id == product.id).options(selectinload(Review.line))
+        .order_by(Review.id.desc()).limit(20)
     ).scalars().all()
     rating = db.session.execute(
         db.select(func.avg(Review.rating), func.count(Review.id)).where(Review.product_id == product.id)
