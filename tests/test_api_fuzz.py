@@ -52,7 +52,8 @@ def _world(make_user, make_shop, make_product, make_programme, buy) -> dict:
     users = {"shopper": shopper, "owner": owner, "operator": operator}
     return {"users": users, "ids": {
         "shop": shop.slug, "slug": shop.slug, "order_id": order.id, "line_id": order.lines[0].id,
-        "product_id": product.id, "template_id": template.id, "user_id": shopper.id}}
+        "product_id": product.id, "variant_id": product.variants[0].id, "template_id": template.id,
+        "user_id": shopper.id}}
 
 
 def _document() -> dict:
@@ -103,13 +104,13 @@ def flatmap_path_parameters(context, path_parameters):
 
 @schema.hook
 def flatmap_body(context, body):
-    """Half the time, ids in a body (cart lines, a push's template) name real objects."""
+    """Half the time, ids in a body (cart lines' products and variants, a push's template) name real objects."""
     if not isinstance(body, dict):
         return st.just(body)
     swapped = {**body, **{key: REAL[key] for key in ("template_id",) if key in body and key in REAL}}
     if isinstance(body.get("lines"), list) and "product_id" in REAL:
-        swapped["lines"] = [{**line, "product_id": REAL["product_id"]} if isinstance(line, dict) and "product_id"
-                            in line else line for line in body["lines"]]
+        swapped["lines"] = [{**line, **{key: REAL[key] for key in ("product_id", "variant_id") if key in line}}
+                            if isinstance(line, dict) else line for line in body["lines"]]
     return st.sampled_from([swapped, body])
 
 
