@@ -54,7 +54,8 @@ def _world(make_user, make_shop, make_product, make_programme, buy) -> dict:
     users = {"shopper": shopper, "owner": owner, "operator": operator}
     return {"users": users, "ids": {
         "shop": shop.slug, "slug": shop.slug, "order_id": order.id, "line_id": order.lines[0].id,
-        "product_id": product.id, "template_id": template.id, "user_id": shopper.id, "after_sale_id": after_sale.id}}
+        "product_id": product.id, "variant_id": product.variants[0].id, "template_id": template.id,
+        "user_id": shopper.id, "after_sale_id": after_sale.id}}
 
 
 def _document() -> dict:
@@ -105,12 +106,14 @@ def flatmap_path_parameters(context, path_parameters):
 
 @schema.hook
 def flatmap_body(context, body):
-    """Half the time, ids in a body (cart and after-sales lines, a push's template) name real objects."""
+    """Half the time, ids in a body (cart lines' products and variants, after-sales lines, a push's template) name
+    real objects."""
     if not isinstance(body, dict):
         return st.just(body)
     swapped = {**body, **{key: REAL[key] for key in ("template_id",) if key in body and key in REAL}}
     if isinstance(body.get("lines"), list) and "product_id" in REAL:
-        swapped["lines"] = [{**line, **{key: REAL[key] for key in ("product_id", "line_id") if key in line}}
+        real = ("product_id", "variant_id", "line_id")
+        swapped["lines"] = [{**line, **{key: REAL[key] for key in real if key in line}}
                             if isinstance(line, dict) else line for line in body["lines"]]
     return st.sampled_from([swapped, body])
 

@@ -190,7 +190,9 @@ def test_the_product_form_takes_english_beside_the_chinese(client, manager):
     assert "Name in English (optional)" in page and "Category in English (optional)" in page
     assert "Description in English (optional)" in page
     data = {"name": "龙井", "name_en": "Dragon Well", "category": "绿茶", "category_en": "Green tea",
-            "price": "30.00", "stock": "5", "description": "", "description_en": "Spring harvest.", "is_active": "y"}
+            "variants-0-price": "30.00", "variants-0-stock": "5", "variants-0-on_sale": "y", "description": "",
+            "description_en": "Spring harvest.",
+            "is_active": "y"}
     assert client.post("/admin/tea/products/new", data=data).status_code == 302
     product = db.session.execute(db.select(Product)).scalar_one()
     assert (product.name_en, product.category.name_en, product.description_en) == (

@@ -65,7 +65,7 @@ def test_a_sale_window_at_the_calendars_ends_is_refused_on_the_product_form(clie
 
     client.post("/lang/en")
     client.post("/login", data={"email": shop["owner"].email, "password": PASSWORD})
-    form = {"name": "Tea", "category": "tea", "price": "10.00", "stock": "5", field: moment}
+    form = {"name": "Tea", "category": "tea", "variants-0-price": "10.00", "variants-0-stock": "5", field: moment}
     response = client.post("/admin/tea/products/new", data=form)
     assert response.status_code == 422
     assert "Give a moment from 1970-01-01 to 2100-01-01." in response.get_data(as_text=True)

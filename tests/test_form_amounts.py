@@ -17,7 +17,7 @@ def test_a_product_price_must_be_a_plain_amount(app, make_shop, make_user, price
     shop = make_shop(owner=owner)
     client = signed_in(app, owner)
     reply = client.post(f"/admin/{shop.slug}/products/new",
-                        data={"name": "Tee", "price": price, "stock": "5", "category": "tops"})
+                        data={"name": "Tee", "variants-0-price": price, "variants-0-stock": "5", "category": "tops"})
     assert reply.status_code in (200, 422)
     assert "at most two decimals" in reply.get_data(as_text=True)
     assert db.session.execute(db.select(Product)).first() is None

@@ -32,7 +32,8 @@ def test_product_form_invalid_values_save_nothing(client, make_user, make_shop):
     owner = make_user()
     shop = make_shop(owner=owner)
     _login(client, owner)
-    res = client.post(f"/admin/{shop.slug}/products/new", data={"name": "", "price": "-5", "stock": "x"})
+    res = client.post(f"/admin/{shop.slug}/products/new", data={"name": "", "variants-0-price": "-5",
+                                                                       "variants-0-stock": "x"})
     assert res.status_code == 422 and "has-error" in res.get_data(as_text=True)
     assert db.session.query(Product).count() == 0
 

@@ -9,7 +9,16 @@ from flask_babel import gettext as _
 from sqlalchemy import func, type_coerce
 from sqlalchemy.orm import selectinload
 
-from mall.admin.forms import CategoryForm, ProductForm, ShopForm, StaffForm
+from mall.admin.forms import (
+    CategoryForm,
+    ProductForm,
+    ShopForm,
+    StaffForm,
+    add_row,
+    fill_variants,
+    show_variant_errors,
+    variant_rows,
+)
 from mall.boundary import commits
 from mall.catalog import operations as catalog
 from mall.catalog.models import Category, Product
@@ -18,7 +27,7 @@ from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors
 from mall.orders import operations as orders
-from mall.orders.models import Order, OrderLine, OrderStatus
+from mall.orders.models import Order, OrderStatus
 from mall.orders.timeline import timeline
 from mall.pagination import paginate
 from mall.tenants import operations as tenants
@@ -138,7 +147,7 @@ def refund(shop: str, order_id: int):
 @staff_required(StaffRole.SUPPORT)
 def product_list(shop: str):
     """The shop's products."""
-    select = scoped(Product).order_by(Product.id).options(selectinload(Product.images))
+    select = scoped(Product).options(selectinload(Product.images), selectinload(Product.variants)).order_by(Product.id)
     return render_template("admin/products.html", shop=g.tenant, page=paginate(select))
 
 
@@ -159,26 +168,38 @@ def _to_local(value):
 @staff_required(StaffRole.MANAGER)
 @commits
 def product_edit(shop: str, product_id: int | None):
-    """Create or edit a product."""
+    """Create or edit a product and its variants ("Add a row" shows one more blank variant row)."""
     product = get_in_tenant_or_404(Product, product_id) if product_id else None
-    form = ProductForm(obj=product) if request.method == "POST" or product is None else ProductForm(
-        obj=product, category=product.category.name if product.category else "",
-        category_en=product.category.name_en if product.category else "",
-        sale_starts_at=_to_local(product.sale_starts_at), sale_ends_at=_to_local(product.sale_ends_at))
-    if form.validate_on_submit():
+    if request.method == "POST":
+        form = ProductForm()
+        if request.form.get("action") == "add_row":
+            add_row(form)
+            return _product_form(form, product, 200)
+    else:
+        form = ProductForm(obj=product)
+        if product is not None:  # set after: `obj` would win over keywords, and these differ from the columns
+            form.category.data = product.category.name if product.category else ""
+            form.category_en.data = product.category.name_en if product.category else ""
+            form.sale_starts_at.data = _to_local(product.sale_starts_at)
+            form.sale_ends_at.data = _to_local(product.sale_ends_at)
+        fill_variants(form, product)
+    chosen = variant_rows(form) if form.validate_on_submit() else None
+    if chosen is not None:
         values = {name: getattr(form, name).data for name in (
-            "name", "name_en", "category", "category_en", "price", "stock", "sale", "description", "description_en",
-            "is_active")}
-        values["sale_starts_at"] = _to_utc(form.sale_starts_at.data)
-        values["sale_ends_at"] = _to_utc(form.sale_ends_at.data)
+            "name", "name_en", "category", "category_en", "sale", "description", "description_en", "is_active")}
+        values.update(sale_starts_at=_to_utc(form.sale_starts_at.data), sale_ends_at=_to_utc(form.sale_ends_at.data),
+                      variants=chosen[0])
         try:
             saved = catalog.save_product(g.tenant, product, values)
         except FieldErrors as exc:
-            show_field_errors(form, exc)
+            show_variant_errors(form, exc, chosen[1])
         else:
             flash(_("Product saved."), "success")
             return redirect(url_for("admin.product_list", shop=g.tenant.slug, _anchor=f"p{saved.id}"))
-    status = 422 if request.method == "POST" else 200
+    return _product_form(form, product, 422 if request.method == "POST" else 200)
+
+
+def _product_form(form: ProductForm, product: Product | None, status: int):
     return render_template("admin/product_form.html", shop=g.tenant, form=form, product=product), status
 
 
@@ -188,15 +209,9 @@ def product_edit(shop: str, product_id: int | None):
 def product_delete(shop: str, product_id: int):
     """Delete a product never ordered; archive one that was (orders keep their lines)."""
     product = get_in_tenant_or_404(Product, product_id)
-    ordered = db.session.execute(db.select(OrderLine.id).where(OrderLine.product_id == product.id).limit(1)).first()
-    if ordered:
-        product.is_active = False
+    if catalog.delete_product(product):
         flash(_("The product has orders, so it was archived instead of deleted."), "info")
     else:
-        from mall.cart.models import CartItem
-
-        db.session.execute(db.delete(CartItem).where(CartItem.product_id == product.id))
-        db.session.delete(product)
         flash(_("Product deleted."), "success")
     return redirect(url_for("admin.product_list", shop=g.tenant.slug))
 

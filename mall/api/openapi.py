@@ -20,6 +20,7 @@ REQUEST_SCHEMAS = {
     "api.tenant_create": schemas.TenantSchema,
     "api.product_create": schemas.ProductSchema,
     "api.product_update": schemas.ProductSchema,
+    "api.variant_update": schemas.VariantChangeSchema,
     "api.order_refund": schemas.RefundSchema,
     "api.order_ship": schemas.ShipSchema,
     "api.checkout_quote": schemas.CheckoutSchema,
@@ -84,6 +85,14 @@ _LANG = {"name": "lang", "in": "query", "required": False, "schema": {"type": "s
                         "saved language, else Accept-Language, else zh."}
 
 
+def dict_sizes(self, field, ret, **kwargs) -> dict:
+    """An object's bounded number of entries as minProperties / maxProperties (not a string's length)."""
+    if ret.get("type") != "object":
+        return {}
+    sizes = {"minProperties": ret.pop("minLength", None), "maxProperties": ret.pop("maxLength", None)}
+    return {key: value for key, value in sizes.items() if value is not None}
+
+
 def _parameters(rule) -> list[dict]:
     return [{"name": found["name"], "in": "path", "required": True,
              "schema": dict(_ID) if found["kind"] == "int" else {"type": "string"}}
@@ -104,6 +113,7 @@ def build_spec() -> dict:
     marshmallow = MarshmallowPlugin()
     spec = APISpec(title="Mall API", version="1.0.0", openapi_version="3.0.3", plugins=[marshmallow])
     marshmallow.converter.add_attribute_function(numbers_as_numbers)
+    marshmallow.converter.add_attribute_function(dict_sizes)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", {"type": "object", "properties": {"error": {
         "type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"},

@@ -6,7 +6,16 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mall import clock
-from mall.catalog.operations import MAX_PRICE, MAX_STOCK
+from mall.catalog.variants import (
+    MAX_OPTIONS,
+    MAX_PRICE,
+    MAX_STOCK,
+    MAX_VARIANTS,
+    OPTION_NAME_MAX,
+    OPTION_VALUE_MAX,
+    SKU_MAX,
+    SKU_PATTERN,
+)
 from mall.checkout.quote import MAX_LINES, MAX_QTY
 from mall.orders.models import CARRIER_MAX, TRACKING_MAX
 from mall.tenants.models import is_zone
@@ -51,8 +60,41 @@ class TenantSchema(Schema):
                              metadata={"example": clock.PLATFORM_ZONE})
 
 
+def _sku(value) -> None:
+    if not SKU_PATTERN.fullmatch(value):
+        raise ValidationError([_l("Use up to %(n)d letters, digits and . _ / - (starting with a letter or digit).",
+                                  n=SKU_MAX)])
+
+
+class VariantChangeSchema(Schema):
+    """PATCH /shops/<slug>/variants/<id>: the fields of one variant to change."""
+
+    sku = fields.String(validate=[validate.Length(min=1, max=SKU_MAX), _sku],
+                        metadata={"pattern": SKU_PATTERN.pattern, "example": "TEE-M-RED"})
+    options = fields.Dict(keys=Text(OPTION_NAME_MAX, 1), values=Text(OPTION_VALUE_MAX, 1),
+                          validate=validate.Length(max=MAX_OPTIONS), metadata={"example": {"size": "M"}})
+    price = Money(high=MAX_PRICE)
+    stock = Int(0, MAX_STOCK)
+    is_active = fields.Boolean()
+
+
+class VariantSchema(VariantChangeSchema):
+    """One variant of a product: its SKU (made up when absent), options, price and stock. In a PATCH of the
+    product, `id` names a variant kept; the variants left out are removed (deactivated when ordered)."""
+
+    id = Id(load_default=None)
+    sku = fields.String(load_default=None, validate=[validate.Length(min=1, max=SKU_MAX), _sku],
+                        metadata={"pattern": SKU_PATTERN.pattern, "example": "TEE-M-RED"})
+    options = fields.Dict(keys=Text(OPTION_NAME_MAX, 1), values=Text(OPTION_VALUE_MAX, 1), load_default=dict,
+                          validate=validate.Length(max=MAX_OPTIONS), metadata={"example": {"size": "M"}})
+    price = Money(high=MAX_PRICE, required=True)
+    stock = Int(0, MAX_STOCK, required=True)
+    is_active = fields.Boolean(load_default=True)
+
+
 class ProductSchema(Schema):
-    """POST /shops/<slug>/products (PATCH takes the same fields, all optional).
+    """POST /shops/<slug>/products (PATCH takes the same fields, all optional): `variants`, or for a product
+    sold in one version `price` and `stock`.
 
     `name`, `description` and `category` are the Chinese texts, the `_en` fields the English ones;
     each language falls back to the other where one is empty. A non-empty `category_en` names the
@@ -61,16 +103,30 @@ class ProductSchema(Schema):
 
     name = Text(120, 1, required=True, metadata={"description": "the name in Chinese"})
     name_en = Text(120, load_default="", metadata={"description": "the name in English (optional)"})
-    price = Money(high=MAX_PRICE, required=True)
+    price = Money(high=MAX_PRICE)
     category = Text(80, 1, required=True, metadata={"description": "the category's name in Chinese"})
     category_en = Text(80, load_default="", metadata={"description": "the category's name in English (optional)"})
-    stock = Int(0, MAX_STOCK, required=True)
+    stock = Int(0, MAX_STOCK)
+    variants = fields.List(fields.Nested(VariantSchema), validate=validate.Length(min=1, max=MAX_VARIANTS))
     sale = fields.Boolean(load_default=False)
     description = Text(5000, load_default="")
     description_en = Text(5000, load_default="")
     sale_starts_at = Moment(load_default=None, allow_none=True)
     sale_ends_at = Moment(load_default=None, allow_none=True)
     is_active = fields.Boolean(load_default=True)
+
+    @validates_schema
+    def _variants_or_price(self, data, partial=False, **kwargs):
+        if data.get("variants") is not None:
+            given = [name for name in ("price", "stock") if name in data]
+            if given:
+                raise ValidationError({name: [_l("Give the price and stock of each variant in variants.")]
+                                       for name in given})
+        elif not partial:
+            missing = [name for name in ("price", "stock") if name not in data]
+            if missing:
+                raise ValidationError({name: [_l("This field is required (or give variants).")]
+                                       for name in missing})
 
 
 class RefundLineSchema(Schema):
@@ -93,9 +149,10 @@ class RefundSchema(Schema):
 
 
 class CheckoutLineSchema(Schema):
-    """One cart line."""
+    """One cart line: a variant_id, or the product_id of a product sold in one version."""
 
-    product_id = Id(required=True)
+    variant_id = Id(load_default=None)
+    product_id = Id(load_default=None)
     qty = Int(1, MAX_QTY, required=True)
 
 

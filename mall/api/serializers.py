@@ -38,15 +38,24 @@ def tenant_json(tenant) -> dict:
             if tenant.free_shipping_threshold is not None else None}
 
 
+def variant_json(variant) -> dict:
+    """A product variant: SKU, options and their label, its own price and stock."""
+    return {"id": variant.id, "product_id": variant.product_id, "sku": variant.sku, "options": variant.options,
+            "label": variant.label, "price": format_money(variant.price), "stock": variant.stock,
+            "position": variant.position, "is_active": variant.is_active}
+
+
 def product_json(product) -> dict:
-    """A product, with its images (the cover first)."""
+    """A product, with its images (the cover first) and variants: `price` is its from-price (lowest variant on
+    sale), `stock` the total of its variants on sale."""
     from mall.media.operations import images_json
 
     return {"id": product.id, "shop": product.tenant.slug, **texts(product, "name"),
             "price": format_money(product.price), **texts(product.category, "name", prefix="category"),
             "stock": product.stock, "sale": product.sale, **texts(product, "description"),
             "sale_starts_at": iso(product.sale_starts_at), "sale_ends_at": iso(product.sale_ends_at),
-            "is_active": product.is_active, "images": images_json(product)}
+            "is_active": product.is_active, "images": images_json(product),
+            "variants": [variant_json(v) for v in product.variants]}
 
 
 def _order_fields(order_like, shop: str) -> dict:
@@ -64,7 +73,8 @@ def order_json(order) -> dict:
     """A placed order with its lines."""
     body = {"id": order.id, "status": order.status, **_order_fields(order, order.tenant.slug)}
     body["lines"] = [
-        {"id": line.id, "product_id": line.product_id, "name": localized(line, "name"), "qty": line.qty,
+        {"id": line.id, "product_id": line.product_id, "variant_id": line.variant_id,
+         "variant_label": line.variant_label, "name": localized(line, "name"), "qty": line.qty,
          "unit_price": format_money(line.unit_price), "base": format_money(line.base),
          "net": format_money(line.net), "paid": format_money(line.paid), "refunded_qty": line.refunded_qty}
         for line in order.lines
@@ -96,7 +106,8 @@ def quote_json(quote) -> dict:
     for oq in quote.orders:
         body = {"id": None, "status": "quote", **_order_fields(oq, oq.tenant.slug)}
         body["lines"] = [
-            {"id": None, "product_id": lq.product.id, "name": localized(lq.product, "name"), "qty": lq.qty,
+            {"id": None, "product_id": lq.product.id, "variant_id": lq.variant.id, "variant_label": lq.label,
+             "name": localized(lq.product, "name"), "qty": lq.qty,
              "unit_price": format_money(lq.unit_price), "base": format_money(lq.base), "net": format_money(lq.net),
              "paid": format_money(lq.paid), "points_value": format_money(lq.points_value),
              "adjustments": [{"kind": a.kind, "label": a.label, "amount": format_money(a.amount),

@@ -4,10 +4,11 @@ from flask import g, jsonify, request
 from sqlalchemy.orm import selectinload
 
 from mall.api import bp, load, write
-from mall.api.schemas import ProductSchema, RefundSchema, ShipSchema
+from mall.api.schemas import ProductSchema, RefundSchema, ShipSchema, VariantChangeSchema
 from mall.api.serializers import order_detail_json, order_json, product_json
 from mall.catalog import operations as catalog
-from mall.catalog.models import Product
+from mall.catalog import variants
+from mall.catalog.models import Product, ProductVariant
 from mall.extensions import db
 from mall.money import format_money
 from mall.orders import operations as orders
@@ -48,14 +49,37 @@ def product_show(shop: str, product_id: int):
 @staff_required(StaffRole.MANAGER)
 @write
 def product_update(shop: str, product_id: int):
-    """Change some fields of a product."""
+    """Change some fields of a product; `variants`, when given, is its whole new list of variants."""
     product = get_in_tenant_or_404(Product, product_id)
-    current = {"name": product.name, "name_en": product.name_en, "price": product.price, "stock": product.stock,
-               "category": product.category, "sale": product.sale, "description": product.description,
+    # Price and stock are the variants': only those given change (a product sold in one version's variant).
+    current = {"name": product.name, "name_en": product.name_en, "category": product.category,
+               "sale": product.sale, "description": product.description,
                "description_en": product.description_en, "is_active": product.is_active,
                "sale_starts_at": product.sale_starts_at, "sale_ends_at": product.sale_ends_at}
-    data = {**current, **load(ProductSchema(partial=True))}
+    # Only the product's own fields may be left out: each variant in `variants` is given whole.
+    data = {**current, **load(ProductSchema(partial=tuple(ProductSchema().fields)))}
     return 200, {"product": product_json(catalog.save_product(g.tenant, product, data))}
+
+
+@bp.route("/shops/<shop>/variants/<int:variant_id>", methods=["PATCH"])
+@staff_required(StaffRole.MANAGER)
+@write
+def variant_update(shop: str, variant_id: int):
+    """Change some fields of one variant (SKU, options, price, stock, on sale)."""
+    variant = get_in_tenant_or_404(ProductVariant, variant_id)
+    variants.change_variant(g.tenant, variant, load(VariantChangeSchema()))
+    return 200, {"product": product_json(variant.product)}
+
+
+@bp.route("/shops/<shop>/variants/<int:variant_id>", methods=["DELETE"])
+@staff_required(StaffRole.MANAGER)
+@write
+def variant_delete(shop: str, variant_id: int):
+    """Remove a variant: deleted, or only taken off sale when it was ordered (orders keep it)."""
+    variant = get_in_tenant_or_404(ProductVariant, variant_id)
+    product = variant.product
+    deactivated = variants.drop_variant(g.tenant, variant)
+    return 200, {"product": product_json(product), "deactivated": deactivated}
 
 
 @bp.route("/shops/<shop>/orders", methods=["GET"])

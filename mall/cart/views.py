@@ -48,10 +48,11 @@ def _product_on_sale() -> Product:
 @login_required
 @commits(back=_product_page)
 def add():
-    """Add a product to the cart."""
+    """Add a product's chosen variant (or the product sold in one version) to the cart."""
     product = _product_on_sale()
+    variant = operations.chosen_variant(product, object_id(request.form.get("variant_id")))
     qty = request.form.get("qty", 1, type=int)
-    operations.add(actor(), product, qty if qty is not None else 0)
+    operations.add(actor(), variant, qty if qty is not None else 0)
     flash(_("Added to your cart."), "success")
     return redirect(url_for("cart.show"))
 

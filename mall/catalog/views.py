@@ -64,7 +64,8 @@ def product_page(shop: str, product_id: int):
 
         abort(404)
     reviews = db.session.execute(
-        db.select(Review).where(Review.product_id == product.id).order_by(Review.id.desc()).limit(20)
+        db.select(Review).where(Review.product_id == product.id).options(selectinload(Review.line))
+        .order_by(Review.id.desc()).limit(20)
     ).scalars().all()
     rating = db.session.execute(
         db.select(func.avg(Review.rating), func.count(Review.id)).where(Review.product_id == product.id)

@@ -18,37 +18,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from mall import clock, jobs, signals
 from mall.addresses.operations import for_checkout
-from mall.catalog.models import Product
+from mall.catalog.variants import reserve_stock
 from mall.checkout.quote import build_quote
 from mall.errors import Conflict
 from mall.extensions import db
 from mall.money import ZERO
 from mall.orders.models import Checkout, Order, OrderLine, OrderStatus, Payment
 from mall.payments import gateway
-
-
-def reserve_stock(product_id: int, qty: int) -> None:
-    """Take `qty` units with one conditional update; refuse if fewer are left."""
-    result = db.session.execute(
-        update(Product)
-        .where(Product.id == product_id, Product.stock >= qty, Product.is_active.is_(True))
-        .values(stock=Product.stock - qty)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise Conflict(_("Sorry, an item sold out while you were checking out."), code="out_of_stock")
-
-
-def release_stock(product_id: int, qty: int) -> None:
-    """Put units back (refund, cancellation)."""
-    db.session.execute(
-        update(Product)
-        .where(Product.id == product_id)
-        .values(stock=Product.stock + qty)
-        .execution_options(synchronize_session=False)
-    )
-
-
 
 
 def place_checkout(user, raw_lines, options: dict | None = None, payment_token: str | None = None, *,
@@ -93,13 +69,8 @@ def place_unpaid(user, raw_lines, options: dict | None = None, *, address_id: in
     db.session.add(checkout)
     orders = [_create_order(checkout, user, oq, address) for oq in quote.orders]
     db.session.flush()
-    # Lock rows in one fixed order (product id) so concurrent checkouts cannot deadlock.
-    wanted: dict[int, int] = {}
-    for oq in quote.orders:
-        for lq in oq.lines:
-            wanted[lq.product.id] = wanted.get(lq.product.id, 0) + lq.qty
-    for product_id in sorted(wanted):
-        reserve_stock(product_id, wanted[product_id])
+    # reserve_stock locks rows in one fixed order (variant id) so concurrent checkouts cannot deadlock.
+    reserve_stock({lq.variant.id: lq.qty for oq in quote.orders for lq in oq.lines})
     app = current_app._get_current_object()
     for order in orders:
         signals.order_placed.send(app, order=order)
@@ -206,7 +177,7 @@ def mark_paid(checkout: Checkout, orders: list[Order], reference: str | None, at
     if clear_cart and paid:
         from mall.cart import operations as cart
 
-        cart.remove_bought(checkout.orders[0].user, {line.product_id for o in paid for line in o.lines})
+        cart.remove_bought(checkout.orders[0].user, {line.variant_id for o in paid for line in o.lines})
     return paid
 
 
@@ -237,9 +208,9 @@ def _create_order(checkout: Checkout, user, oq, address: dict) -> Order:
     db.session.add(order)
     for lq in oq.lines:
         line = OrderLine(
-            order=order, tenant_id=oq.tenant.id, product_id=lq.product.id, name=lq.product.name,
-            name_en=lq.product.name_en,
-            unit_price=lq.unit_price, qty=lq.qty, sale=lq.sale, base=lq.base, net=lq.net, paid=lq.paid,
+            order=order, tenant_id=oq.tenant.id, product_id=lq.product.id, variant_id=lq.variant.id,
+            name=lq.product.name, name_en=lq.product.name_en, variant_label=lq.label, unit_price=lq.unit_price,
+            qty=lq.qty, sale=lq.sale, base=lq.base, net=lq.net, paid=lq.paid,
         )
         db.session.add(line)
         lq.line = line
@@ -248,7 +219,8 @@ def _create_order(checkout: Checkout, user, oq, address: dict) -> Order:
 
 def _adjustments(oq) -> list[dict]:
     rows = [
-        {"kind": a.kind, "label": a.label, "amount": str(a.amount), "source": a.source, "product_id": lq.product.id}
+        {"kind": a.kind, "label": a.label, "amount": str(a.amount), "source": a.source, "product_id": lq.product.id,
+         "variant_id": lq.variant.id}
         for lq in oq.lines
         for a in lq.adjustments
     ]

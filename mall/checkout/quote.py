@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
 from mall import clock
-from mall.catalog.models import Product
+from mall.catalog.models import Product, ProductVariant
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.money import ZERO, format_money
@@ -47,10 +47,12 @@ class PaymentShare:
 
 @dataclass
 class LineQuote:
-    """One product line of a shop order."""
+    """One line of a shop order: a variant of a product, priced at the variant's price."""
 
     product: Product
     qty: int
+    #: The variant bought (build_quote always sets it; a keyword only so the fields keep their order).
+    variant: ProductVariant | None = None
     adjustments: list[Adjustment] = field(default_factory=list)
     #: Money value of points spread onto this line.
     points_value: Decimal = ZERO
@@ -59,7 +61,13 @@ class LineQuote:
 
     @property
     def unit_price(self) -> Decimal:
-        return self.product.price
+        """The variant's price: what member prices, coupons and points work from."""
+        return self.variant.price
+
+    @property
+    def label(self) -> str:
+        """The variant's option values ("M / Red"), "" for a product sold in one version."""
+        return self.variant.label
 
     @property
     def sale(self) -> bool:
@@ -67,7 +75,7 @@ class LineQuote:
 
     @property
     def base(self) -> Decimal:
-        return self.product.price * self.qty
+        return self.unit_price * self.qty
 
     def adjusted(self, kind: str) -> Decimal:
         """Total (negative) adjustment of one kind on this line."""
@@ -162,62 +170,109 @@ class Quote:
         return sum((o.gateway_paid for o in self.orders), ZERO)
 
 
-def parse_lines(raw) -> list[tuple[int, int]]:
-    """Validate `[{"product_id", "qty"}]` into merged (product_id, qty) pairs."""
+@dataclass
+class LineRequest:
+    """One requested line: a variant, or a product sold in one version, and a quantity (`index` in the request)."""
+
+    index: int
+    variant_id: int | None
+    product_id: int | None
+    qty: int
+
+
+def parse_lines(raw) -> list[LineRequest]:
+    """Validate `[{"variant_id" | "product_id", "qty"}]` (a product_id names a product with one variant)."""
     if not isinstance(raw, list) or not raw:
         raise FieldErrors(_("Your cart is empty."), {"lines": [_("Add at least one product.")]})
     if len(raw) > MAX_LINES:
         raise FieldErrors(_("Too many lines."), {"lines": [_("At most %(n)d lines.", n=MAX_LINES)]})
-    merged: OrderedDict[int, int] = OrderedDict()
+    parsed: list[LineRequest] = []
     errors: dict = {}
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
-            errors[f"lines.{i}"] = [_("Each line needs a product_id and a qty.")]
+            errors[f"lines.{i}"] = [_("Each line needs a variant_id (or product_id) and a qty.")]
             continue
-        pid, qty = item.get("product_id"), item.get("qty")
-        if not _is_int(pid) or pid <= 0:
+        vid, pid, qty = item.get("variant_id"), item.get("product_id"), item.get("qty")
+        if vid is not None and (not _is_int(vid) or vid <= 0):
+            errors[f"lines.{i}.variant_id"] = [_("Not a variant id.")]
+        if pid is not None and (not _is_int(pid) or pid <= 0):
             errors[f"lines.{i}.product_id"] = [_("Not a product id.")]
+        if vid is None and pid is None:
+            errors[f"lines.{i}.variant_id"] = [_("Give the variant_id (or the product_id of a product with one "
+                                                 "variant).")]
         if not _is_int(qty) or not 1 <= qty <= MAX_QTY:
             errors[f"lines.{i}.qty"] = [_("Quantity must be a whole number from 1 to %(n)d.", n=MAX_QTY)]
-        if f"lines.{i}.product_id" not in errors and f"lines.{i}.qty" not in errors:
-            merged[pid] = merged.get(pid, 0) + qty
+        if not any(key.startswith(f"lines.{i}.") for key in errors):
+            parsed.append(LineRequest(i, vid, pid, qty))
     if errors:
         raise FieldErrors(_("Please correct the cart."), errors)
-    return list(merged.items())
+    return parsed
 
 
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _variants_of(requests: list[LineRequest]) -> tuple[dict, dict]:
+    """The variants the lines name, by id, and the active variants of the products they name, by product id."""
+    query = (db.select(ProductVariant).join(Product, Product.id == ProductVariant.product_id).join(Tenant)
+             .options(contains_eager(ProductVariant.product).contains_eager(Product.tenant)))
+    variant_ids = [r.variant_id for r in requests if r.variant_id is not None]
+    product_ids = [r.product_id for r in requests if r.variant_id is None]
+    by_id = {v.id: v for v in db.session.execute(query.where(ProductVariant.id.in_(variant_ids))).scalars()} \
+        if variant_ids else {}
+    by_product: dict[int, list] = {}
+    if product_ids:
+        for v in db.session.execute(query.where(ProductVariant.product_id.in_(product_ids),
+                                                ProductVariant.is_active.is_(True))).scalars():
+            by_product.setdefault(v.product_id, []).append(v)
+    return by_id, by_product
+
+
+def _resolve(requests: list[LineRequest], errors: dict) -> list[tuple[LineRequest, ProductVariant]]:
+    """Each line's variant, or a message on the line (unknown, of another product, several to choose from)."""
+    by_id, by_product = _variants_of(requests)
+    found = []
+    for r in requests:
+        if r.variant_id is not None:
+            variant = by_id.get(r.variant_id)
+            if variant is None or not variant.is_active:
+                errors[f"lines.{r.index}.variant_id"] = [_("This product is not available.")]
+            elif r.product_id is not None and variant.product_id != r.product_id:
+                errors[f"lines.{r.index}.variant_id"] = [_("This variant is not one of that product's.")]
+            else:
+                found.append((r, variant))
+            continue
+        choices = by_product.get(r.product_id, [])
+        if len(choices) > 1:
+            errors[f"lines.{r.index}.variant_id"] = [_("This product comes in several variants: give the "
+                                                       "variant_id of the one wanted.")]
+        elif not choices:
+            errors[f"lines.{r.index}.product_id"] = [_("This product is not available.")]
+        else:
+            found.append((r, choices[0]))
+    return found
+
+
 def build_quote(user, raw_lines, options: dict | None = None) -> Quote:
-    """Price a cart for a user: load products, split by shop, run plugins, decide shipping."""
-    pairs = parse_lines(raw_lines)
-    ids = [pid for pid, _qty in pairs]
-    products = {
-        p.id: p
-        for p in db.session.execute(
-            db.select(Product).join(Tenant).options(contains_eager(Product.tenant)).where(Product.id.in_(ids))
-        ).scalars()
-    }
-    moment = clock.now()
+    """Price a cart for a user: load the variants, split by shop, run plugins, decide shipping."""
     errors: dict = {}
+    merged: OrderedDict[int, list] = OrderedDict()  # variant id → [first line's request, variant, qty]
+    for r, variant in _resolve(parse_lines(raw_lines), errors):
+        if variant.id in merged:
+            merged[variant.id][2] += r.qty
+        else:
+            merged[variant.id] = [r, variant, r.qty]
+    moment = clock.now()
     by_shop: dict[int, list[LineQuote]] = {}
-    for i, (pid, qty) in enumerate(pairs):
-        product = products.get(pid)
-        if product is None or not product.is_active or not product.tenant.is_active:
-            errors[f"lines.{i}.product_id"] = [_("This product is not available.")]
+    for r, variant, qty in merged.values():
+        problem = _unavailable(variant, qty, moment)
+        if problem:
+            named = "variant_id" if r.variant_id is not None else "product_id"
+            errors[f"lines.{r.index}.{named if problem[0] == 'item' else problem[0]}"] = [problem[1]]
             continue
-        state = product.window_state(moment)
-        if state != "open":
-            errors[f"lines.{i}.product_id"] = [
-                _("This sale has not started yet.") if state == "upcoming" else _("This sale has ended.")
-            ]
-            continue
-        if qty > product.stock:
-            errors[f"lines.{i}.qty"] = [_("Only %(n)d left in stock.", n=product.stock)]
-            continue
-        by_shop.setdefault(product.tenant_id, []).append(LineQuote(product=product, qty=qty))
+        product = variant.product
+        by_shop.setdefault(product.tenant_id, []).append(LineQuote(product=product, qty=qty, variant=variant))
     if errors:
         raise FieldErrors(_("Some items cannot be bought as requested."), errors)
     orders = [
@@ -231,6 +286,20 @@ def build_quote(user, raw_lines, options: dict | None = None) -> Quote:
     run_pricing_hooks("payment", quote)
     _refuse_unconsumed(quote)
     return quote
+
+
+def _unavailable(variant: ProductVariant, qty: int, moment) -> tuple[str, str] | None:
+    """(field, message) when the variant cannot be bought in this quantity now, else None; the field "item"
+    stands for whichever of variant_id and product_id the line named."""
+    product = variant.product
+    if not product.is_active or not product.tenant.is_active:
+        return "item", _("This product is not available.")
+    state = product.window_state(moment)
+    if state != "open":
+        return "item", _("This sale has not started yet.") if state == "upcoming" else _("This sale has ended.")
+    if qty > variant.stock:
+        return "qty", _("Only %(n)d left in stock.", n=variant.stock)
+    return None
 
 
 def _refuse_oversized(orders: list[OrderQuote]) -> None:

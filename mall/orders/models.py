@@ -138,7 +138,7 @@ class Order(db.Model):
 
 
 class OrderLine(db.Model):
-    """A product and quantity in an order, with its price breakdown."""
+    """A product variant and quantity in an order, with its price breakdown and the variant's label then."""
 
     __tablename__ = "order_lines"
     __table_args__ = (
@@ -150,9 +150,12 @@ class OrderLine(db.Model):
     order_id = db.Column(db.Integer, db.ForeignKey("orders.id"), nullable=False, index=True)
     tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=False, index=True)
     product_id = db.Column(db.Integer, db.ForeignKey("products.id"), nullable=False, index=True)
+    variant_id = db.Column(db.Integer, db.ForeignKey("product_variants.id"), nullable=False, index=True)
     #: The product's names when it was bought (Chinese, English), so a later rename leaves the order as it was.
     name = db.Column(db.String(120), nullable=False)
     name_en = db.Column(db.String(120), nullable=False, default="", server_default="")
+    #: The variant's option values when it was bought ("M / Red"); "" for a product sold in one version.
+    variant_label = db.Column(db.String(160), nullable=False, default="", server_default="")
     unit_price = db.Column(Money, nullable=False)
     qty = db.Column(db.Integer, nullable=False)
     sale = db.Column(db.Boolean, nullable=False, default=False)
@@ -167,6 +170,7 @@ class OrderLine(db.Model):
 
     order = db.relationship("Order", back_populates="lines")
     product = db.relationship("Product")
+    variant = db.relationship("ProductVariant")
 
     @property
     def refundable_qty(self) -> int:

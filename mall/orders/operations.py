@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, true, update
 from sqlalchemy.exc import IntegrityError
 
 from mall import clock, jobs, signals
-from mall.checkout.operations import release_stock
+from mall.catalog.variants import release_stock
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.money import ZERO, round_half_up, spread_pro_rata
@@ -166,7 +166,7 @@ def line_refund_amount(line: OrderLine, qty: int) -> Decimal:
 
 def _refund(order: Order, actor, wanted: dict[int, int], full: bool) -> Refund:
     by_id = {line.id: line for line in order.lines}
-    rows, goods = [], ZERO
+    rows, goods, returned = [], ZERO, {}
     for line_id in sorted(wanted):
         qty = wanted[line_id]
         if qty <= 0:
@@ -174,9 +174,10 @@ def _refund(order: Order, actor, wanted: dict[int, int], full: bool) -> Refund:
         line = by_id[line_id]
         amount = line_refund_amount(line, qty)
         _take_line(line, qty, amount)
-        release_stock(line.product_id, qty)
+        returned[line.variant_id] = returned.get(line.variant_id, 0) + qty
         rows.append({"line_id": line.id, "qty": qty, "amount": str(amount)})
         goods += amount
+    release_stock(returned)  # each variant's units back, in the one lock order
     # Shipping is returned only when the whole order is; an order still pending payment returns only
     # the money it received (its plugin shares: the card was never charged).
     amount = goods + (order.shipping if full else ZERO)

@@ -23,3 +23,5 @@ class Review(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
 
     user = db.relationship("User")
+    #: The order line reviewed: which variant the reviewer bought (its label is shown with the review).
+    line = db.relationship("OrderLine")

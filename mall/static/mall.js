@@ -13,3 +13,19 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// A product's variant picker: the quantity may go up to the chosen variant's stock (the server checks it too).
+document.addEventListener("change", function (event) {
+  var choice = event.target;
+  if (choice.name !== "variant_id" || !choice.dataset.stock || !choice.form) {
+    return;
+  }
+  var qty = choice.form.querySelector("input[name=qty]");
+  if (qty) {
+    var most = Math.min(parseInt(choice.dataset.stock, 10), parseInt(qty.dataset.maxQty || "999", 10));
+    qty.max = String(most);
+    if (parseInt(qty.value, 10) > most) {
+      qty.value = String(most);
+    }
+  }
+});

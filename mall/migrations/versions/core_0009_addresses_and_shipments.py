@@ -1,7 +1,7 @@
 """addresses and shipments: a shopper's address book, each order's copy of its address, carrier and tracking
 
 Revision ID: core_0009
-Revises: core_0007
+Revises: core_0008
 Create Date: 2026-12-10 09:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import mall.dbtypes  # noqa: F401  (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'core_0009'
-down_revision = 'core_0007'
+down_revision = 'core_0008'
 branch_labels = None
 depends_on = None
 

@@ -12,5 +12,6 @@ def register(plugin) -> None:
     plugin.register_template_hook("checkout-options", views.checkout_options)
     plugin.register_template_hook("product-price", views.product_price)
     plugin.register_template_hook("cart-line-price", views.cart_line_price)
+    plugin.register_template_hook("variant-price", views.variant_price)
     plugin.register_template_hook("order-detail", views.refund_preview)
     receivers.connect(plugin.app)

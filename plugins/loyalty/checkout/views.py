@@ -47,10 +47,12 @@ def checkout_options(quote, options=None, errors=None) -> str:
                            options=options, conditions=coupon_conditions, fields=errors.fields if errors else {})
 
 
-def best_member_price(product, user):
-    """(price, tier) the user pays as a member (shop or platform tier, the lower), or None."""
+def best_member_price(product, user, price=None):
+    """(price, tier) the user pays as a member (shop or platform tier, the lower), or None: for one of the
+    product's variants when its `price` is given, else for the product's from-price."""
     tier = member_tier(product.sale, shopper_offers(product.tenant, user, clock.now()))
-    return (round_half_up(product.price * tier.discount), tier) if tier is not None else None
+    base = product.price if price is None else price
+    return (round_half_up(base * tier.discount), tier) if tier is not None else None
 
 
 def product_price(product, compact: bool = False) -> str:
@@ -70,11 +72,16 @@ def product_price(product, compact: bool = False) -> str:
     return render_template("loyalty/checkout/_member_price.html", mine=mine, teaser=teaser, compact=compact)
 
 
-def cart_line_price(product) -> str:
-    """Template hook for a cart line: the member price only, compactly."""
+def cart_line_price(product, price=None) -> str:
+    """Template hook for a cart line: the member price only, compactly, of the line's variant at `price`."""
     user = current_user if current_user.is_authenticated else None
-    mine = best_member_price(product, user)
+    mine = best_member_price(product, user, price)
     return render_template("loyalty/checkout/_member_price.html", mine=mine, teaser=None, compact=True) if mine else ""
+
+
+def variant_price(product, variant) -> str:
+    """Template hook 'variant-price' (a row of the product page's variant picker): the variant's member price."""
+    return cart_line_price(product, variant.price)
 
 
 def refund_preview(order) -> str:

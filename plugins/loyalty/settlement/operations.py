@@ -65,12 +65,14 @@ def platform_funded(order: Order) -> Decimal:
     shop = programme_for(order.tenant)
     platform_codes = {t.code for t in rules(platform).tiers} if platform else set()
     shop_codes = {t.code for t in rules(shop).tiers} if shop else set()
-    lines = {line.product_id: line for line in order.lines}
+    # A row names its line's variant (rows written before variants name the product, which had one line).
+    by_variant = {line.variant_id: line for line in order.lines}
+    by_product = {line.product_id: line for line in order.lines}
     kept = kept_quantities(order)
     total = Fraction(0)
     for row in order.adjustments or []:
         if row.get("kind") in ("member_price", "coupon"):
-            line = lines.get(row.get("product_id"))
+            line = by_variant.get(row["variant_id"]) if "variant_id" in row else by_product.get(row.get("product_id"))
             if line is None:
                 continue
             share = _platform_share(row.get("source"), platform_codes, shop_codes)
