@@ -19,8 +19,8 @@ from sqlalchemy import func
 
 from mall import clock
 from mall.accounts.models import User
-from mall.catalog.models import Product
-from mall.demo import FULL, PASSWORD, SHOPS, Volume, load_demo
+from mall.catalog.models import Product, ProductVariant
+from mall.demo import FULL, PASSWORD, SHOPS, Volume, load_demo, variant_rows
 from mall.extensions import db
 from mall.orders.models import Order, OrderLine, OrderStatus, Payment, Refund
 from mall.payments.gateway import GatewayCharge
@@ -98,12 +98,28 @@ def test_a_smaller_run_of_the_generator_keeps_every_ledger_and_order_coherent():
     assert statuses[OrderStatus.REFUNDED] + statuses[OrderStatus.PARTIALLY_REFUNDED] > 0
     assert db.session.execute(db.select(func.count(Review.id))).scalar() > 0
     assert db.session.execute(db.select(func.count(Push.id))).scalar() > 5
-    # Stock: what each product started with, less what was sold and kept.
-    started = {item.name: item.stock for spec in SHOPS for item in spec.items}
-    kept = dict(db.session.execute(db.select(OrderLine.product_id, func.sum(OrderLine.qty - OrderLine.refunded_qty))
+    # Stock: what each variant started with, less what was sold and kept; each product totals its variants on
+    # sale, priced from the cheapest.
+    started = {row["sku"]: row["stock"] for spec in SHOPS for item in spec.items for row in variant_rows(spec, item)}
+    kept = dict(db.session.execute(db.select(OrderLine.variant_id, func.sum(OrderLine.qty - OrderLine.refunded_qty))
+                                   .group_by(OrderLine.variant_id)).all())
+    variants = db.session.execute(db.select(ProductVariant)).scalars().all()
+    assert len(variants) > len(started) // 2 > 0 and {v.sku for v in variants} == set(started)
+    for variant in variants:
+        assert variant.stock == started[variant.sku] - (kept.get(variant.id) or 0), variant.sku
+    for product in db.session.execute(db.select(Product)).scalars():
+        on_sale = [v for v in product.variants if v.is_active]
+        assert product.stock == sum(v.stock for v in on_sale), product.name
+        assert product.price == min(v.price for v in on_sale), product.name
+    # Sales: each product counts its paid units not refunded.
+    sold = dict(db.session.execute(db.select(OrderLine.product_id, func.sum(OrderLine.qty - OrderLine.refunded_qty))
+                                   .join(Order, Order.id == OrderLine.order_id).where(Order.paid_at.is_not(None))
                                    .group_by(OrderLine.product_id)).all())
     for product in db.session.execute(db.select(Product)).scalars():
-        assert product.stock == started[product.name] - (kept.get(product.id) or 0), product.name
+        assert product.sales == (sold.get(product.id) or 0), product.name
+    assert sum(1 for line in db.session.execute(db.select(OrderLine)).scalars() if line.variant_label) > 0
+    # Pictures: every product has its cover.
+    assert all(product.images for product in db.session.execute(db.select(Product)).scalars())
     # Coupons: each coupon a kept order's prices name is marked used by that order; each used coupon is named
     # by its order's prices, or waived its shipping. (A wholly refunded order gave its coupons back.)
     named = {(int(row["source"].split(":")[1]), o.id) for o in orders for row in o.adjustments

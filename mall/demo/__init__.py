@@ -6,10 +6,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
+from io import BytesIO
+from itertools import product as combinations
 
 import click
 from flask import current_app
 from sqlalchemy import update
+from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
 
 from mall import clock
@@ -22,17 +25,21 @@ from mall.demo.data import HOMES, SHOPS
 from mall.demo.images import draw_product_image
 from mall.demo.volume import FULL, StoryShop, Volume, generate
 from mall.extensions import db
+from mall.media.operations import add_product_image
 from mall.orders import operations as orders
 from mall.plugins import registry
 from mall.tenants import operations as tenants
 from mall.tenants.models import Tenant
 
-__all__ = ["FULL", "OPERATOR", "PASSWORD", "SHOPPERS", "SHOPS", "Volume", "load_demo", "print_logins"]
+__all__ = ["FULL", "OPERATOR", "PASSWORD", "SHOPPERS", "SHOPS", "Volume", "load_demo", "print_logins",
+           "variant_rows"]
 
 PASSWORD = "demo-pass-2026"
 OPERATOR = "operator@mall-demo.cn"
 #: How long ago the demo mall opened (at least): its shops, programmes and named shoppers are that old.
 OPENED_DAYS_AGO = 420
+#: The most variants a demo product gets (the first combinations of its options, in the data's order).
+MAX_DEMO_VARIANTS = 12
 SHOPPERS = [("alice@mall-demo.cn", "Alice 李", date(1992, 3, 8)), ("bob@mall-demo.cn", "Bob 王", date(1988, 11, 30)),
             ("carol@mall-demo.cn", "Carol 陈", date(1999, 6, 1))]
 
@@ -109,17 +116,16 @@ def _shop(spec) -> tuple[Tenant, User]:
 
 
 def _product(tenant, spec, item, now):
-    """One catalogue product, with its English names, variants and picture where the catalogue has them."""
-    values = {"name": item.name, "category": item.category, "price": Decimal(item.price), "stock": item.stock,
-              "sale": item.sale, "description": f"{item.name}，{item.category}，{spec.name}出品。"}
+    """One catalogue product, with its English names, variants and picture."""
+    values = {"name": item.name, "category": item.category, "sale": item.sale,
+              "description": f"{item.name}，{item.category}，{spec.name}出品。"}
     if item.key == "hoodie":  # a limited-time sale (限时购) that has just started
         values["sale_starts_at"] = now - timedelta(days=1)
         values["sale_ends_at"] = now + timedelta(days=30)
-    product = catalog.save_product(tenant, None, values)
+    product = catalog.save_product(tenant, None, {**values, "variants": variant_rows(spec, item)})
     english(product, name_en=item.name_en,
             description_en=f"{item.name_en}: {item.category_en.lower()} from {spec.name_en}.")
     english(product.category, name_en=item.category_en)
-    product_variants(product, item)
     product_images(product, spec, item)
     return product
 
@@ -131,14 +137,29 @@ def english(row, **values) -> None:
             setattr(row, name, value)
 
 
-def product_variants(product, item) -> None:
-    """The product's variants, one per combination of `item.options` (nothing until variants exist): at merge,
-    make them here with a SKU such as f"{slug}-{item.key}-{n}", the item's price and a share of its stock."""
+def variant_rows(spec, item) -> list[dict]:
+    """The product's variants as save_product takes them: one per combination of `item.options` (at most
+    MAX_DEMO_VARIANTS), each at the item's price with an even share of its stock; one plain variant without
+    options. The SKU is f"{slug}-{key}-{n}"."""
+    price = Decimal(item.price)
+    options = item.options or {}
+    if not options:
+        return [{"sku": f"{spec.slug}-{item.key}-1", "options": {}, "price": price, "stock": item.stock,
+                 "is_active": True}]
+    names = list(options)
+    combos = list(combinations(*(options[name] for name in names)))[:MAX_DEMO_VARIANTS]
+    share, extra = divmod(item.stock, len(combos))
+    return [{"sku": f"{spec.slug}-{item.key}-{n}", "options": dict(zip(names, combo, strict=True)),
+             "price": price, "stock": share + (1 if n <= extra else 0), "is_active": True}
+            for n, combo in enumerate(combos, 1)]
 
 
 def product_images(product, spec, item) -> None:
-    """The product's picture (nothing until product images exist): at merge, give `product_image(spec, item)`
-    to the media feature's save_image as an upload named f"{item.key}.png" and make it the cover."""
+    """The product's picture: `product_image(spec, item)` uploaded to the media feature (its first image is
+    the cover)."""
+    upload = FileStorage(stream=BytesIO(product_image(spec, item)), filename=f"{item.key}.png",
+                         content_type="image/png")
+    add_product_image(product, upload)
 
 
 def product_image(spec, item) -> bytes:
@@ -146,8 +167,13 @@ def product_image(spec, item) -> bytes:
     return draw_product_image(item.name, spec.colour, f"{spec.name} · {item.category}", item.name_en)
 
 
+def first_variant(product):
+    """The variant a named shopper buys: the product's first on sale."""
+    return product.active_variants[0]
+
+
 def _buy(user, *items, days_ago: int = 0):
-    lines = [{"product_id": p.id, "qty": q} for p, q in items]
+    lines = [{"variant_id": first_variant(p).id, "qty": q} for p, q in items]
     with clock.frozen_at(clock.now() - timedelta(days=days_ago)):
         return place_checkout(user, lines, {})
 

@@ -116,9 +116,9 @@ SHOPS: list[Shop] = [
     _shop("fourtier", "茗香茶庄", "Mingxiang Tea House", "精选茗茶与茶具，会员分普通、银牌、金牌、钻石四级。",
           "Fine tea and teaware, with four member tiers from Regular to Diamond.",
           "12.00", "199.00", (58, 110, 72), 18, [
+              Item("teapot", "宜兴紫砂壶", "Yixing clay teapot", "茶具", "Teaware", "499.00", 150, weight=6),
               Item("giftbox", "茶叶礼盒", "Tea gift box", "茶叶", "Tea", "258.00", 600,
                    options={"pack": ["单盒", "双盒"]}, weight=14),
-              Item("teapot", "宜兴紫砂壶", "Yixing clay teapot", "茶具", "Teaware", "499.00", 150, weight=6),
               Item("cups", "青瓷茶杯四只装", "Celadon tea cups (4)", "茶具", "Teaware", "88.00", 500, weight=12),
               Item("sampler", "特价试饮装", "Special: tasting sampler", "茶叶", "Tea", "29.90", 1500, True, weight=20),
               Item("longjing", "西湖龙井", "West Lake Longjing", "茶叶", "Tea", "168.00", 600,

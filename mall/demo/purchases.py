@@ -35,7 +35,8 @@ def place(at, story, user) -> None:
     if not picks:
         return
     story.call("before_order", user, shop.tenant, at)
-    oq = OrderQuote(tenant=shop.tenant, lines=[LineQuote(product=product, qty=qty) for product, qty in picks])
+    oq = OrderQuote(tenant=shop.tenant, lines=[LineQuote(product=variant.product, qty=qty, variant=variant)
+                                               for variant, qty in picks])
     quote = Quote(user=user, orders=[oq], options={})
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):  # labels in the shopper's words
         story.call("price_goods", quote, at)
@@ -51,15 +52,17 @@ def place(at, story, user) -> None:
 
 
 def _basket(story, shop, at) -> list:
-    """One to three products the shop can sell now, in stock, mostly one of each."""
+    """One to three products the shop can sell now, each as one of its variants in stock, mostly one of each:
+    [(variant, qty)]."""
     rng = story.rng
     open_now = [p for p in shop.products.values() if p.is_active and p.window_state(at) == "open"]
     picks = {}
     for _ in range(rng.choices((1, 2, 3), weights=(58, 30, 12))[0]):
         product = rng.choices(open_now, weights=[shop.weights[p.id] for p in open_now])[0]
+        variant = rng.choice(story.variants[product.id])
         qty = rng.choices((1, 2, 3, 4), weights=(72, 20, 5, 3) if shop.spec.slug != "fresh" else (50, 30, 12, 8))[0]
-        if product.id not in picks and story.stock[product.id] >= qty:
-            picks[product.id] = (product, qty)
+        if product.id not in picks and story.stock[variant.id] >= qty:
+            picks[product.id] = (variant, qty)
     return list(picks.values())
 
 
@@ -77,12 +80,12 @@ def _order_rows(story, user, shop, quote, at):
     order_address(order, user)
     for lq in oq.lines:
         line = rows.add("order_lines", row_type=LineRow, order_id=order.id, tenant_id=shop.tenant.id,
-                        product_id=lq.product.id, name=lq.product.name, unit_price=lq.unit_price, qty=lq.qty,
-                        sale=lq.sale, base=lq.base, net=lq.net, paid=lq.paid, refunded_qty=0, refunded_amount=ZERO)
-        line_variant(story, line, lq.product)
+                        product_id=lq.product.id, name=lq.product.name, name_en=lq.product.name_en,
+                        unit_price=lq.unit_price, qty=lq.qty, sale=lq.sale, base=lq.base, net=lq.net, paid=lq.paid,
+                        refunded_qty=0, refunded_amount=ZERO)
+        line_variant(story, line, lq)
         order.lines.append(line)
         lq.line = line
-        story.stock[lq.product.id] -= lq.qty
     for method, amount in oq.payment_rows():
         if method != "gateway":
             order.payments.append(rows.add("payments", order_id=order.id, tenant_id=order.tenant_id, method=method,
@@ -95,9 +98,10 @@ def order_address(order, user) -> None:
     order.address = dict(user.address)
 
 
-def line_variant(story, line, product) -> None:
-    """Which of the product's variants the line is (written once order lines have `variant_id`): at merge, pick
-    one of the product's variants here, set `line.variant_id` and `line.variant_label`, and take its stock."""
+def line_variant(story, line, lq) -> None:
+    """The variant the line is (the one its quote line priced), its label then, and its stock taken."""
+    line.variant_id, line.variant_label = lq.variant.id, lq.label
+    story.stock[lq.variant.id] -= lq.qty
 
 
 def book(story, key: str, kind: str, amount, at, charge_reference=None) -> str:
@@ -223,7 +227,7 @@ def _refund(story, order, wanted: dict[int, int], full: bool, actor_id, at):
         amount = line_refund_amount(line, qty)
         line.refunded_qty += qty
         line.refunded_amount += amount
-        story.stock[line.product_id] += qty
+        story.stock[line.variant_id] += qty
         lines.append({"line_id": line.id, "qty": qty, "amount": str(amount)})
         goods += amount
     amount = goods + (order.shipping if full else ZERO)

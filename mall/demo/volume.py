@@ -19,6 +19,7 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 from mall import clock
+from mall.catalog.receivers import recount_sales
 from mall.demo.rows import Rows
 from mall.extensions import db
 from mall.plugins import registry
@@ -116,7 +117,9 @@ class Story:
         self.rows = Rows()
         self.shops = shops
         self.users: list = []
+        #: Stock by variant id, and each product's variants on sale by product id.
         self.stock: dict[int, int] = {}
+        self.variants: dict[int, list] = {}
         self._events: list = []
         self._seq = count()
         self.hooks = [factory(self) for factory in registry().demo_volumes]
@@ -145,7 +148,9 @@ class Story:
 
         for shop in self.shops:
             for product in shop.products.values():
-                self.stock[product.id] = product.stock
+                self.variants[product.id] = product.active_variants
+                for variant in product.variants:
+                    self.stock[variant.id] = variant.stock
         members.plan(self)
         tick = self.next_tick(self.first)
         while tick <= self.now:
@@ -155,13 +160,25 @@ class Story:
             at, _order, _seq, action, args = heapq.heappop(self._events)
             action(at, *args)
         self.call("finish")
-        for shop in self.shops:
-            for product in shop.products.values():
-                if self.stock[product.id] != product.stock:
-                    self.rows.update("products", product.id, stock=self.stock[product.id])
+        self._write_stock()
         written = self.rows.write()
+        recount_sales()  # "sort by sales" counts the generated orders too
         db.session.expire_all()  # stock and counts changed under the loaded rows
         return written
+
+    def _write_stock(self) -> None:
+        """Each variant's stock left, then its product's total of the variants on sale and from-price (as
+        mall.catalog.variants.sync_product keeps them)."""
+        for shop in self.shops:
+            for product in shop.products.values():
+                for variant in product.variants:
+                    if self.stock[variant.id] != variant.stock:
+                        self.rows.update("product_variants", variant.id, stock=self.stock[variant.id])
+                on_sale = product.active_variants
+                total = sum(self.stock[variant.id] for variant in on_sale)
+                low = min((variant.price for variant in on_sale), default=product.price)
+                if (total, low) != (product.stock, product.price):
+                    self.rows.update("products", product.id, stock=total, price=low)
 
 
 def generate(volume: Volume, shops: list) -> dict[str, int]:

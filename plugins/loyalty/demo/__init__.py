@@ -98,7 +98,7 @@ def _bought_and_settled(user, tenant, key: str, qty: int, days_ago: int) -> None
         db.select(Product).where(Product.tenant_id == tenant.id, Product.name == name)).scalar_one()
     at = clock.now() - timedelta(days=days_ago)
     with clock.frozen_at(at):
-        placed = place_checkout(user, [{"product_id": product.id, "qty": qty}], {})
+        placed = place_checkout(user, [{"variant_id": product.active_variants[0].id, "qty": qty}], {})
         for order in placed.orders:
             orders.ship(order, None)
     run_tick(at + timedelta(days=tenant.return_window_days, hours=1))
