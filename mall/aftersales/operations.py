@@ -22,6 +22,7 @@ from mall.aftersales.models import (
 )
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
+from mall.i18n import localized
 from mall.money import ZERO
 from mall.notifications.operations import content, notify
 from mall.orders import operations as orders
@@ -89,7 +90,7 @@ def request_after_sale(order: Order, user, kind, lines, reason_code="other", rea
         if not _hold(line_id, qty):
             # Another request took these units between the check above and now.
             raise FieldErrors(_("Please correct the request."), {"lines": [_(
-                "%(name)s is already asked for in another request.", name=by_id[line_id].name)]})
+                "%(name)s is already asked for in another request.", name=localized(by_id[line_id], "name"))]})
         after_sale.lines.append(AfterSaleLine(order_line_id=line_id, qty=qty))
     db.session.flush()
     event = "refund_requested" if kind == AfterSaleKind.REFUND else "return_requested"
@@ -121,7 +122,7 @@ def _wanted(order: Order, lines, errors: dict) -> dict[int, int]:
         elif not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
             errors[f"lines.{i}.qty"] = [_("Quantity must be a whole number of at least 1.")]
         elif wanted.get(line_id, 0) + qty > left[line_id]:
-            name = by_id[line_id].name
+            name = localized(by_id[line_id], "name")
             errors[f"lines.{i}.qty"] = [
                 _("%(name)s: at most %(n)d can still be asked for.", name=name, n=left[line_id]) if left[line_id]
                 else _("%(name)s is already refunded or asked for in another request.", name=name)]
