@@ -171,3 +171,29 @@ def test_the_pages_render_in_chinese(world):
     for client, path in pages:
         response = client.get(path)
         assert response.status_code == 200 and 'lang="zh-CN"' in response.get_data(as_text=True)
+
+
+def test_photos_go_with_a_request_checked_as_pictures(world):
+    from io import BytesIO
+
+    from tests.test_media import picture
+
+    w = world
+    files = {"photos": [(BytesIO(picture()), "damage.jpg"), (BytesIO(picture("PNG")), "box.png")]}
+    sent = _apply(w, **{f"qty_{w['tee']}": "1"}, **files)
+    assert sent.status_code == 302
+    after_sale = db.session.execute(db.select(AfterSale)).scalar_one()
+    folder = f"aftersales/{w['shop'].id}/"
+    assert len(after_sale.photos) == 2 and all(key.startswith(folder) for key in after_sale.photos)
+    page = _text(w["staff"].get(f"/admin/tees/after-sales/{after_sale.id}"))
+    assert page.count('alt="Photo ') == 2
+    thumbnail = w["me"].get(page.split('<img src="')[1].split('"')[0])
+    assert thumbnail.status_code == 200 and thumbnail.mimetype == "image/jpeg"
+    thumbnail.close()
+    text_file = _apply(w, idempotency_key="k2", **{f"qty_{w['cap']}": "1"},
+                       photos=[(BytesIO(b"not a picture"), "photo.jpg")])
+    assert text_file.status_code == 422 and "This file is not a JPEG, PNG or WebP image." in _text(text_file)
+    four = _apply(w, idempotency_key="k3", **{f"qty_{w['cap']}": "1"},
+                  photos=[(BytesIO(picture()), f"{n}.jpg") for n in range(4)])
+    assert four.status_code == 422 and "Add at most 3 photos." in _text(four)
+    assert db.session.execute(db.select(db.func.count(AfterSale.id))).scalar() == 1

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         has_after_sales_clause,
         merchant_todo,
         of_order,
+        photo_urls,
         timeline_events,
     )
     from mall.aftersales.views import admin_bp, bp
@@ -48,7 +49,8 @@ def init_app(app: Flask) -> None:
     register_kind("aftersales.refunded",
                   _l("%(shop)s refunded ¥%(amount)s for after-sales request #%(id)d (order #%(order)d)."))
     app.jinja_env.globals.update(
-        after_sales_todo=merchant_todo, after_sales_of=of_order, can_ask_after_sales=can_ask,
+        after_sales_todo=merchant_todo, after_sales_of=of_order, after_sale_photos=photo_urls,
+        can_ask_after_sales=can_ask,
         after_sale_refund=estimated_refund, after_sale_labels={
             "status": models.STATUS_LABELS, "kind": models.KIND_LABELS, "reason": models.REASONS,
             "event": models.EVENT_LABELS})

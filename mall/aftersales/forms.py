@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -23,6 +23,7 @@ class AfterSaleForm(FlaskForm):
     reason_code = SelectField(_l("Reason"), choices=[SelectChoice(code, label) for code, label in REASONS.items()],
                               default="not_received")
     reason = TextAreaField(_l("Details"), validators=[Optional(), Length(max=MAX_REASON)])
+    photos = MultipleFileField(_l("Photos (optional, up to 3: JPEG, PNG or WebP)"))
 
     def offer(self, kinds) -> AfterSaleForm:
         """Offer only the kinds the order allows now; a single kind is chosen already."""

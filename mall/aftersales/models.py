@@ -75,7 +75,7 @@ class AfterSale(db.Model):
     status = db.Column(db.String(12), nullable=False, default=AfterSaleStatus.REQUESTED)
     reason_code = db.Column(db.String(24), nullable=False, default="other")
     reason = db.Column(db.String(500), nullable=False, default="")
-    #: Keys of the shopper's photos in the media store (none yet: uploads arrive with the media feature).
+    #: Keys of the shopper's photos in the media store (mall.media), at most MAX_PHOTOS.
     photos = db.Column(db.JSON, nullable=False, default=list)
     reject_reason = db.Column(db.String(500), nullable=True)
     #: The return's parcel back to the shop: a carrier as the ship form stores it, and its tracking number.

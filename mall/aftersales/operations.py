@@ -23,6 +23,8 @@ from mall.aftersales.models import (
 from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.i18n import localized
+from mall.media.operations import save_image, thumb_key_for
+from mall.media.storage import storage
 from mall.money import ZERO
 from mall.notifications.operations import content, notify
 from mall.orders import operations as orders
@@ -32,6 +34,8 @@ from mall.tenants.models import Staff
 #: Order statuses in which a shopper may still ask; a settled order is past its return window (staff refund it).
 ASKING = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.PARTIALLY_REFUNDED)
 MAX_REASON = 500
+#: Photos a shopper may add to a request.
+MAX_PHOTOS = 3
 
 
 def kinds_allowed(order: Order) -> tuple[str, ...]:
@@ -63,8 +67,12 @@ def can_ask(order: Order) -> bool:
     return bool(kinds_allowed(order)) and any(available(order).values())
 
 
-def request_after_sale(order: Order, user, kind, lines, reason_code="other", reason: str = "") -> AfterSale:
-    """Open a request on the shopper's own order, holding the units it asks for; the shop's staff are told."""
+def request_after_sale(order: Order, user, kind, lines, reason_code="other", reason: str = "",
+                       photos=()) -> AfterSale:
+    """Open a request on the shopper's own order, holding the units it asks for; the shop's staff are told.
+
+    `photos` are uploads (up to MAX_PHOTOS), stored through the media feature's checks.
+    """
     kinds = kinds_allowed(order)
     if not kinds:
         raise Conflict(_("This order can no longer take an after-sales request."), code="invalid_state")
@@ -79,11 +87,13 @@ def request_after_sale(order: Order, user, kind, lines, reason_code="other", rea
     if len(reason) > MAX_REASON:
         errors["reason"] = [_("Use at most %(n)d characters.", n=MAX_REASON)]
     wanted = _wanted(order, lines, errors)
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = [_("Add at most %(n)d photos.", n=MAX_PHOTOS)]
     if errors:
         raise FieldErrors(_("Please correct the request."), errors)
     after_sale = AfterSale(tenant_id=order.tenant_id, order_id=order.id, user_id=user.id, kind=kind,
-                           status=AfterSaleStatus.REQUESTED, reason_code=reason_code, reason=reason, photos=[],
-                           created_at=clock.now())
+                           status=AfterSaleStatus.REQUESTED, reason_code=reason_code, reason=reason,
+                           photos=_stored(photos, order.tenant_id), created_at=clock.now())
     db.session.add(after_sale)
     by_id = {line.id: line for line in order.lines}
     for line_id, qty in wanted.items():
@@ -291,6 +301,23 @@ def _tell_staff(after_sale: AfterSale, event: str, **params) -> None:
 TIMELINE_STEPS = (("after_sale_requested", "created_at"), ("after_sale_approved", "approved_at"),
                   ("after_sale_rejected", "rejected_at"), ("after_sale_returned", "returned_at"),
                   ("after_sale_received", "received_at"), ("after_sale_refunded", "refunded_at"))
+
+
+def _stored(photos, tenant_id: int) -> list[str]:
+    """Keep each photo (checked and made into a display size and a thumbnail); a refused one names `photos`."""
+    keys = []
+    for photo in photos:
+        try:
+            keys.append(save_image(photo, folder=f"aftersales/{tenant_id}").key)
+        except FieldErrors as exc:
+            raise FieldErrors(exc.message, {"photos": exc.fields.get("file", [exc.message])}) from None
+    return keys
+
+
+def photo_urls(after_sale: AfterSale) -> list[dict]:
+    """The request's photos as {"url", "thumb_url"}."""
+    store = storage()
+    return [{"url": store.url(key), "thumb_url": store.url(thumb_key_for(key))} for key in after_sale.photos or []]
 
 
 def timeline_events(order: Order) -> list[dict]:

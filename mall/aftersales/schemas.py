@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from mall.aftersales.models import REASONS, AfterSale, AfterSaleKind, AfterSaleStatus
-from mall.aftersales.operations import MAX_REASON, estimated_refund, of_order
+from mall.aftersales.operations import MAX_REASON, estimated_refund, of_order, photo_urls
 from mall.api.serializers import iso
 from mall.checkout.quote import MAX_LINES, MAX_QTY
 from mall.money import format_money
@@ -43,6 +43,13 @@ class ReturnShippedBody(Schema):
     tracking_no = Text(TRACKING_MAX, 4, required=True)
 
 
+class PhotoOut(Schema):
+    """A photo of a request: its display size and its thumbnail."""
+
+    url = fields.String()
+    thumb_url = fields.String()
+
+
 class AfterSaleLineOut(Schema):
     """A line of a request."""
 
@@ -62,7 +69,7 @@ class AfterSaleOut(Schema):
     status = fields.String(metadata={"enum": list(AfterSaleStatus.ALL)})
     reason_code = fields.String()
     reason = fields.String()
-    photos = fields.List(fields.String())
+    photos = fields.List(fields.Nested(PhotoOut))
     lines = fields.List(fields.Nested(AfterSaleLineOut))
     reject_reason = fields.String(allow_none=True)
     carrier = fields.String(allow_none=True)
@@ -93,7 +100,7 @@ def after_sale_json(after_sale: AfterSale) -> dict:
     return {
         "id": after_sale.id, "order_id": after_sale.order_id, "shop": after_sale.tenant.slug,
         "kind": after_sale.kind, "status": after_sale.status, "reason_code": after_sale.reason_code,
-        "reason": after_sale.reason, "photos": list(after_sale.photos or []),
+        "reason": after_sale.reason, "photos": photo_urls(after_sale),
         "lines": [{"line_id": line.order_line_id, "product_id": line.order_line.product_id,
                    "name": line.order_line.name, "qty": line.qty} for line in after_sale.lines],
         "reject_reason": after_sale.reject_reason, "carrier": after_sale.carrier,

@@ -17,6 +17,7 @@ from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.form_numbers import whole_number
 from mall.forms import show_field_errors
+from mall.media.views import takes_image
 from mall.orders.views import own_order_or_404
 from mall.pagination import paginate
 from mall.tenants.access import actor, get_in_tenant_or_404, login_required, scoped, staff_required
@@ -34,7 +35,12 @@ def own_after_sale_or_404(after_sale_id: int) -> AfterSale:
     return after_sale
 
 
+def _back_to_form(order_id: int, **_ignored) -> str:
+    return url_for("aftersales.new", order_id=order_id)
+
+
 @bp.route("/orders/<int:order_id>/after-sales/new", methods=["GET", "POST"])
+@takes_image(count=aftersales.MAX_PHOTOS, back=_back_to_form)
 @login_required
 @commits(back="orders.detail")
 def new(order_id: int):
@@ -91,9 +97,11 @@ def _ask_once(order, form, lines: list[dict]) -> int:
     payload = {"order": order.id, "kind": form.kind.data, "lines": lines, "reason_code": form.reason_code.data,
                "reason": form.reason.data}
 
+    photos = [f for f in request.files.getlist("photos") if f and f.filename]
+
     def work(_operation_key: str):
         after_sale = aftersales.request_after_sale(order, user, form.kind.data, lines, form.reason_code.data,
-                                                   form.reason.data or "")
+                                                   form.reason.data or "", photos)
         return 201, {"id": after_sale.id}
 
     return idempotency.run_form_once(user.id, payload, work)["id"]

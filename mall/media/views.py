@@ -22,10 +22,14 @@ ENVELOPE = 1024 * 1024
 CACHE_SECONDS = 365 * 24 * 3600
 
 
-def takes_image(view):
-    """Mark a view that receives one image upload: its request may be up to MAX_IMAGE_BYTES (plus the envelope)."""
-    view.takes_image = True
-    return view
+def takes_image(view=None, *, count: int = 1, back=None):
+    """Mark a view that receives image uploads (`count` at most): its request may be that many times
+    MAX_IMAGE_BYTES (plus the envelope). `back(**view_args)` is the page a refused upload returns to."""
+    def mark(view):
+        view.takes_image, view.image_back = count, back or _back_to_images
+        return view
+
+    return mark(view) if view is not None else mark
 
 
 @bp.route("/media/<path:key>")
@@ -101,7 +105,7 @@ def _upload_size():
     view = current_app.view_functions.get(request.endpoint or "")
     if not getattr(view, "takes_image", False):
         return None
-    allowed = current_app.config["MAX_IMAGE_BYTES"] + ENVELOPE
+    allowed = current_app.config["MAX_IMAGE_BYTES"] * view.takes_image + ENVELOPE
     request.max_content_length = allowed
     if request.content_length is None or request.content_length <= allowed:
         return None
@@ -109,7 +113,7 @@ def _upload_size():
     if is_api_request():
         return api_error(422, refusal.code, refusal.message, refusal.fields)
     flash(refusal_text(refusal), "error")
-    return redirect(_back_to_images(**request.view_args))
+    return redirect(view.image_back(**request.view_args))
 
 
 def init_app(app: Flask) -> None:
