@@ -85,17 +85,39 @@ class SearchArgs(Schema):
             raise ValidationError([_l("The highest price must not be below the lowest.")], "max_price")
 
 
+class VariantOut(Schema):
+    """One variant (SKU) of a product: its options and their label, its own price and stock."""
+
+    id = fields.Integer(required=True)
+    product_id = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    options = fields.Dict(keys=fields.String(), values=fields.String())
+    label = fields.String()
+    price = fields.String(required=True, metadata={"example": "129.00"})
+    stock = fields.Integer()
+    position = fields.Integer()
+    is_active = fields.Boolean()
+
+
 class ProductOut(Schema):
-    """A product in the API (as GET /shops/<slug>/products/<id> shows it), with its images, the cover first."""
+    """A product in the API (as GET /shops/<slug>/products/<id> shows it), with its images (the cover first) and
+    variants; `name`, `category` and `description` in the request's language, the `_zh` / `_en` values as stored."""
 
     id = fields.Integer(required=True)
     shop = fields.String(required=True)
     name = fields.String(required=True)
+    name_zh = fields.String()
+    name_en = fields.String()
     price = fields.String(required=True, metadata={"example": "129.00"})
     category = fields.String(allow_none=True)
+    category_zh = fields.String(allow_none=True)
+    category_en = fields.String(allow_none=True)
     stock = fields.Integer()
     sale = fields.Boolean()
     description = fields.String()
+    description_zh = fields.String()
+    description_en = fields.String()
+    variants = fields.List(fields.Nested(VariantOut), required=True)
     sale_starts_at = fields.String(allow_none=True)
     sale_ends_at = fields.String(allow_none=True)
     is_active = fields.Boolean()

@@ -95,4 +95,5 @@ def refund_preview(order) -> str:
     coupons = coupons_on_full_refund(order, clock.now(), preview=True)
     if not rows and not money and not coupons:
         return ""
-    return render_template("loyalty/checkout/_refund_preview.html", rows=rows, money=money, coupons=coupons)
+    return render_template("loyalty/checkout/_refund_preview.html", rows=rows, money=money, coupons=coupons,
+                           wallet=order.wallet_paid > 0)
