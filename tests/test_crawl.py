@@ -69,13 +69,16 @@ def demo_ids(app):
     from mall.accounts.models import User
     from mall.addresses.operations import default_address
     from mall.aftersales.operations import request_after_sale
-    from mall.catalog.models import Product
+    from mall.catalog.models import ProductVariant
     from mall.checkout.operations import place_checkout
 
     alice = User.by_email("alice@mall-demo.cn")
     # A paid order of Alice's in the shop with an after-sales request on it (her demo orders there have settled).
-    product_id = db.session.execute(db.select(Product.id).filter_by(tenant_id=tenant.id)).scalars().first()
-    order = place_checkout(alice, [{"product_id": product_id, "qty": 2}], {}).orders[0]
+    variant_id, product_id = db.session.execute(
+        db.select(ProductVariant.id, ProductVariant.product_id)
+        .where(ProductVariant.tenant_id == tenant.id, ProductVariant.is_active, ProductVariant.stock >= 2)
+        .order_by(ProductVariant.id)).first()
+    order = place_checkout(alice, [{"variant_id": variant_id, "qty": 2}], {}).orders[0]
     after_sale = request_after_sale(order, alice, "refund", [{"line_id": order.lines[0].id, "qty": 1}], "damaged")
     db.session.commit()
     platform = db.session.execute(db.select(Programme).filter_by(tenant_id=None)).scalar_one()

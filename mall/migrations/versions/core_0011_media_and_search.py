@@ -25,6 +25,14 @@ TRIGRAM_INDEXES = [
 ]
 
 
+def trigram_ops() -> str:
+    """pg_trgm's operator class, named with the schema the extension lives in (which need not be on the path)."""
+    schema = op.get_bind().execute(sa.text(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'pg_trgm'")).scalar_one()
+    return f'"{schema}".gin_trgm_ops'
+
+
 def upgrade():
     op.create_table('product_images',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -61,8 +69,9 @@ def upgrade():
 
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        ops = trigram_ops()
         for name, table, column in TRIGRAM_INDEXES:
-            op.execute(f'CREATE INDEX {name} ON {table} USING gin ({column} gin_trgm_ops)')
+            op.execute(f'CREATE INDEX {name} ON {table} USING gin ({column} {ops})')
 
 
 def downgrade():

@@ -34,13 +34,22 @@ TRIGRAM = (
 )
 
 
+def trigram_ops() -> str:
+    """pg_trgm's operator class, named with the schema the extension lives in (see core_0011)."""
+    schema = op.get_bind().execute(sa.text(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'pg_trgm'")).scalar_one()
+    return f'"{schema}".gin_trgm_ops'
+
+
 def upgrade():
     for table, column, kind in COLUMNS:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column(column, kind, nullable=False, server_default=''))
     if op.get_bind().dialect.name == 'postgresql':
+        ops = trigram_ops()
         for name, table, column in TRIGRAM:
-            op.execute(f'CREATE INDEX {name} ON {table} USING gin ({column} gin_trgm_ops)')
+            op.execute(f'CREATE INDEX {name} ON {table} USING gin ({column} {ops})')
 
 
 def downgrade():
