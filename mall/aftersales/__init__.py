@@ -11,10 +11,10 @@ def init_app(app: Flask) -> None:
 
     from mall.aftersales import models, receivers
     from mall.aftersales.operations import (
+        awaiting_shop,
         can_ask,
         estimated_refund,
         has_after_sales_clause,
-        merchant_todo,
         of_order,
         photo_urls,
         timeline_events,
@@ -49,7 +49,7 @@ def init_app(app: Flask) -> None:
     register_kind("aftersales.refunded",
                   _l("%(shop)s refunded ¥%(amount)s for after-sales request #%(id)d (order #%(order)d)."))
     app.jinja_env.globals.update(
-        after_sales_todo=merchant_todo, after_sales_of=of_order, after_sale_photos=photo_urls,
+        after_sales_awaiting=awaiting_shop, after_sales_of=of_order, after_sale_photos=photo_urls,
         can_ask_after_sales=can_ask,
         after_sale_refund=estimated_refund, after_sale_labels={
             "status": models.STATUS_LABELS, "kind": models.KIND_LABELS, "reason": models.REASONS,

@@ -31,7 +31,7 @@ class AfterSaleStatus:
     #: Statuses whose units stay held: a new request cannot ask for them again.
     OPEN = (REQUESTED, APPROVED, RETURNING)
     #: Statuses that wait for the merchant (the rest wait for the shopper, or are closed).
-    MERCHANT_TODO = (REQUESTED, RETURNING)
+    AWAITING_SHOP = (REQUESTED, RETURNING)
 
 
 #: Common reasons a shopper picks from; "other" needs words of their own.

@@ -343,7 +343,7 @@ def of_order(order: Order) -> list[AfterSale]:
         db.select(AfterSale).where(AfterSale.order_id == order.id).order_by(AfterSale.id)).scalars())
 
 
-def merchant_todo(tenant_id: int) -> int:
+def awaiting_shop(tenant_id: int) -> int:
     """Requests waiting for the shop (to decide, or to receive), for the admin menu."""
     return db.session.execute(db.select(db.func.count(AfterSale.id)).where(
-        AfterSale.tenant_id == tenant_id, AfterSale.status.in_(AfterSaleStatus.MERCHANT_TODO))).scalar()
+        AfterSale.tenant_id == tenant_id, AfterSale.status.in_(AfterSaleStatus.AWAITING_SHOP))).scalar()

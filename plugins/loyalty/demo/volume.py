@@ -150,7 +150,9 @@ class LoyaltyVolume(VolumeHooks):
             coupon.used_checkout_id, coupon.used_order_id, coupon.used_at = order.checkout_id, order.id, at
         earning = self.programmes_of(order, at)
         if any(rules(programme).count_at == "payment" for programme, _m in earning):
-            raise NotImplementedError("the demo's programmes count their level metric at settlement")
+            # The generator books the level metric when orders settle, as every demo programme counts it.
+            raise ValueError("the demo generator books level metrics at settlement; a programme counting them at "
+                             "payment is not one of the demo's")
         self.story.rows.add("loyalty_handled_events", idempotency_key=keys.paid(order.id), created_at=at)
         payments = quote.orders[0].payment_rows()
         spent = {r.member.id: r for r in redemptions}
