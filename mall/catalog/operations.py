@@ -119,6 +119,8 @@ def save_product(tenant, product: Product | None, values: dict) -> Product:
         errors = variants.validate_variants(tenant, product, rows, on_sale=values.get("is_active", True))
     if errors:
         raise FieldErrors(_("Please correct the product."), errors)
+    if product is not None and rows is not None:
+        variants.lock_variants(product)
     if product is None:
         product = Product(tenant_id=tenant.id, price=rows[0]["price"], stock=0)
         db.session.add(product)

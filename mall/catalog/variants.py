@@ -139,14 +139,19 @@ def _check_skus(tenant, product: Product | None, rows: list[dict], errors: dict)
             errors[f"variants.{i}.sku"] = [_("Another variant of this shop has this SKU.")]
 
 
+def lock_variants(product: Product) -> None:
+    """Lock the product's variants in id order for the rest of the transaction, so no checkout moves their stock
+    between an edit and the product's new stock total. Called before the product row is written: a checkout
+    takes its variants first and the product after, and the edit must take them in the same order."""
+    db.session.execute(select(ProductVariant.id).where(ProductVariant.product_id == product.id)
+                       .order_by(ProductVariant.id).with_for_update()).all()
+
+
 def save_variants(tenant, product: Product, rows: list[dict]) -> None:
     """Make the product's variants the rows (checked by validate_variants): a row with an id changes that
     variant, one without adds a variant, and a variant left out is deleted, or deactivated when it was ordered.
     Then the product's from-price and stock total follow."""
-    # Lock the product's variants (in id order) for the whole edit, so no checkout moves their stock between
-    # the edit and the product's new stock total.
-    db.session.execute(select(ProductVariant.id).where(ProductVariant.product_id == product.id)
-                       .order_by(ProductVariant.id).with_for_update()).all()
+    lock_variants(product)
     existing = {v.id: v for v in product.variants}
     kept = {row["id"] for row in rows if row.get("id") is not None}
     for variant in [v for v in existing.values() if v.id not in kept]:
