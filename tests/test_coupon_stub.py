@@ -112,3 +112,18 @@ def test_coupon_and_page_states_and_nav_counts_in_one_query_each(app, client, te
     coupon_counts = [s for s in statements if "count(loyalty_coupons.id)" in s]
     assert len(coupon_counts) == 1, coupon_counts
     assert sum("FROM loyalty_coupon_templates" in s for s in statements) <= 1
+
+
+def test_tab_bar_on_shopper_pages_only(client, make_user, make_shop):
+    """Shopper pages carry the tab bar (the current tab marked, the cart's count); admin pages do not."""
+    operator = make_user(operator=True)
+    shop = make_shop(owner=operator)
+    client.post("/login", data={"email": operator.email, "password": PASSWORD})
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-test="tabbar"' in home and 'class="tab on" aria-current="page" data-tab="home"' in home
+    assert 'href="/#shops"' in home and 'id="shops"' in home
+    me = client.get("/member/overview").get_data(as_text=True)
+    assert 'class="tab on" aria-current="page" data-tab="me"' in me and 'class="member-grid"' in me
+    for path in ("/platform/", f"/admin/{shop.slug}/"):
+        response = client.get(path, follow_redirects=True)
+        assert response.status_code == 200 and 'data-test="tabbar"' not in response.get_data(as_text=True), path
