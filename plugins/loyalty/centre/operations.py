@@ -10,6 +10,7 @@ from flask import g
 from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from mall import clock
 from mall.catalog.models import Category, Product
@@ -17,8 +18,9 @@ from mall.extensions import db
 from mall.i18n import is_english, localized
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
 from plugins.loyalty.members.models import Membership
-from plugins.loyalty.members.operations import effective_tier, memberships_of, next_tier_progress
+from plugins.loyalty.members.operations import effective_tier, next_tier_progress
 from plugins.loyalty.points import operations as ledger
+from plugins.loyalty.programmes.models import Programme
 from plugins.loyalty.programmes.operations import rules
 
 #: A usable coupon that ends within this many days is marked as expiring soon.
@@ -102,7 +104,11 @@ def _progress(member: Membership, r, at) -> dict | None:
 def member_cards(user, at=None) -> list[dict]:
     """One card per programme the shopper belongs to (the platform's first): tier, points, expiry, progress."""
     at = at or clock.now()
-    members = sorted(memberships_of(user), key=lambda m: (not m.programme.is_platform, m.programme_id))
+    # The programmes and their shops come with the memberships: one query, not one per card.
+    members = db.session.execute(
+        db.select(Membership).where(Membership.user_id == user.id)
+        .options(joinedload(Membership.programme).joinedload(Programme.tenant))).scalars().all()
+    members = sorted(members, key=lambda m: (not m.programme.is_platform, m.programme_id))
     expiring = ledger.expiring_soon(members, at, ledger.EXPIRING_SOON_DAYS)
     cards = []
     for m in members:
