@@ -26,6 +26,8 @@ class NavEntry:
     endpoint: str
     #: Which URL arguments of the page the endpoint needs (e.g. ("shop",) in the merchant admin).
     args: tuple[str, ...] = ()
+    #: A number shown beside the label (usable coupons, unread messages), or None; one cheap query at most.
+    count: Callable[[], int | None] | None = None
 
 
 class Plugin:
@@ -39,11 +41,11 @@ class Plugin:
     def init_app(self) -> None:
         """Register blueprints, signal receivers, hooks, commands and nav entries."""
 
-    def register_nav(self, slot: str, label: Callable[[], str], endpoint: str, args=()) -> None:
-        """Add a navigation entry to the member centre, merchant admin or platform admin."""
+    def register_nav(self, slot: str, label: Callable[[], str], endpoint: str, args=(), count=None) -> None:
+        """Add a navigation entry to the member centre, merchant admin or platform admin, with an optional count."""
         if slot not in NAV_SLOTS:
             raise ValueError(f"unknown navigation slot {slot!r}")
-        self.app.extensions["mall_plugins"].nav[slot].append(NavEntry(slot, label, endpoint, tuple(args)))
+        self.app.extensions["mall_plugins"].nav[slot].append(NavEntry(slot, label, endpoint, tuple(args), count))
 
     def register_pricing_hook(self, stage: str, func: Callable) -> None:
         """Add `func(quote)` to a pricing stage; it adjusts the quote in place or raises FieldErrors."""

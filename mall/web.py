@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from mall import clock
@@ -36,13 +36,16 @@ def _staff_shops():
 def _cart_count() -> int:
     if not current_user.is_authenticated:
         return 0
-    from sqlalchemy import func
+    # The top bar and the phone's tab bar both show it: one query a request.
+    if "cart_count" not in g:
+        from sqlalchemy import func
 
-    from mall.cart.models import CartItem
+        from mall.cart.models import CartItem
 
-    return db.session.execute(
-        db.select(func.coalesce(func.sum(CartItem.qty), 0)).where(CartItem.user_id == current_user.id)
-    ).scalar()
+        g.cart_count = db.session.execute(
+            db.select(func.coalesce(func.sum(CartItem.qty), 0)).where(CartItem.user_id == current_user.id)
+        ).scalar()
+    return g.cart_count
 
 
 def _unread_count() -> int:
@@ -50,7 +53,11 @@ def _unread_count() -> int:
 
     from mall.notifications.operations import unread_count
 
-    return unread_count(current_user.id) if current_user.is_authenticated else 0
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_count" not in g:  # the top bar and the member menu both show it
+        g.unread_count = unread_count(current_user.id)
+    return g.unread_count
 
 
 def init_app(app: Flask) -> None:
@@ -82,7 +89,10 @@ def init_app(app: Flask) -> None:
         unread_count=_unread_count, may_open=may_open, may_write=may_write, max_qty=MAX_QTY,
     )
     app.jinja_env.filters["money"] = format_money
+    # Counts and points with thousands grouped as the viewer's language writes them (2,063).
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)
     app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else "—"
+    app.jinja_env.filters["day"] = lambda value: format_date(value, "medium") if value else "—"
 
     @app.context_processor
     def _layout_context():

@@ -92,7 +92,7 @@ def test_loyalty_journey(app, make_user, make_shop, make_product, lang, locale):
         assert "1000.00" in buyer.content()
         _click(buyer, camera, buyer.locator("[data-test=pay]"), "paid")
         _visit(buyer, camera, f"{base}/member/points?programme={slug}", "points-pending")
-        assert words["pending"] in buyer.content() and ">1000<" in buyer.content()
+        assert words["pending"] in buyer.content() and ">1,000<" in buyer.content()
 
         db.session.expire_all()
         order = db.session.execute(db.select(Order).where(Order.user_id == shopper_id)).scalar_one()

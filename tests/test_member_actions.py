@@ -51,10 +51,22 @@ def test_coupon_centre_claims_and_exchanges_points(client, member):
     assert client.post("/member/coupon-centre/999999/claim").status_code == 404
 
 
-def test_sold_out_and_stopped_coupons_are_not_offered(client, member):
-    """Stock used up or stopped templates disappear from the centre; the empty state says so."""
+def test_sold_out_coupons_say_so_and_stopped_ones_are_not_offered(client, member, make_user):
+    """The shopper who took the last one sees it claimed, anyone else sees it sold out, with no button to claim;
+    a stopped template leaves the centre, whose empty state says so."""
     template = _template(member["platform"], stock=1)
-    client.post(f"/member/coupon-centre/{template.id}/claim")
+    claim = f"/member/coupon-centre/{template.id}/claim"
+    client.post(claim)
+    page = client.get("/member/coupon-centre").get_data(as_text=True)
+    assert 'data-state="claimed"' in page and ">Claimed<" in page and claim not in page
+    other = make_user()
+    db.session.commit()
+    client.post("/logout")
+    client.post("/login", data={"email": other.email, "password": PASSWORD})
+    page = client.get("/member/coupon-centre").get_data(as_text=True)
+    assert 'data-state="sold_out"' in page and ">All gone<" in page and claim not in page
+    template.is_active = False
+    db.session.commit()
     assert "No coupons to claim right now." in client.get("/member/coupon-centre").get_data(as_text=True)
 
 

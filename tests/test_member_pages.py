@@ -81,7 +81,8 @@ def test_history_is_paginated(client, shopper, app):
 def test_coupon_tabs_and_plain_conditions(client, shopper):
     """The available tab explains the coupon; used and expired tabs have their own empty states."""
     available = client.get("/member/coupons").get_data(as_text=True)
-    assert "¥10.00 off on ¥50.00 or more" in available and "Shop: Shop" in available
+    assert ">¥10<" in available and "Spend ¥50" in available and "Shop · Whole shop" in available
+    assert ">Expiring soon<" not in available
     assert "You have not used a coupon yet." in client.get("/member/coupons?status=used").get_data(as_text=True)
     with clock.frozen_at(clock.now() + timedelta(days=8)):
         expired = client.get("/member/coupons?status=expired").get_data(as_text=True)
@@ -110,5 +111,6 @@ def test_top_up_adds_cash_and_shows_in_the_history(client, shopper):
 def test_overview(client, shopper):
     """The overview shows the wallet and each programme's points and tier, with links onward."""
     page = client.get("/member/overview").get_data(as_text=True)
-    assert "Four tiers" in page and "Regular" in page and ">100<" in page and "258 pending" in page
+    assert "Four tiers" in page and "Regular" in page and ">100<" in page and ">258<" in page
+    assert "Pending: <span" in page
     assert "/member/coupon-centre" in page and "/member/statement" in page

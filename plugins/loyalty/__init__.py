@@ -11,7 +11,8 @@ from mall.plugins import Plugin
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 #: The feature packages, each with a register(plugin); the shared blueprints are registered after them.
-FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "settlement")
+FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "settlement",
+            "centre")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
@@ -67,6 +68,7 @@ class LoyaltyPlugin(Plugin):
     def init_app(self) -> None:
         """Wire the plugin into the app: every feature, then the blueprints they share."""
         from plugins.loyalty import demo, tick, web
+        from plugins.loyalty.centre.operations import nav_count
         from plugins.loyalty.cli import loyalty_cli
 
         signals.tick.connect(tick.on_tick, sender=self.app)
@@ -74,7 +76,7 @@ class LoyaltyPlugin(Plugin):
             import_module(f"{__name__}.{feature}").register(self)
         web.register(self)
         for menu, label, endpoint in NAV:
-            self.register_nav(menu, lambda label=label: str(label), endpoint)
+            self.register_nav(menu, lambda label=label: str(label), endpoint, count=nav_count(endpoint))
         self.register_cli(loyalty_cli)
         self.register_demo_hook(demo.load)
         self.register_demo_volume(demo.volume)

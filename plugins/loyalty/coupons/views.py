@@ -6,6 +6,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from mall import clock
@@ -19,6 +20,7 @@ from mall.money import format_money
 from mall.pagination import paginate
 from mall.tenants.access import actor, login_required, operator_required, staff_required
 from mall.tenants.models import StaffRole, Tenant, TenantStatus
+from plugins.loyalty.centre import operations as centre
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.forms import TemplateEditForm, TemplateForm
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
@@ -85,18 +87,22 @@ def edit_platform_template(template_id: int):
 @member_bp.route("/member/coupon-centre")
 @login_required
 def coupon_centre():
-    """Coupons anyone may claim (free or for points) from the platform and open shops."""
+    """Coupons anyone may claim (free or for points) from the platform and open shops; sold-out ones last."""
     now = clock.now()
+    sold_out = db.and_(CouponTemplate.stock.is_not(None), CouponTemplate.issued >= CouponTemplate.stock)
     select = (
         db.select(CouponTemplate).join(Programme, Programme.id == CouponTemplate.programme_id)
         .outerjoin(Tenant, Tenant.id == Programme.tenant_id)
         .where(CouponTemplate.claimable.is_(True), CouponTemplate.is_active.is_(True),
-               db.or_(CouponTemplate.stock.is_(None), CouponTemplate.issued < CouponTemplate.stock),
                db.or_(CouponTemplate.valid_days.is_not(None), CouponTemplate.valid_until > now),
                db.or_(Programme.tenant_id.is_(None), Tenant.status == TenantStatus.ACTIVE))
-        .order_by(Programme.tenant_id.is_not(None), CouponTemplate.id.desc())
+        .order_by(sold_out, Programme.tenant_id.is_not(None), CouponTemplate.id.desc())
+        .options(joinedload(CouponTemplate.programme).joinedload(Programme.tenant))
     )
-    return render_template("loyalty/coupons/coupon_centre.html", page=paginate(select), conditions=coupon_conditions)
+    page = paginate(select)
+    held = centre.held_counts(actor().id, [t.id for t in page.items])
+    return render_template("loyalty/coupons/coupon_centre.html", page=page,
+                           states={t.id: centre.centre_state(t, held.get(t.id, 0)) for t in page.items})
 
 
 def _centre_page(**_view_args) -> str:
@@ -139,12 +145,14 @@ def coupon_conditions(template: CouponTemplate) -> str:
 @member_bp.route("/member/coupons")
 @login_required
 def coupons():
-    """The shopper's coupons by tab: available, used, expired."""
+    """The shopper's coupons by tab: available (expiring soon marked), used, expired; with each tab's count."""
     tab = request.args.get("status", "available")
     if tab not in TABS:
         abort(404)
     now = clock.now()
-    select = db.select(Coupon).where(Coupon.user_id == actor().id)
+    user_id = actor().id
+    select = db.select(Coupon).where(Coupon.user_id == user_id).options(
+        joinedload(Coupon.template), joinedload(Coupon.programme).joinedload(Programme.tenant))
     if tab == "used":
         select = select.where(Coupon.used_order_id.is_not(None)).order_by(Coupon.used_at.desc())
     elif tab == "expired":
@@ -153,7 +161,7 @@ def coupons():
     else:
         select = select.where(Coupon.used_order_id.is_(None), Coupon.valid_until > now).order_by(Coupon.valid_until)
     return render_template("loyalty/coupons/coupons.html", tab=tab, tabs=TABS, page=paginate(select),
-                           conditions=coupon_conditions)
+                           state=centre.coupon_state, usable=centre.usable_coupons(user_id, now))
 
 
 def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dict, can_edit: bool):

@@ -27,6 +27,7 @@ from mall.pagination import paginate
 from mall.tenants.access import actor, login_required, open_shop_or_404, staff_required
 from mall.tenants.models import StaffRole, Tenant
 from plugins.loyalty import keys
+from plugins.loyalty.centre import operations as centre
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.members.forms import AdjustForm, PaidTierForm
@@ -37,7 +38,6 @@ from plugins.loyalty.members.operations import (
     join_programme,
     membership,
     memberships_of,
-    next_tier_progress,
 )
 from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.points.models import PointsEntry
@@ -134,11 +134,12 @@ def plus():
 @member_bp.route("/member/overview")
 @login_required
 def overview():
-    """The member centre at a glance: platform tier, wallet, and points in every programme."""
+    """The member centre at a glance: wallet, usable coupons, points, and a card per programme."""
     user = actor()
-    members = memberships_of(user)
-    return render_template("loyalty/members/overview.html", members=members, wallet=wallet_for(user, create=False),
-                           tier_of=effective_tier, rules=rules)
+    cards = centre.member_cards(user)
+    return render_template("loyalty/members/overview.html", cards=cards, wallet=wallet_for(user, create=False),
+                           usable=centre.usable_coupons(user.id),
+                           total_points=sum(c["member"].points_available for c in cards))
 
 
 def _day(value) -> date:
@@ -300,11 +301,9 @@ def tenant_members(tenant) -> str:
 @member_bp.route("/member/memberships")
 @login_required
 def memberships():
-    """Each programme the shopper belongs to (tier, points, progress) and spend per shop."""
+    """Each programme the shopper belongs to (card, tier ladder with benefits) and spend per shop."""
     user = actor()
-    members = memberships_of(user)
-    cards = [{"member": m, "tier": effective_tier(m), "rules": rules(m.programme),
-              "progress": next_tier_progress(m)} for m in members]
+    cards = centre.member_cards(user)
     rows = db.session.execute(
         # Arithmetic on Money columns loses the column type: coerce so cents come back as yuan.
         db.select(Tenant, func.count(Order.id),

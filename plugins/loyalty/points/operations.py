@@ -28,6 +28,8 @@ _BALANCES = {"available": Membership.__table__.c.points_available, "pending": Me
 #: A points history reads newest first by when it happened (ids follow insertion, not the moment of a backdated
 #: or replayed entry); the id breaks ties within one moment.
 HISTORY_ORDER = (PointsEntry.created_at.desc(), PointsEntry.id.desc())
+#: Points that lapse within this many days are shown to the member as expiring soon.
+EXPIRING_SOON_DAYS = 30
 
 
 def kept_fraction(line, kept_qty: int) -> Fraction:
@@ -359,3 +361,30 @@ def adjust(membership: Membership, delta: int, reason: str, key: str, actor, ten
         debit(membership, -delta, "adjust", key, reason=reason, actor=actor)
     record("points.adjusted", membership.user.email, actor=actor, tenant=tenant, delta=delta, reason=reason,
            membership_id=membership.id)
+
+
+def expiring_soon(members: list[Membership], at: datetime, days: int) -> dict[int, list[tuple[datetime, int]]]:
+    """What lapses within `days` of `at`, per membership: [(when, points)] soonest first, in one query for all.
+
+    Lots with their own expiry (fixed, year_end) are summed by date; under the inactivity policy every
+    available point lapses together `days` after the last paid order, unless another order renews it.
+    """
+    out: dict[int, list[tuple[datetime, int]]] = {m.id: [] for m in members}
+    until = at + timedelta(days=days)
+    dated = [m.id for m in members if rules(m.programme).expiry["policy"] in ("fixed", "year_end")]
+    if dated:
+        rows = db.session.execute(
+            db.select(PointsLot.membership_id, PointsLot.expires_at, func.sum(PointsLot.remaining))
+            .where(PointsLot.membership_id.in_(dated), PointsLot.remaining > 0, PointsLot.expires_at > at,
+                   PointsLot.expires_at <= until)
+            .group_by(PointsLot.membership_id, PointsLot.expires_at).order_by(PointsLot.expires_at)
+        ).all()
+        for member_id, when, points in rows:
+            out[member_id].append((when, int(points)))
+    for m in members:
+        expiry = rules(m.programme).expiry
+        if expiry["policy"] == "inactivity" and m.points_available > 0:
+            lapses = (m.last_order_at or m.joined_at) + timedelta(days=expiry["days"])
+            if at < lapses <= until:
+                out[m.id].append((lapses, m.points_available))
+    return out

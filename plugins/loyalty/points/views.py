@@ -21,7 +21,7 @@ from plugins.loyalty.programmes.models import PLATFORM
 from plugins.loyalty.programmes.operations import rules
 from plugins.loyalty.web.blueprints import member_bp
 
-EXPIRING_DAYS = 30
+EXPIRING_DAYS = points_ledger.EXPIRING_SOON_DAYS
 
 
 @member_bp.route("/member/points")
@@ -34,17 +34,11 @@ def points():
         return render_template("loyalty/points/points.html", members=[], member=None)
     wanted = request.args.get("programme", PLATFORM)
     member = next((m for m in members if m.programme.slug == wanted), members[0])
-    now = clock.now()
-    expiring = db.session.execute(
-        db.select(PointsLot.expires_at, db.func.sum(PointsLot.remaining))
-        .where(PointsLot.membership_id == member.id, PointsLot.remaining > 0, PointsLot.expires_at > now,
-               PointsLot.expires_at <= now + timedelta(days=EXPIRING_DAYS))
-        .group_by(PointsLot.expires_at).order_by(PointsLot.expires_at)
-    ).all()
+    expiring = points_ledger.expiring_soon([member], clock.now(), EXPIRING_DAYS)[member.id]
     page = paginate(db.select(PointsEntry).where(PointsEntry.membership_id == member.id)
                     .order_by(*points_ledger.HISTORY_ORDER))
     return render_template("loyalty/points/points.html", members=members, member=member, rules=rules(member.programme),
-                           expiring=expiring, pending=pending_unlocks(member), page=page)
+                           expiring=expiring, expiring_days=EXPIRING_DAYS, pending=pending_unlocks(member), page=page)
 
 
 def pending_unlocks(member: Membership) -> list[dict]:
