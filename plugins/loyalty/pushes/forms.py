@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from mall.forms import MoneyField, plausible_moment
+from mall.forms import MoneyField, local_midnight, plausible_moment
 from mall.validation import translate_messages
 
 CHANNEL_CHOICES = [SelectChoice("inbox", _l("Inbox")), SelectChoice("email", _l("E-mail")),
@@ -113,7 +110,7 @@ class PushForm(FlaskForm):
                 f[name] = int(text) if str(text).isascii() and str(text).isdigit() else text
         for name in ("joined_after", "joined_before", "slept_since"):
             if getattr(self, name).data is not None:
-                f[name] = _midnight(getattr(self, name).data, tz)
+                f[name] = local_midnight(getattr(self, name).data, tz)
         recent = {"days": self.recent_days.data, "min_orders": self.recent_min_orders.data,
                   "min_spend": str(self.recent_min_spend.data) if self.recent_min_spend.data is not None else None}
         recent = {k: v for k, v in recent.items() if v is not None}
@@ -138,13 +135,6 @@ class PushForm(FlaskForm):
                 (_l("Spending and taste"), [self.min_spend, self.preferred_category]),
                 (_l("Timing"), [self.asleep_days, self.slept_since, self.joined_after, self.joined_before]),
                 (_l("Points and profile"), [self.points_min, self.points_max, self.birthday_month, self.q])]
-
-
-def _midnight(day: date, tz: str) -> str:
-    """The start of a day in the shop's zone as ISO 8601; a day beyond the schema's calendar stays in UTC, which
-    the schema then refuses with its own message (shifting it by a zone could leave the calendar)."""
-    zone = ZoneInfo(tz) if 1971 <= day.year <= 2099 else ZoneInfo("UTC")
-    return datetime.combine(day, time(), zone).isoformat()
 
 
 def _flat(messages, prefix: str = ""):
