@@ -130,7 +130,7 @@ class PushForm(FlaskForm):
 
     def filters(self) -> list:
         """The filter fields in their groups, for the page."""
-        return [(_l("Who"), [self.tier, self.lifecycle, self.activity, self.consent]),
+        return [(_l("Membership and consent"), [self.tier, self.lifecycle, self.activity, self.consent]),
                 (_l("Recent orders"), [self.recent_days, self.recent_min_orders, self.recent_min_spend]),
                 (_l("Spending and taste"), [self.min_spend, self.preferred_category]),
                 (_l("Timing"), [self.asleep_days, self.slept_since, self.joined_after, self.joined_before]),
