@@ -60,7 +60,7 @@ def _form(shop, **values) -> dict:
 
 
 def _count(html: str) -> int:
-    found = re.search(r'data-field="count">(\d+)<', html)
+    found = re.search(r'data-field="count" value="(\d+)"', html)
     assert found, html[html.find("<main"):][:3000]
     return int(found[1])
 
@@ -210,3 +210,15 @@ def test_foreign_pushes_and_segments_are_not_this_shops(shop, make_shop, make_us
     assert bad.status_code == 422
     assert db.session.execute(db.select(db.func.count(Push.id))).scalar() == 1
     assert db.session.execute(db.select(db.func.count(Membership.id))).scalar() >= 8
+
+
+def test_the_pages_script_gets_the_count_or_the_messages(shop):
+    """With X-Audience: 1 the form answers its script with the count, or with the messages (422)."""
+    client = shop["client"]
+    reply = client.post("/admin/tea/loyalty/pushes/new", data=_form(shop, action="preview", lifecycle="repeat"),
+                        headers={"X-Audience": "1"})
+    expected = shop["api"].post("/api/v1/shops/tea/segments/preview", {"filter": {"lifecycle": "repeat"}}).json
+    assert reply.status_code == 200 and reply.json["count"] == expected["count"]
+    bad = client.post("/admin/tea/loyalty/pushes/new", data=_form(shop, action="preview", birthday_month="13"),
+                      headers={"X-Audience": "1"})
+    assert bad.status_code == 422 and bad.json["count"] is None and "Must be between 1 and 12." in bad.json["errors"][0]

@@ -113,6 +113,12 @@ def _show_errors(form: PushForm, messages: dict) -> None:
 
 
 def _form_page(form: PushForm, seen=None, status: int = 200):
+    """The form page; for the page's script (X-Audience: 1) just the audience count, or the messages."""
+    if request.headers.get("X-Audience") == "1":
+        return jsonify({"count": seen["count"] if seen else None,
+                        "text": _("%(n)d members match.", n=seen["count"]) if seen else None,
+                        "errors": [f"{f.label.text}: {' '.join(map(str, f.errors))}" for f in form if f.errors]
+                        + [str(e) for e in getattr(form, "form_errors", [])]}), status
     return render_template("loyalty/pushes/push_form.html", shop=g.tenant, form=form, seen=seen), status
 
 
