@@ -1,6 +1,6 @@
 """In a real browser, in Chinese and English, on a laptop and a phone: the push form with every filter and its
-audience preview, the push history, the coupon list with its return figures and the coupon form; no page scrolls
-sideways."""
+audience preview, the push history, the coupon list with its return figures, the coupon form and the settlement
+statement; no page scrolls sideways."""
 
 from datetime import timedelta
 
@@ -105,3 +105,8 @@ def test_push_and_coupon_pages(app, make_user, make_shop, make_programme, make_p
         assert page.locator(".coupon-form .has-error").count() >= 1
         _no_sideways_scroll(page)
         camera.shoot(page, "coupon-form")
+
+        page.goto(f"{admin}/settlement")
+        assert page.locator(".card.table-scroll table").count() == 1
+        _no_sideways_scroll(page)
+        camera.shoot(page, "settlement")
