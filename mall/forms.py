@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,6 +20,16 @@ def plausible_moment(form, field) -> None:
     """WTForms validator: a date and time between 1970 and 2100, so converting it between zones never fails."""
     if field.data is not None and (problem := moment_problem(field.data)) is not None:
         raise StopValidation(str(problem))
+
+
+def local_midnight(day: date, tz: str) -> str:
+    """The start of a day typed into a page, at the clock of a zone (a shop's), as ISO 8601 with its offset.
+
+    A day outside 1971–2099 stays in UTC: shifting it by a zone could leave the calendar, and the schema
+    that reads it refuses it with its own message.
+    """
+    zone = ZoneInfo(tz) if 1971 <= day.year <= 2099 else ZoneInfo("UTC")
+    return datetime.combine(day, time(), zone).isoformat()
 
 
 class MoneyField(DecimalField):

@@ -93,7 +93,19 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)
     app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else "—"
     app.jinja_env.filters["day"] = lambda value: format_date(value, "medium") if value else "—"
+    app.jinja_env.filters["when_in"] = when_in
 
     @app.context_processor
     def _layout_context():
         return {"languages": app.config["LANGUAGES"], "request_path": request.full_path.rstrip("?")}
+
+
+def when_in(value, tz: str | None) -> str:
+    """A moment in the reader's language, at the clock of a given zone (a shop's own time), or "—"."""
+    if not value:
+        return "—"
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime as babel_datetime
+
+    return babel_datetime(value, "short", tzinfo=ZoneInfo(tz or clock.PLATFORM_ZONE), locale=get_locale())

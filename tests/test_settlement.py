@@ -57,7 +57,7 @@ def test_statements_match_hand_computed_figures(make_shop, make_user, make_produ
     assert (b.goods, b.collected, b.refunded, b.platform_funded, b.payable) == (
         D("50.00"), D("42.00"), D("0.00"), D("5.60"), D("47.60"))
     assert totals([a])["payable"] == D("95.20")
-    assert as_csv([a]).splitlines()[-1] == "total,,200.00,168.00,84.00,11.20,0.00,95.20"
+    assert as_csv([a]).splitlines()[-1] == "合计,,200.00,168.00,84.00,11.20,0.00,95.20"  # Chinese by default
     assert statement(shop_a, START.replace(day=1, month=2), START.replace(day=1, month=3)) == []
     platform_row = next(row for row in liability() if row["programme"].is_platform)
     # The shopper: 50 joining + 950 − 1000 spent + 400 returned; the two shop owners' 50 joining points each.

@@ -29,3 +29,49 @@ document.addEventListener("change", function (event) {
     }
   }
 });
+
+/* Pushes: the push form's audience count follows the filters (the "Preview audience" button does the same). */
+(function () {
+  var form = document.querySelector("form[data-audience]");
+  if (!form || !window.fetch || !window.FormData) {
+    return;
+  }
+  var box = document.getElementById("audience");
+  var timer = null;
+  function show(field, text) {
+    var node = box.querySelector('[data-field="' + field + '"]');
+    if (node) {
+      node.textContent = text || "";
+      node.hidden = !text;
+    }
+  }
+  function refresh() {
+    var data = new FormData(form);
+    data.set("action", "preview");
+    // getAttribute: the buttons named "action" shadow form.action.
+    fetch(form.getAttribute("action"), {method: "POST", body: data, credentials: "same-origin", headers: {"X-Audience": "1"}})
+      .then(function (r) { return r.json(); })
+      .then(function (reply) {
+        var line = box.querySelector(".audience-count");
+        if (reply.count !== null && reply.count !== undefined) {
+          var count = box.querySelector('[data-field="count"]');
+          count.value = String(reply.count);
+          count.textContent = reply.text;
+          line.hidden = false;
+          show("audience-help", "");
+        } else {
+          line.hidden = true;
+        }
+        show("sample", "");
+        show("audience-errors", (reply.errors || []).join(" · "));
+      })
+      .catch(function () { /* the button still previews */ });
+  }
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "name" || event.target.name === "scheduled_at") {
+      return;
+    }
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 400);
+  });
+})();

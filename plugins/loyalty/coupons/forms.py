@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from mall.forms import MoneyField
+from mall.forms import MoneyField, local_midnight
+
+
+class PickField(SelectMultipleField):
+    """Several of a shop's rows (products, categories) as a list of check boxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        """Only the choices offered (the shop's own rows); a foreign or made-up id is this field's error."""
+        offered = {str(choice[0]) for choice in self.iter_choices()}
+        if any(str(value) not in offered for value in self.data or ()):
+            raise ValidationError(_("Choose from the list."))
 
 
 class TemplateEditForm(FlaskForm):
@@ -57,7 +73,16 @@ class TemplateForm(FlaskForm):
     exclude_sale_items = BooleanField(_l("Not on sale items"))
     stock = IntegerField(_l("Stock (empty = unlimited)"), validators=[Optional()])
     per_member_limit = IntegerField(_l("Per member"), default=1, validators=[InputRequired()])
-    valid_days = IntegerField(_l("Valid for days after issue"), default=30, validators=[InputRequired()])
+    validity = RadioField(_l("Valid"), default="days", choices=[
+        SelectChoice("days", _l("For a number of days after it is issued")),
+        SelectChoice("dates", _l("Between two dates"))])
+    valid_days = IntegerField(_l("Valid for days after issue"), default=30, validators=[Optional()])
+    valid_from = DateField(_l("Valid from (shop time)"), validators=[Optional()])
+    valid_until = DateField(_l("Valid until, inclusive (shop time)"), validators=[Optional()])
+    category_ids = PickField(_l("Only these categories"), coerce=int, validators=[Optional()],
+                             description=_l("None ticked: every category."))
+    product_ids = PickField(_l("Only these products"), coerce=int, validators=[Optional()],
+                            description=_l("None ticked: every product. Goods outside the scope get no discount."))
     claimable = BooleanField(_l("Shoppers may claim it in the coupon centre"))
     points_price = IntegerField(_l("Points price (empty = free)"), validators=[Optional()])
     funded_by = SelectField(_l("Who pays for the discount"), choices=[
@@ -65,11 +90,21 @@ class TemplateForm(FlaskForm):
         SelectChoice("platform", _l("The platform")), SelectChoice("split", _l("Shared"))], validators=[Optional()])
     platform_share = MoneyField(_l("Platform's share when shared (0–1)"), places=2, validators=[Optional()])
 
-    def raw(self) -> dict:
-        """The form as the template schema takes it (decimals as strings, empty optionals left out)."""
+    def raw(self, tz: str) -> dict:
+        """The form as the template schema takes it (decimals as strings, dates as the shop's midnights, the
+        last day included, empty optionals left out)."""
         raw = {"name": self.name.data, "name_en": self.name_en.data or "", "kind": self.kind.data,
                "exclude_sale_items": self.exclude_sale_items.data, "per_member_limit": self.per_member_limit.data,
-               "valid_days": self.valid_days.data, "claimable": self.claimable.data}
+               "claimable": self.claimable.data, "category_ids": list(self.category_ids.data or []),
+               "product_ids": list(self.product_ids.data or [])}
+        if self.validity.data == "dates":
+            if self.valid_from.data is not None:
+                raw["valid_from"] = local_midnight(self.valid_from.data, tz)
+            if self.valid_until.data is not None:
+                raw["valid_until"] = local_midnight(self.valid_until.data + timedelta(days=1), tz) \
+                    if self.valid_until.data.year < 9999 else local_midnight(self.valid_until.data, tz)
+        elif self.valid_days.data is not None:
+            raw["valid_days"] = self.valid_days.data
         if self.funded_by.data:
             raw["funded_by"] = self.funded_by.data
         for name in ("value", "min_spend", "max_discount", "platform_share"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -58,6 +59,8 @@ class TemplateSchema(Schema):
             errors["valid_days"] = [_l("Give valid_days, or valid_from and valid_until.")]
         elif has_dates and data["valid_until"] <= data["valid_from"]:
             errors["valid_until"] = [_l("Must be after valid_from.")]
+        elif has_dates and data["valid_until"] - data["valid_from"] > timedelta(days=FAR_FUTURE_DAYS):
+            errors["valid_until"] = [_l("A coupon can be valid for at most %(n)d days.", n=FAR_FUTURE_DAYS)]
         if errors:
             raise ValidationError(errors)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from mall import clock
 from mall.audit.operations import record
 from mall.boundary import commits
+from mall.catalog.models import Category, Product
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors, show_validation_errors
@@ -165,12 +165,12 @@ def coupons():
 
 
 def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dict, can_edit: bool):
-    """List a programme's templates with issued / stock / used, and create new ones from the form."""
-    form = TemplateForm()
+    """List a programme's templates with their return on investment, and create new ones from the form."""
+    form = _template_form(tenant)
     status = 200
     if form.validate_on_submit() and can_edit:
         try:
-            template = coupon_ops.create_template(programme, form.raw())
+            template = coupon_ops.create_template(programme, form.raw(clock.zone_of(tenant)))
         except ValidationError as exc:
             show_validation_errors(form, exc)
             status = 422
@@ -184,14 +184,26 @@ def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dic
         status = 422
     page = paginate(db.select(CouponTemplate).where(CouponTemplate.programme_id == programme.id)
                     .order_by(CouponTemplate.is_active.desc(), CouponTemplate.id.desc()))
-    ids = [t.id for t in page.items]
-    used = dict(db.session.execute(
-        db.select(Coupon.template_id, func.count(Coupon.id))
-        .where(Coupon.template_id.in_(ids), Coupon.used_order_id.is_not(None)).group_by(Coupon.template_id)
-    ).all()) if ids else {}
     return render_template("loyalty/coupons/merchant_templates.html", layout=layout, shop=tenant, form=form, page=page,
-                           used=used, conditions=coupon_conditions, endpoint=endpoint, url_args=url_args,
-                           can_edit=can_edit), status
+                           roi=coupon_ops.roi_of([t.id for t in page.items]), conditions=coupon_conditions,
+                           endpoint=endpoint, url_args=url_args, can_edit=can_edit), status
+
+
+#: Products a coupon's scope picker lists (by name); a bigger catalogue scopes by category.
+PICKER_LIMIT = 500
+
+
+def _template_form(tenant) -> TemplateForm:
+    """The new-coupon form; a shop's offers its own categories and products by name to scope the coupon to."""
+    form = TemplateForm()
+    form.category_ids.choices, form.product_ids.choices = [], []
+    if tenant is not None:
+        form.category_ids.choices = [(c.id, localized(c, "name")) for c in db.session.execute(
+            db.select(Category).where(Category.tenant_id == tenant.id).order_by(Category.name)).scalars()]
+        form.product_ids.choices = [(p.id, localized(p, "name")) for p in db.session.execute(
+            db.select(Product).where(Product.tenant_id == tenant.id, Product.is_active.is_(True))
+            .order_by(Product.name).limit(PICKER_LIMIT)).scalars()]
+    return form
 
 
 @merchant_bp.route("/coupons", methods=["GET", "POST"])

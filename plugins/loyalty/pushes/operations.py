@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import func, type_coerce, update
+from sqlalchemy import String, cast, func, literal, type_coerce, update
 
 from mall import clock
+from mall.accounts.models import User
 from mall.audit.operations import record
 from mall.dbtypes import Money
 from mall.extensions import db
 from mall.money import ZERO, format_money
+from mall.notifications.models import Notification
 from mall.orders.models import Order
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
 from plugins.loyalty.programmes.operations import find_in_programme
 from plugins.loyalty.pushes.jobs import queue_start
 from plugins.loyalty.pushes.models import Campaign, Push, PushResult
-from plugins.loyalty.pushes.schemas import CampaignSchema, PushSchema
+from plugins.loyalty.pushes.schemas import CHANNELS, CampaignSchema, PushSchema
 from plugins.loyalty.segments.models import SavedSegment
 from plugins.loyalty.segments.schemas import SegmentSchema
 
@@ -126,3 +128,54 @@ def progress_of(listed: list[Push]) -> dict[int, dict]:
             "coupons": sum(c for *_rest, c in mine),
             "scheduled_at": push.scheduled_at.isoformat() if push.scheduled_at else None}
     return out
+
+
+#: Delivery statuses as the push history groups them.
+DELIVERY_STATE = {"sent": "sent", "failed": "failed", "dropped": "failed", "queued": "pending", "sending": "pending"}
+
+
+def deliveries_of(ids: list[int]) -> dict[int, dict[str, dict[str, int]]]:
+    """Messages per push, channel and state (sent / failed / pending), counted in one grouped query.
+
+    A push's messages are keyed "push:<push>:<user>:<channel>" (keys.push), so each result row finds its
+    member's messages through the unique key index rather than a scan of every notification.
+    """
+    if not ids:
+        return {}
+    prefix = literal("push:") + cast(PushResult.push_id, String) + literal(":") + cast(PushResult.user_id, String)
+    rows = db.session.execute(
+        db.select(PushResult.push_id, Notification.channel, Notification.status, func.count(Notification.id))
+        .join(Notification, db.and_(Notification.user_id == PushResult.user_id, Notification.idempotency_key.in_(
+            [prefix + literal(f":{channel}") for channel in CHANNELS])))
+        .where(PushResult.push_id.in_(ids))
+        .group_by(PushResult.push_id, Notification.channel, Notification.status)).all()
+    out: dict[int, dict[str, dict[str, int]]] = {push_id: {} for push_id in ids}
+    for push_id, channel, status, n in rows:
+        counts = out[push_id].setdefault(channel, {"sent": 0, "failed": 0, "pending": 0})
+        counts[DELIVERY_STATE.get(status, "pending")] += n
+    return out
+
+
+def senders_of(listed: list[Push]) -> dict[int, str]:
+    """The names of the staff who made these pushes, by user id, in one query."""
+    ids = {push.created_by for push in listed if push.created_by is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+def campaign_results(campaign: Campaign | None) -> dict:
+    """What the campaign has done: coupons issued, used, the orders that used them and their revenue."""
+    if campaign is None:
+        return {"issued": 0, "used": 0, "orders": 0, "revenue": ZERO}
+    issued = (db.select(PushResult.coupon_id).join(Push, Push.id == PushResult.push_id)
+              .where(Push.campaign_id == campaign.id, PushResult.coupon_id.is_not(None)))
+    coupons = db.session.execute(db.select(func.count(Coupon.id), func.count(Coupon.used_order_id))
+                                 .where(Coupon.id.in_(issued))).one()
+    # Each order once, however many of the campaign's coupons it used.
+    orders = db.select(Coupon.used_order_id).where(Coupon.id.in_(issued), Coupon.used_order_id.is_not(None))
+    count, revenue = db.session.execute(
+        db.select(func.count(Order.id),
+                  type_coerce(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0), Money()))
+        .where(Order.id.in_(orders))).one()
+    return {"issued": coupons[0], "used": coupons[1], "orders": count, "revenue": revenue}

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from mall.boundary import commits
+from mall.catalog.models import Category
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_validation_errors
@@ -27,6 +28,7 @@ from plugins.loyalty.pushes.models import Push
 from plugins.loyalty.pushes.operations import save_win_back, win_back
 from plugins.loyalty.segments.models import SavedSegment
 from plugins.loyalty.segments.operations import filter_of, preview, save_segment, segment_count, segments_of
+from plugins.loyalty.segments.schemas import SegmentSchema
 from plugins.loyalty.web.blueprints import merchant_bp, shop_programme
 
 
@@ -40,53 +42,110 @@ def _templates(programme) -> list[SelectChoice]:
 @staff_required(StaffRole.SUPPORT)
 @commits
 def push_list(shop: str):
-    """The shop's pushes with their progress; managers preview a segment, save it, and send a coupon to it."""
+    """The shop's push history with deliveries and results, saved segments and the win-back campaign.
+
+    A POST here is the push form's (as sent before the form had its own page).
+    """
+    if request.method == "POST":
+        return _push_form_page(shop)
     programme = shop_programme()
     saved = segments_of(programme)
-    form = _push_form(programme, saved)
-    if request.method == "POST" and not _may_change():
+    campaign = win_back(programme)
+    campaign_form = CampaignForm(obj=campaign, formdata=None, prefix="campaign")
+    campaign_form.template_id.choices = _templates(programme)
+    page = paginate(db.select(Push).where(Push.tenant_id == g.tenant.id).order_by(Push.id.desc()))
+    ids = [push.id for push in page.items]
+    return render_template(
+        "loyalty/pushes/pushes.html", shop=g.tenant, page=page, progress=pushes.progress_of(page.items),
+        deliveries=pushes.deliveries_of(ids), senders=pushes.senders_of(page.items), saved=saved,
+        counts={s.id: segment_count(programme, filter_of(s)) for s in saved}, campaign=campaign,
+        campaign_form=campaign_form, results=pushes.campaign_results(campaign))
+
+
+@merchant_bp.route("/pushes/new", methods=["GET", "POST"])
+@staff_required(StaffRole.MANAGER)
+@commits
+def push_new(shop: str):
+    """The push form: preview the audience, save the filters as a segment, or send the coupon."""
+    return _push_form_page(shop)
+
+
+def _push_form_page(shop: str):
+    """Show the push form; a valid POST previews, saves or sends; bad input re-shows it (422) with messages."""
+    if not _may_change():
         abort(403)
+    programme = shop_programme()
+    form = _push_form(programme, segments_of(programme))
     if not form.validate_on_submit():
-        return _push_page(programme, saved, form, status=422 if request.method == "POST" else 200)
-    body = {"filter": form.segment()} if not form.segment_id.data else {"segment_id": int(form.segment_id.data)}
+        return _form_page(form, status=422 if request.method == "POST" else 200)
     action = request.form.get("action")
     try:
+        body = _audience(programme, form)
         if action == "preview":
-            return _push_page(programme, saved, form, seen=_preview(programme, body))
+            return _form_page(form, seen=_preview(programme, body))
         if action == "save":
             return _save_segment(programme, form, body, shop)
         return _send(programme, form, body, shop)
     except ValidationError as exc:
-        show_validation_errors(form, exc)
-    return _push_page(programme, saved, form, status=422)
+        _show_errors(form, exc.messages)
+    return _form_page(form, status=422)
 
 
-def _push_page(programme, saved: list, form: PushForm, seen=None, status: int = 200):
-    """The pushes page: the form, the shop's pushes with progress, saved segments with counts, the campaign."""
-    campaign = win_back(programme)
-    campaign_form = CampaignForm(obj=campaign, formdata=None, prefix="campaign")
-    campaign_form.template_id.choices = form.template_id.choices
-    page = paginate(db.select(Push).where(Push.tenant_id == g.tenant.id).order_by(Push.id.desc()))
-    counts = {s.id: segment_count(programme, filter_of(s)) for s in saved}
-    return render_template("loyalty/pushes/pushes.html", shop=g.tenant, form=form, page=page, seen=seen,
-                           progress=pushes.progress_of(page.items), saved=saved, counts=counts, campaign=campaign,
-                           campaign_form=campaign_form), status
+def _audience(programme, form: PushForm) -> dict:
+    """The push's audience: the chosen saved segment, or the form's filter checked by the segment schema."""
+    if form.segment_id.data:
+        return {"segment_id": form.segment_id.data}
+    raw = form.segment(g.tenant.timezone)
+    try:
+        SegmentSchema().load(raw)
+    except ValidationError as exc:
+        raise ValidationError({"filter": exc.messages}) from None
+    return {"filter": raw}
+
+
+def _show_errors(form: PushForm, messages: dict) -> None:
+    """The segment's messages beside its boxes; the rest beside their fields or at the top."""
+    messages = dict(messages)
+    if isinstance(messages.get("filter"), dict):
+        form.show_segment_errors(messages.pop("filter"))
+    if messages:
+        show_validation_errors(form, ValidationError(messages))
+
+
+def _form_page(form: PushForm, seen=None, status: int = 200):
+    """The form page; for the page's script (X-Audience: 1) just the audience count, or the messages."""
+    if request.headers.get("X-Audience") == "1":
+        return jsonify({"count": seen["count"] if seen else None,
+                        "text": _("%(n)d members match.", n=seen["count"]) if seen else None,
+                        "errors": [f"{f.label.text}: {' '.join(map(str, f.errors))}" for f in form if f.errors]
+                        + [str(e) for e in getattr(form, "form_errors", [])]}), status
+    return render_template("loyalty/pushes/push_form.html", shop=g.tenant, form=form, seen=seen), status
 
 
 def _preview(programme, body: dict) -> dict:
-    """How many members the chosen saved segment, or the form's filter, finds, with a sample."""
-    chosen = find_in_programme(SavedSegment, body.get("segment_id"), programme)
-    return preview(programme, filter_of(chosen) if chosen else body["filter"])
+    """How many members the chosen saved segment, or the form's filter, finds (the API's count), with a sample."""
+    if "segment_id" in body:
+        chosen = find_in_programme(SavedSegment, _whole(body["segment_id"]), programme)
+        if chosen is None:
+            raise ValidationError({"segment_id": [_l("Not a saved segment of this programme.")]})
+        return preview(programme, filter_of(chosen))
+    return preview(programme, SegmentSchema().load(body["filter"]))
+
+
+def _whole(text) -> int | None:
+    return int(text) if str(text).isascii() and str(text).isdigit() and len(str(text)) < 10 else None
 
 
 def _push_form(programme, saved: list) -> PushForm:
-    """The push form with the programme's templates, saved segments and tiers to choose from."""
+    """The push form with the programme's templates, saved segments, tiers and the shop's categories."""
     form = PushForm()
     form.template_id.choices = _templates(programme)
     form.segment_id.choices = [SelectChoice("", _l("None: use the filters"))] + [
         SelectChoice(str(s.id), s.name) for s in saved]
-    form.tier.choices = [SelectChoice("", _l("Every tier"))] + [SelectChoice(t.code, localized(t, "name"))
-                                                                 for t in rules(programme).tiers]
+    form.tier.choices = [SelectChoice(t.code, localized(t, "name")) for t in rules(programme).tiers]
+    form.preferred_category.choices = [SelectChoice("", _l("Any category"))] + [
+        SelectChoice(str(c.id), localized(c, "name")) for c in db.session.execute(
+            db.select(Category).where(Category.tenant_id == g.tenant.id).order_by(Category.name)).scalars()]
     return form
 
 
@@ -100,8 +159,9 @@ def _save_segment(programme, form: PushForm, body: dict, shop: str):
 def _send(programme, form: PushForm, body: dict, shop: str):
     """Send the chosen coupon to the segment, now or at the scheduled time (the shop's local time)."""
     when = form.scheduled_at.data
+    audience = {"segment_id": _whole(body["segment_id"]) or 0} if "segment_id" in body else body
     push = pushes.create_push(programme, {
-        "template_id": form.template_id.data, **body, "channels": form.channels.data or ["inbox"],
+        "template_id": form.template_id.data, **audience, "channels": form.channels.data or ["inbox"],
         **({"scheduled_at": when.replace(tzinfo=ZoneInfo(g.tenant.timezone)).isoformat()} if when else {})}, actor())
     flash(_("The push is scheduled.") if push.status == "scheduled" else _("The push is on its way."), "success")
     return redirect(url_for("loyalty_merchant.push_detail", shop=shop, push_id=push.id))

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, type_coerce
 
 from mall.dbtypes import Money
@@ -113,17 +115,26 @@ def totals(lines: list[StatementLine]) -> dict[str, Decimal]:
     return {k: sum((getattr(line, k) for line in lines), ZERO) for k in keys}
 
 
-def as_csv(lines: list[StatementLine]) -> str:
-    """The statement as CSV (one order a row, then the totals)."""
+#: The statement's columns, in order, with their headers in the reader's language.
+COLUMNS = (("order", _l("Order")), ("paid_at", _l("Paid at (shop time)")), ("goods", _l("Goods")),
+           ("collected", _l("Collected")), ("refunded", _l("Refunded")),
+           ("platform_funded", _l("Funded by the platform")), ("shop_rebates", _l("Shop-funded rebates")),
+           ("payable", _l("Payable")))
+
+
+def as_csv(lines: list[StatementLine], tz: str = "Asia/Shanghai") -> str:
+    """The statement as CSV for a spreadsheet: a byte-order mark (so it opens as UTF-8), headers in the reader's
+    language, paid times at the shop's clock, one order a row, then the totals."""
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    header = ["order", "paid_at", "goods", "collected", "refunded", "platform_funded", "shop_rebates", "payable"]
-    writer.writerow(header)
+    writer.writerow([str(label) for _key, label in COLUMNS])
+    zone = ZoneInfo(tz)
     for line in lines:
-        writer.writerow([line.order_id, line.paid_at.isoformat(), line.goods, line.collected, line.refunded,
-                         line.platform_funded, line.shop_rebates, line.payable])
+        writer.writerow([line.order_id, line.paid_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), line.goods,
+                         line.collected, line.refunded, line.platform_funded, line.shop_rebates, line.payable])
     sums = totals(lines)
-    writer.writerow(["total", ""] + [sums[k] for k in header[2:]])
+    writer.writerow([str(_l("Total")), ""] + [sums[key] for key, _label in COLUMNS[2:]])
     return buffer.getvalue()
 
 

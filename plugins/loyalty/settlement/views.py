@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, g, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, g, render_template, request
 from flask_babel import gettext as _
 
 from mall import clock
 from mall.extensions import db
+from mall.pagination import page_number, paginate
 from mall.tenants.access import operator_required, staff_required
 from mall.tenants.models import StaffRole, Tenant
 from plugins.loyalty.settlement.operations import as_csv, liability, statement, totals
@@ -49,15 +51,53 @@ def _month(tz: str, csv: bool = False) -> str:
     return month
 
 
+@dataclass
+class ListPage:
+    """One page of a list already in memory, shaped like a database page for the pager."""
+
+    items: list
+    page: int
+    pages: int
+
+    @property
+    def has_prev(self) -> bool:
+        """Whether there is a page before."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Whether there is a page after."""
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        """The page before."""
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        """The page after."""
+        return self.page + 1
+
+
+def page_of(items: list) -> ListPage:
+    """The ?page= of a list (the last page past its end), with the configured page size."""
+    size = current_app.config["PAGE_SIZE"]
+    pages = max(1, -(-len(items) // size))
+    page = min(page_number(), pages)
+    return ListPage(items[(page - 1) * size:page * size], page, pages)
+
+
 def _page(tenant, layout: str, endpoint: str, url_args: dict):
     csv = request.args.get("format") == "csv"
     month = _month(tenant.timezone, csv)
     lines = statement(tenant, *month_bounds(month, tenant.timezone))
     if csv:
-        return Response(as_csv(lines), mimetype="text/csv",
+        # The viewer's language names the columns; the file name stays ASCII for every browser.
+        return Response(as_csv(lines, tenant.timezone), mimetype="text/csv", content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{tenant.slug}-{month}.csv"'})
-    return render_template("loyalty/settlement/settlement.html", layout=layout, shop=tenant, lines=lines,
-                           sums=totals(lines), month=month, endpoint=endpoint, url_args=url_args)
+    return render_template("loyalty/settlement/settlement.html", layout=layout, shop=tenant, lines=page_of(lines),
+                           count=len(lines), sums=totals(lines), month=month, endpoint=endpoint, url_args=url_args)
 
 
 @settlement_bp.route("/admin/<shop>/loyalty/settlement")
@@ -72,9 +112,10 @@ def shop_statement(shop: str):
 def platform_settlement():
     """Every shop's payable for the month, and the points liability of every programme."""
     month = _month(clock.zone_of(None))
-    shops = db.session.execute(db.select(Tenant).order_by(Tenant.slug)).scalars().all()
-    rows = [(tenant, totals(statement(tenant, *month_bounds(month, tenant.timezone)))) for tenant in shops]
-    return render_template("loyalty/settlement/platform_settlement.html", rows=rows, month=month, liability=liability())
+    shops = paginate(db.select(Tenant).order_by(Tenant.slug))
+    rows = [(tenant, totals(statement(tenant, *month_bounds(month, tenant.timezone)))) for tenant in shops.items]
+    return render_template("loyalty/settlement/platform_settlement.html", rows=rows, shops=shops, month=month,
+                           liability=liability())
 
 
 @settlement_bp.route("/platform/loyalty/settlement/<slug>")
