@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from mall import clock
@@ -83,6 +83,9 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else "—"
+    app.jinja_env.filters["day"] = lambda value: format_date(value, "medium") if value else "—"
+    # Grouped digits in the reader's locale; a figure that cannot be computed shows as a dash.
+    app.jinja_env.filters["number"] = lambda value: "—" if value is None else format_decimal(value)
 
     @app.context_processor
     def _layout_context():
