@@ -183,7 +183,7 @@ def charts(programme, tenant, period: Period) -> dict:
                    "series": [{"label": _("Issued"), "data": flow("issued", 1)},
                               {"label": _("Redeemed"), "data": flow("redeemed", -1)},
                               {"label": _("Expired"), "data": flow("expired", -1)}]},
-        "coupons": {"type": "line", "labels": labels, "integer": True, "x": _("Period starting"), "y": _("Coupons"),
+        "coupons": {"type": "bar", "labels": labels, "integer": True, "x": _("Period starting"), "y": _("Coupons"),
                     "series": [{"label": _("Issued"), "data": coupons(Coupon.created_at)},
                                {"label": _("Used"), "data": coupons(Coupon.used_at)}]},
         "revenue": {"type": "bar", "labels": names, "money": True, "x": _("Tier"), "y": _("Revenue (¥)"),
