@@ -98,7 +98,11 @@ def test_dashboards_with_trade_and_empty(app, browser, make_user, make_shop, mak
         see(f"/admin/{bare}/", "overview-empty", words["no_orders"])
         see(f"/admin/{bare}/loyalty/dashboard", "loyalty-empty", words["no_members"])
         if screen == "phone":
-            # Two KPI cards a row, each chart as wide as the page's column.
-            tops = page.goto(f"{base}/admin/{full}/loyalty/dashboard") and page.evaluate(
-                "[...document.querySelectorAll('.kpi')].map(k => Math.round(k.getBoundingClientRect().top))")
-            assert tops[0] == tops[1] and tops[2] > tops[1]
+            # Two KPI cards a row, and each chart as wide as the column the cards sit in.
+            page.goto(f"{base}/admin/{full}/loyalty/dashboard")
+            tops = page.evaluate("[...document.querySelectorAll('.kpi')]"
+                                 ".map(k => Math.round(k.getBoundingClientRect().top))")
+            assert tops[0] == tops[1] < tops[2] == tops[3]
+            widths = page.evaluate("[document.querySelector('.kpis'), ...document.querySelectorAll('.chart-card')]"
+                                   ".map(e => Math.round(e.getBoundingClientRect().width))")
+            assert len(set(widths)) == 1, widths
