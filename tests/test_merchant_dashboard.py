@@ -215,3 +215,13 @@ def test_zh_page_has_the_cards_in_chinese(client, trade):
     _login(client, trade["owner"], "zh")
     page = _page(client)
     assert 'data-kpi="members"' in page and "≈ ¥4.40" in page
+
+
+def test_a_quiet_period_says_what_to_do_instead_of_empty_charts(client, trade):
+    """Early January: members by tier and activity are still drawn; points, coupons and revenue say what to do."""
+    _login(client, trade["owner"])
+    page = _page(client, "from=2026-01-01&to=2026-01-10")
+    assert len(_charts(page)) == 2
+    assert "No coupons issued in this period — create a coupon or a push." in page
+    assert "No member orders in this period — invite members back with a coupon push." in page
+    assert "No points moved in this period" in page and kpi(page, "members") == "Members 0 — before: 0"
