@@ -108,3 +108,6 @@ def test_dashboards_with_trade_and_empty(app, browser, make_user, make_shop, mak
             widths = page.evaluate("[document.querySelector('.kpis'), ...document.querySelectorAll('.chart-card')]"
                                    ".map(e => Math.round(e.getBoundingClientRect().width))")
             assert len(set(widths)) == 1, widths
+            page.click(".kpi-help summary")
+            camera.shoot(page, "loyalty-definitions")
+            assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
