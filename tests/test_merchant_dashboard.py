@@ -34,7 +34,7 @@ def _charts(page: str) -> list[dict]:
 
 def kpi(page: str, key: str) -> str:
     """The text of one KPI card, tags stripped and spaces squeezed."""
-    block = re.search(rf'data-kpi="{key}"[^>]*>(.*?)</div>', page, re.S).group(1)
+    block = re.search(rf'data-kpi="{key}"[^>]*>(.*?)</(?:div|a)>', page, re.S).group(1)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", block)).split())
 
 
