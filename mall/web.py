@@ -89,11 +89,11 @@ def init_app(app: Flask) -> None:
         unread_count=_unread_count, may_open=may_open, may_write=may_write, max_qty=MAX_QTY,
     )
     app.jinja_env.filters["money"] = format_money
-    # Counts and points with thousands grouped as the viewer's language writes them (2,063).
-    app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)
     app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else "—"
     app.jinja_env.filters["day"] = lambda value: format_date(value, "medium") if value else "—"
     app.jinja_env.filters["when_in"] = when_in
+    # Grouped digits in the reader's locale; a figure that cannot be computed shows as a dash.
+    app.jinja_env.filters["number"] = lambda value: "—" if value is None else format_decimal(value)
 
     @app.context_processor
     def _layout_context():

@@ -6,9 +6,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, type_coerce
+from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
+from mall import clock, periods
+from mall.admin import operations as admin_ops
 from mall.admin.forms import (
     CategoryForm,
     ProductForm,
@@ -22,7 +24,6 @@ from mall.admin.forms import (
 from mall.boundary import commits
 from mall.catalog import operations as catalog
 from mall.catalog.models import Category, Product
-from mall.dbtypes import Money
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors
@@ -40,19 +41,18 @@ bp = Blueprint("admin", __name__, url_prefix="/admin/<shop>")
 @bp.route("/")
 @staff_required(StaffRole.SUPPORT)
 def dashboard(shop: str):
-    """Order counts by status and today's work."""
+    """Sales over the picked period against the one before, order counts by status and today's work."""
+    period, problem = periods.parse(request.args, clock.zone_of(g.tenant))
     counts = dict(db.session.execute(
         db.select(Order.status, func.count(Order.id)).where(Order.tenant_id == g.tenant.id).group_by(Order.status)
     ).all())
-    revenue = db.session.execute(
-        db.select(type_coerce(func.coalesce(func.sum(Order.total), 0), Money())).where(
-            Order.tenant_id == g.tenant.id, Order.status.notin_([OrderStatus.CANCELLED, OrderStatus.PENDING_PAYMENT]))
-    ).scalar()
     to_ship = db.session.execute(
         scoped(Order).where(Order.status == OrderStatus.PAID).order_by(Order.id).limit(10)
     ).scalars().all()
-    return render_template("admin/dashboard.html", shop=g.tenant, counts=counts, revenue=revenue, to_ship=to_ship,
-                           statuses=OrderStatus.ALL)
+    return render_template("admin/dashboard.html", shop=g.tenant, counts=counts, to_ship=to_ship,
+                           statuses=OrderStatus.ALL, period=period, problem=problem, presets=periods.PRESETS,
+                           max_days=periods.MAX_DAYS, cards=admin_ops.sales(g.tenant, period),
+                           charts=admin_ops.sales_chart(g.tenant, period), has_orders=bool(counts))
 
 
 @bp.route("/orders")

@@ -1,4 +1,4 @@
-"""Members: joining, tiers and level windows, the paid tier, check-in, member lists and the dashboard."""
+"""Members: joining, tiers and level windows, the paid tier, check-in and member lists."""
 
 from __future__ import annotations
 
