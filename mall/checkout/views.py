@@ -13,6 +13,7 @@ from mall.checkout.operations import CheckoutDeclined, PaymentUnconfirmed, place
 from mall.checkout.quote import build_quote
 from mall.errors import DomainError, FieldErrors
 from mall.form_numbers import amount, whole_number
+from mall.plugins import checkout_suggestions
 from mall.tenants.access import actor, login_required
 from mall.validation import MAX_POINTS
 
@@ -26,7 +27,9 @@ def options_from(form) -> dict:
     FieldErrors naming its field; the pricing steps then judge the numbers themselves.
     """
     options: dict = {}
-    coupons = [whole_number(v, "coupons", 1) for v in form.getlist("coupons") if v.strip()]
+    # Coupons come as a list (boxes named "coupons") or one per stacking group (radios named "coupon-<group>").
+    picked = form.getlist("coupons") + [v for k, v in form.items(multi=True) if k.startswith("coupon-")]
+    coupons = [whole_number(v, "coupons", 1) for v in picked if v.strip()]
     if coupons:
         options["coupons"] = coupons
     points = {}
@@ -76,7 +79,8 @@ def checkout():
         return redirect(url_for("cart.show"))
     try:
         address_id = address_choice(request.values)
-        options = options_from(request.form) if request.method == "POST" else {}
+        # Until the shopper chooses, the page offers what saves the most (the best coupons…).
+        options = options_from(request.form) if request.method == "POST" else checkout_suggestions(user, lines)
     except FieldErrors as exc:
         return _page(user, lines, {}, exc)
     if request.method == "POST" and request.form.get("action") != "apply":
