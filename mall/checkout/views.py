@@ -10,7 +10,7 @@ from mall.addresses.operations import addresses_of
 from mall.boundary import commits
 from mall.cart import operations as cart
 from mall.checkout.operations import CheckoutDeclined, PaymentUnconfirmed, place_checkout
-from mall.checkout.quote import build_quote
+from mall.checkout.quote import build_quote, savings
 from mall.errors import DomainError, FieldErrors
 from mall.form_numbers import amount, whole_number
 from mall.plugins import checkout_suggestions
@@ -63,8 +63,9 @@ def _page(user, lines, options: dict, errors: FieldErrors | None = None, address
     addresses = addresses_of(user)
     chosen = address_id if any(a.id == address_id for a in addresses) else (addresses[0].id if addresses else None)
     status = 422 if errors else 200
-    return render_template("checkout/checkout.html", quote=quote, options=options, errors=errors,
-                           addresses=addresses, chosen_address=chosen, idempotency_key=str(uuid.uuid4())), status
+    return render_template("checkout/checkout.html", quote=quote, options=options, errors=errors, lines=lines,
+                           savings=savings(quote), addresses=addresses, chosen_address=chosen,
+                           idempotency_key=str(uuid.uuid4())), status
 
 
 @bp.route("/checkout", methods=["GET", "POST"])

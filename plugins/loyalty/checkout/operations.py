@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
+from flask import g
 from flask_babel import gettext as _
 
 from mall import clock
@@ -334,6 +335,16 @@ def cart_coupons(user, tenant_ids, at) -> list:
 
 
 def best_coupons(user, lines) -> list[int]:
+    """The coupon ids that make the cart cheapest (worked out once per request and cart)."""
+    key = (user.id, tuple(sorted((ln.get("variant_id") or 0, ln.get("product_id") or 0, ln.get("qty") or 0)
+                                 for ln in lines if isinstance(ln, dict))))
+    cache = g.setdefault("_best_coupons", {})
+    if key not in cache:
+        cache[key] = _search(user, lines)
+    return cache[key]
+
+
+def _search(user, lines) -> list[int]:
     """The coupon ids that make the cart cheapest, each combination priced by build_quote itself.
 
     Stacking allows one coupon per shop order and one platform coupon, so the search takes one choice
