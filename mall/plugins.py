@@ -53,6 +53,10 @@ class Plugin:
             raise ValueError(f"unknown pricing stage {stage!r}")
         self.app.extensions["mall_plugins"].pricing_hooks[stage].append(func)
 
+    def register_checkout_suggestion(self, func: Callable) -> None:
+        """Add `func(user, lines)` → checkout options (e.g. {"coupons": [ids]}) the checkout offers by default."""
+        self.app.extensions["mall_plugins"].checkout_suggestions.append(func)
+
     def register_cli(self, group) -> None:
         """Add a click command group to `flask`."""
         self.app.cli.add_command(group)
@@ -78,6 +82,7 @@ class PluginRegistry:
         self.nav: dict[str, list[NavEntry]] = defaultdict(list)
         self.template_hooks: dict[str, list[Callable[..., str]]] = defaultdict(list)
         self.pricing_hooks: dict[str, list[Callable]] = defaultdict(list)
+        self.checkout_suggestions: list[Callable] = []
         self.demo_hooks: list[Callable] = []
         self.demo_volumes: list[Callable] = []
 
@@ -127,3 +132,11 @@ def run_pricing_hooks(stage: str, quote) -> None:
     """Let every plugin adjust the quote at one pricing stage."""
     for func in registry().pricing_hooks.get(stage, []):
         func(quote)
+
+
+def checkout_suggestions(user, lines) -> dict:
+    """The checkout options the plugins suggest for a cart (the best coupons…), merged; {} without any."""
+    suggested: dict = {}
+    for func in registry().checkout_suggestions:
+        suggested.update(func(user, lines))
+    return suggested

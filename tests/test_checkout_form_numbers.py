@@ -53,4 +53,4 @@ def test_plain_numbers_still_apply(client, signed_in):
     """Well-formed points and wallet money (with spaces around them) still price the order."""
     applied = client.post("/checkout", data={"points-tea": " 500 ", "wallet": "10.5", "action": "apply"})
     assert applied.status_code == 200
-    assert "From wallet</dt><dd>¥10.50" in applied.get_data(as_text=True)
+    assert "From wallet</dt><dd data-from-wallet>¥10.50" in applied.get_data(as_text=True)

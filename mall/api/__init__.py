@@ -6,8 +6,9 @@ import json
 from decimal import Decimal
 from functools import wraps
 
-from flask import Blueprint, Flask, abort, g, jsonify, request
+from flask import Blueprint, Flask, abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from marshmallow import ValidationError
 
 from mall import idempotency
@@ -19,6 +20,9 @@ from mall.validation import translate_messages
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 #: Endpoints that need no token.
 OPEN_ENDPOINTS = {"api.register", "api.token", "api.openapi", "api.product_search"}
+#: Endpoints a signed-in browser may also call with its session and the page's CSRF token (X-CSRFToken):
+#: they change nothing, so the checkout page can refresh its quote in place.
+SESSION_ENDPOINTS = {"api.checkout_quote"}
 
 
 @bp.before_request
@@ -34,6 +38,11 @@ def authenticate() -> None:
             # use must be recorded even when the request itself then fails and rolls back.
             db.session.commit()
         g.api_user = token.user
+    elif request.endpoint in SESSION_ENDPOINTS and current_user.is_authenticated:
+        # The blueprint is exempt from the pages' CSRF check (tokens cannot be forged cross-site; a cookie can).
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+        g.api_user = current_user._get_current_object()
     elif request.endpoint not in OPEN_ENDPOINTS:
         abort(401, description=_("Send Authorization: Bearer <token>."))
 

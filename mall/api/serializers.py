@@ -4,8 +4,9 @@ Merchant content (names, descriptions) comes in the request's language, falling 
 one; objects a merchant writes also carry both stored values as `<field>_zh` and `<field>_en`.
 """
 
+from mall.checkout.quote import savings
 from mall.i18n import localized
-from mall.money import format_money
+from mall.money import ZERO, format_money
 
 
 def iso(value):
@@ -117,4 +118,8 @@ def quote_json(quote) -> dict:
         body["payments"] = [{"method": p.method, "amount": format_money(p.amount)} for p in oq.payments]
         body["shipping_waived_by"] = oq.shipping_waived_by
         orders.append(body)
-    return {"orders": orders, "total": format_money(quote.total), "notes": quote.notes}
+    saved = savings(quote)
+    return {"orders": orders, "total": format_money(quote.total), "notes": quote.notes,
+            "savings": [{"kind": kind, "label": label, "amount": format_money(amount)}
+                        for kind, label, amount in saved],
+            "saved": format_money(sum((amount for _k, _l, amount in saved), ZERO))}

@@ -19,6 +19,7 @@ from mall.orders import operations as orders
 from mall.orders.models import Order, OrderLine
 from mall.orders.operations import TABS, tab_clause, tab_counts
 from mall.pagination import page_number
+from mall.plugins import checkout_suggestions
 from mall.reviews.operations import post_review
 from mall.tenants.access import actor, login_required
 
@@ -33,11 +34,13 @@ def _options(data: dict) -> dict:
 @bp.route("/checkout/quote", methods=["POST"])
 @login_required
 def checkout_quote():
-    """Price a cart and explain every adjustment, without placing it."""
+    """Price a cart and explain every adjustment, without placing it; `best_coupon_ids` names the coupons that
+    would make the cart cheapest (what the checkout page ticks by default)."""
     data = load(CheckoutSchema())
     quote = build_quote(actor(), data["lines"], _options(data))
     address = for_checkout(actor(), data["address_id"])
-    return jsonify({**quote_json(quote), "address": address_json(address)})
+    best = checkout_suggestions(actor(), data["lines"]).get("coupons", [])
+    return jsonify({**quote_json(quote), "address": address_json(address), "best_coupon_ids": best})
 
 
 @bp.route("/checkout", methods=["POST"])

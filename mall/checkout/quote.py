@@ -328,3 +328,32 @@ def _refuse_unconsumed(quote: Quote) -> None:
     }
     if errors:
         raise FieldErrors(_("Some options are not available."), errors)
+
+
+#: The order a summary of savings lists its sources in (the order the quote applies them).
+SAVING_KINDS = ("member_price", "coupon", "shipping", "points", "wallet_bonus")
+
+
+def savings(quote: Quote) -> list[tuple[str, str, Decimal]]:
+    """What the shopper saves, by source: (kind, label, amount > 0) per member price, coupon, waived shipping,
+    points programme and wallet bonus, summed over the orders."""
+    found: dict[tuple[str, str], Decimal] = {}
+
+    def add(kind: str, label: str, amount: Decimal) -> None:
+        if amount > 0:
+            found[(kind, label)] = found.get((kind, label), ZERO) + amount
+
+    for oq in quote.orders:
+        for lq in oq.lines:
+            for a in lq.adjustments:
+                add(a.kind, _("Coupon: %(name)s", name=a.label) if a.kind == "coupon" else a.label, -a.amount)
+        threshold = oq.tenant.free_shipping_threshold
+        if oq.shipping_waived_by and (threshold is None or oq.goods_net < threshold):
+            add("shipping", _("Free shipping: %(why)s", why=oq.shipping_waived_by), oq.tenant.shipping_fee)
+        for note in oq.notes:
+            if note.get("kind") == "points":
+                add("points", _("Points: %(name)s", name=note["label"]), -Decimal(note["amount"]))
+        add("wallet_bonus", _("Wallet bonus"), sum((p.amount for p in oq.payments if p.method == "wallet_bonus"), ZERO))
+    rank = {kind: i for i, kind in enumerate(SAVING_KINDS)}
+    ordered = sorted(found.items(), key=lambda item: rank.get(item[0][0], len(rank)))
+    return [(kind, label, amount) for (kind, label), amount in ordered]

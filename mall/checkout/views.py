@@ -10,9 +10,10 @@ from mall.addresses.operations import addresses_of
 from mall.boundary import commits
 from mall.cart import operations as cart
 from mall.checkout.operations import CheckoutDeclined, PaymentUnconfirmed, place_checkout
-from mall.checkout.quote import build_quote
+from mall.checkout.quote import build_quote, savings
 from mall.errors import DomainError, FieldErrors
 from mall.form_numbers import amount, whole_number
+from mall.plugins import checkout_suggestions
 from mall.tenants.access import actor, login_required
 from mall.validation import MAX_POINTS
 
@@ -26,7 +27,9 @@ def options_from(form) -> dict:
     FieldErrors naming its field; the pricing steps then judge the numbers themselves.
     """
     options: dict = {}
-    coupons = [whole_number(v, "coupons", 1) for v in form.getlist("coupons") if v.strip()]
+    # Coupons come as a list (boxes named "coupons") or one per stacking group (radios named "coupon-<group>").
+    picked = form.getlist("coupons") + [v for k, v in form.items(multi=True) if k.startswith("coupon-")]
+    coupons = [whole_number(v, "coupons", 1) for v in picked if v.strip()]
     if coupons:
         options["coupons"] = coupons
     points = {}
@@ -60,8 +63,9 @@ def _page(user, lines, options: dict, errors: FieldErrors | None = None, address
     addresses = addresses_of(user)
     chosen = address_id if any(a.id == address_id for a in addresses) else (addresses[0].id if addresses else None)
     status = 422 if errors else 200
-    return render_template("checkout/checkout.html", quote=quote, options=options, errors=errors,
-                           addresses=addresses, chosen_address=chosen, idempotency_key=str(uuid.uuid4())), status
+    return render_template("checkout/checkout.html", quote=quote, options=options, errors=errors, lines=lines,
+                           savings=savings(quote), addresses=addresses, chosen_address=chosen,
+                           idempotency_key=str(uuid.uuid4())), status
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -76,7 +80,8 @@ def checkout():
         return redirect(url_for("cart.show"))
     try:
         address_id = address_choice(request.values)
-        options = options_from(request.form) if request.method == "POST" else {}
+        # Until the shopper chooses, the page offers what saves the most (the best coupons…).
+        options = options_from(request.form) if request.method == "POST" else checkout_suggestions(user, lines)
     except FieldErrors as exc:
         return _page(user, lines, {}, exc)
     if request.method == "POST" and request.form.get("action") != "apply":

@@ -75,3 +75,193 @@ document.addEventListener("change", function (event) {
     timer = setTimeout(refresh, 400);
   });
 })();
+
+// Checkout: the quote refreshes in place as the shopper changes a coupon, points or wallet choice. The form still
+// posts with its Apply button without the script; the request is the page's own (session cookie + CSRF token).
+(function () {
+  var form = document.querySelector("form[data-quote-url]");
+  if (!form || !window.fetch) {
+    return;
+  }
+  form.classList.add("js-quote");
+  var options = document.querySelector(".checkout-options");
+  var csrf = form.querySelector("input[name=csrf_token]");
+  var lines = JSON.parse(form.dataset.lines || "[]");
+  var timer = null;
+  var asked = 0;
+
+  function cents(text) {
+    // Money arrives as "12.34": whole cents, so no figure is ever a float.
+    var parts = String(text).split(".");
+    return parseInt(parts[0], 10) * 100 + parseInt(((parts[1] || "") + "00").slice(0, 2), 10);
+  }
+  function money(c) {
+    var rest = String(c % 100);
+    return Math.floor(c / 100) + "." + (rest.length < 2 ? "0" + rest : rest);
+  }
+  function setText(root, selector, text) {
+    var node = root.querySelector(selector);
+    if (node) {
+      node.textContent = text;
+    }
+  }
+  function body() {
+    var data = {lines: lines, coupons: [], points: {}};
+    var fields = form.elements;
+    for (var i = 0; i < fields.length; i++) {
+      var field = fields[i];
+      if (!field.name || field.disabled) {
+        continue;
+      }
+      var value = field.value.trim();
+      if ((field.type === "radio" || field.type === "checkbox") && !field.checked) {
+        continue;
+      }
+      if ((field.name === "coupons" || field.name.indexOf("coupon-") === 0) && value) {
+        data.coupons.push(parseInt(value, 10));
+      } else if (field.name.indexOf("points-") === 0 && /^\d+$/.test(value) && value !== "0") {
+        data.points[field.name.slice(7)] = parseInt(value, 10);
+      } else if (field.name === "wallet" && value) {
+        data.wallet = value;
+      } else if (field.name === "address_id" && value) {
+        data.address_id = parseInt(value, 10);
+      }
+    }
+    return data;
+  }
+  function show(quote) {
+    quote.orders.forEach(function (order, i) {
+      var card = document.querySelector('.checkout-order[data-order="' + i + '"]');
+      if (!card) {
+        return;
+      }
+      order.lines.forEach(function (line, j) {
+        var row = card.querySelector('tr[data-line="' + j + '"]');
+        if (!row) {
+          return;
+        }
+        setText(row, "[data-line-net]", "¥" + line.net);
+        var box = row.querySelector("[data-adjustments]");
+        box.textContent = "";
+        line.adjustments.forEach(function (a) {
+          var div = document.createElement("div");
+          div.className = "muted small";
+          div.textContent = a.label + " " + a.amount;
+          box.appendChild(div);
+        });
+      });
+      var points = card.querySelector("[data-order-points]");
+      points.hidden = cents(order.points_value) === 0;
+      setText(points, "[data-points-used]", String(order.points_used));
+      setText(points, ".num", "−¥" + order.points_value);
+      var shipping = card.querySelector("[data-order-shipping]");
+      setText(shipping, "[data-waived]", order.shipping_waived_by ? " (" + order.shipping_waived_by + ")" : "");
+      setText(shipping, ".num", "¥" + order.shipping);
+      setText(card, "[data-order-total]", "¥" + order.total);
+    });
+    var list = form.querySelector("[data-savings]");
+    list.textContent = "";
+    quote.savings.forEach(function (s) {
+      var li = document.createElement("li");
+      li.className = "saving-" + s.kind;
+      var label = document.createElement("span");
+      label.textContent = s.label;
+      var amount = document.createElement("span");
+      amount.className = "num";
+      amount.textContent = "−¥" + s.amount;
+      li.appendChild(label);
+      li.appendChild(amount);
+      list.appendChild(li);
+    });
+    form.querySelector("[data-no-savings]").hidden = quote.savings.length > 0;
+    setText(form, "[data-saved]", "¥" + quote.saved);
+    setText(form, "[data-total]", "¥" + quote.total);
+    var wallet = 0, card = 0;
+    quote.orders.forEach(function (order) {
+      wallet += cents(order.wallet_paid);
+      card += cents(order.gateway_paid);
+    });
+    var split = form.querySelector("[data-wallet-split]");
+    split.hidden = wallet === 0;
+    setText(split, "[data-from-wallet]", "¥" + money(wallet));
+    setText(split, "[data-by-card]", "¥" + money(card));
+  }
+  function refresh() {
+    var mine = ++asked;
+    var error = form.querySelector("[data-quote-error]");
+    form.classList.add("is-refreshing");
+    fetch(form.dataset.quoteUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf ? csrf.value : ""},
+      body: JSON.stringify(body())
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        return {ok: response.ok, data: data};
+      });
+    }).then(function (result) {
+      if (mine !== asked) {
+        return;  // a later choice is on its way
+      }
+      form.classList.remove("is-refreshing");
+      if (result.ok) {
+        error.hidden = true;
+        show(result.data);
+        return;
+      }
+      var problem = result.data.error || {};
+      var messages = [];
+      Object.keys(problem.fields || {}).forEach(function (name) {
+        messages = messages.concat(problem.fields[name]);
+      });
+      error.textContent = messages.length ? messages.join(" ") : (problem.message || error.dataset.fallback);
+      error.hidden = false;
+    }).catch(function () {
+      if (mine === asked) {
+        form.classList.remove("is-refreshing");
+        error.textContent = error.dataset.fallback;
+        error.hidden = false;
+        form.classList.remove("js-quote");  // Apply comes back: the page still works by posting
+      }
+    });
+  }
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 250);
+  }
+  // A slider moves its number box (and the box its slider); the money value follows at once.
+  document.querySelectorAll("[data-slider-for]").forEach(function (slider) {
+    var number = document.getElementById(slider.dataset.sliderFor);
+    slider.hidden = false;
+    function value() {
+      var output = document.querySelector('output[for="' + number.id + '"]');
+      if (!output) {
+        return;
+      }
+      if (number.dataset.perUnit) {
+        var n = parseInt(number.value || "0", 10) || 0;
+        output.textContent = "−¥" + money(Math.floor(n * 100 / parseInt(number.dataset.perUnit, 10)));
+      } else if (/^\d+(\.\d{1,2})?$/.test(number.value.trim())) {
+        output.textContent = "¥" + money(cents(number.value.trim()));
+      }
+    }
+    slider.addEventListener("input", function () {
+      number.value = slider.value === "0" ? "" : slider.value;
+      value();
+      later();
+    });
+    number.addEventListener("input", function () {
+      slider.value = number.value || "0";
+      value();
+      later();
+    });
+  });
+  [options, document.querySelector(".address-choices")].forEach(function (area) {
+    if (area) {
+      area.addEventListener("change", function (event) {
+        if (event.target.type === "radio" || event.target.type === "checkbox") {
+          later();
+        }
+      });
+    }
+  });
+})();

@@ -1,24 +1,30 @@
-"""The loyalty steps of a checkout quote: member price, coupons, shipping waivers, points, wallet."""
+"""The loyalty steps of a checkout quote: member price, coupons, shipping waivers, points, wallet; the best coupons."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
+from flask import g
 from flask_babel import gettext as _
 
 from mall import clock
-from mall.checkout.quote import Adjustment, PaymentShare
+from mall.checkout.quote import Adjustment, PaymentShare, build_quote
 from mall.errors import FieldErrors
+from mall.extensions import db
 from mall.i18n import localized
 from mall.money import ZERO, floor_to_cent, round_half_up, spread_pro_rata
 from plugins.loyalty.coupons import operations as coupon_ops
+from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.members.operations import effective_tier, membership
 from plugins.loyalty.programmes.models import PLATFORM
 from plugins.loyalty.programmes.operations import platform_programme, preload, programme_for, rules
 from plugins.loyalty.wallet.operations import bonus_first, parse_amount, wallet_for
 
 MAX_COUPONS = 20  # coupons one checkout may name
+#: The most coupon combinations the best-choice search prices; past it each stacking group keeps its best few.
+MAX_COMBINATIONS = 64
 
 
 @dataclass
@@ -319,3 +325,73 @@ def wallet_shares(quote, amount: Decimal, bonus_balance: Decimal) -> None:
             oq.payments.append(PaymentShare("wallet_bonus", bonus, "wallet"))
         if cash:
             oq.payments.append(PaymentShare("wallet_cash", cash, "wallet"))
+
+
+def cart_coupons(user, tenant_ids, at) -> list:
+    """The shopper's coupons usable now on a cart from these shops (the shops' own and the platform's),
+    soonest expiry first."""
+    rows = db.session.execute(coupon_ops.coupons_of(user, "usable", at).order_by(Coupon.valid_until, Coupon.id))
+    return [c for c in rows.scalars() if c.programme.is_platform or c.programme.tenant_id in tenant_ids]
+
+
+def best_coupons(user, lines) -> list[int]:
+    """The coupon ids that make the cart cheapest (worked out once per request and cart)."""
+    key = (user.id, tuple(sorted((ln.get("variant_id") or 0, ln.get("product_id") or 0, ln.get("qty") or 0)
+                                 for ln in lines if isinstance(ln, dict))))
+    cache = g.setdefault("_best_coupons", {})
+    if key not in cache:
+        cache[key] = _search(user, lines)
+    return cache[key]
+
+
+def _search(user, lines) -> list[int]:
+    """The coupon ids that make the cart cheapest, each combination priced by build_quote itself.
+
+    Stacking allows one coupon per shop order and one platform coupon, so the search takes one choice
+    (or none) per group. A coupon its conditions refuse alone is refused in every combination (other
+    coupons only lower what it is measured on), and coupons of one template are alike (the soonest
+    expiring stands for them). Ties: fewer coupons, then the soonest expiring, then the lowest ids.
+    """
+    try:
+        plain = build_quote(user, lines)
+    except FieldErrors:
+        return []
+    priced: dict[tuple, Decimal | None] = {(): plain.total}
+
+    def total_of(coupons) -> Decimal | None:
+        ids = tuple(sorted(c.id for c in coupons))
+        if ids not in priced:
+            try:
+                priced[ids] = build_quote(user, lines, {"coupons": list(ids)}).total
+            except FieldErrors:
+                priced[ids] = None
+        return priced[ids]
+
+    groups: dict = {}
+    for coupon in cart_coupons(user, {oq.tenant.id for oq in plain.orders}, clock.now()):
+        group = groups.setdefault(coupon.programme.tenant_id, {})
+        group.setdefault(coupon.template_id, coupon)
+    choices = [[c for c in group.values() if total_of([c]) is not None] for group in groups.values()]
+    while _combinations(choices) > MAX_COMBINATIONS:
+        widest = max(choices, key=len)
+        widest.remove(max(widest, key=lambda c: (total_of([c]), c.valid_until, c.id)))
+    best = (plain.total, 0, [], [])
+    for combo in itertools.product(*([None, *group] for group in choices)):
+        chosen = [c for c in combo if c is not None]
+        total = total_of(chosen)
+        if total is not None:
+            best = min(best, (total, len(chosen), sorted(c.valid_until for c in chosen), sorted(c.id for c in chosen)))
+    return best[3]
+
+
+def _combinations(choices) -> int:
+    count = 1
+    for group in choices:
+        count *= len(group) + 1
+    return count
+
+
+def suggested_options(user, lines) -> dict:
+    """Checkout suggestion hook: the best coupons for the cart, when any helps."""
+    ids = best_coupons(user, lines)
+    return {"coupons": ids} if ids else {}

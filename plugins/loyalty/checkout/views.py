@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 from flask import render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from mall import clock
-from mall.extensions import db
 from mall.i18n import localized
-from mall.money import ZERO, round_half_up
-from plugins.loyalty.checkout.operations import member_tier, most_points, shopper_offers
+from mall.money import ZERO, floor_to_cent, round_half_up
+from plugins.loyalty.checkout.operations import best_coupons, cart_coupons, member_tier, most_points, shopper_offers
 from plugins.loyalty.checkout.receivers import coupons_on_full_refund, full_refund_preview
-from plugins.loyalty.coupons import operations as coupon_ops
-from plugins.loyalty.coupons.models import Coupon
-from plugins.loyalty.coupons.views import coupon_conditions
 from plugins.loyalty.members.operations import membership
 from plugins.loyalty.programmes.models import PLATFORM
 from plugins.loyalty.programmes.operations import platform_programme, programme_for, rules
@@ -21,30 +21,53 @@ from plugins.loyalty.wallet.operations import wallet_for
 
 
 def checkout_options(quote, options=None, errors=None) -> str:
-    """Template hook 'checkout-options': usable coupons, points per programme (with the most usable), wallet;
-    each refused choice's message beside its field."""
+    """Template hook 'checkout-options': usable coupons as stubs, one choice per stacking group (each shop, the
+    platform), the best ones marked; points per programme and the wallet as sliders with their most and money
+    value; each refused choice's message beside its field."""
     if not current_user.is_authenticated:
         return ""
     options = options or {}
     user = quote.user
     now = clock.now()
-    tenant_ids = {oq.tenant.id for oq in quote.orders}
-    platform = platform_programme()
-    coupons = [c for c in db.session.execute(
-        coupon_ops.coupons_of(user, "usable", now).order_by(Coupon.valid_until)).scalars()
-               if c.programme.is_platform or c.programme.tenant_id in tenant_ids]
+    coupons = cart_coupons(user, {oq.tenant.id for oq in quote.orders}, now)
+    groups = _coupon_groups(quote, coupons, now)
     points = []
     for key, programme, orders in [*((oq.tenant.slug, programme_for(oq.tenant), [oq]) for oq in quote.orders),
-                                   (PLATFORM, platform, quote.orders)]:
+                                   (PLATFORM, platform_programme(), quote.orders)]:
         member = membership(programme, user)
         if member and rules(programme).redeem:
-            points.append({"key": key, "name": localized(rules(programme), "name"), "member": member,
-                           "most": most_points(member, orders), "min": rules(programme).redeem["min_points"]})
+            redeem = rules(programme).redeem
+            most = most_points(member, orders)
+            points.append({"key": key, "name": localized(rules(programme), "name"), "member": member, "most": most,
+                           "min": redeem["min_points"], "per_unit": redeem["points_per_unit"],
+                           "most_value": floor_to_cent(Decimal(most) / redeem["points_per_unit"]),
+                           "value": sum((-Decimal(n["amount"]) for oq in orders for n in oq.notes
+                                         if n.get("kind") == "points" and n.get("programme") == key), ZERO)})
     wallet = wallet_for(user, create=False)
-    if not coupons and not points and not (wallet and wallet.cash + wallet.bonus > 0):
+    balance = (wallet.cash + wallet.bonus) if wallet else ZERO
+    if not coupons and not points and not balance:
         return ""
-    return render_template("loyalty/checkout/_checkout_options.html", coupons=coupons, points=points, wallet=wallet,
-                           options=options, conditions=coupon_conditions, fields=errors.fields if errors else {})
+    lines = [{"variant_id": lq.variant.id, "qty": lq.qty} for oq in quote.orders for lq in oq.lines]
+    return render_template("loyalty/checkout/_checkout_options.html", groups=groups, points=points, wallet=wallet,
+                           balance=balance, wallet_most=min(balance, quote.total), options=options,
+                           chosen=set(options.get("coupons") or []), best=set(best_coupons(user, lines)),
+                           fields=errors.fields if errors else {})
+
+
+#: A coupon this close to its end is marked as expiring soon.
+EXPIRING = timedelta(days=3)
+
+
+def _coupon_groups(quote, coupons, now) -> list[dict]:
+    """The coupons by stacking group: one per shop order of the quote, then the platform's."""
+    groups = [{"key": oq.tenant.slug, "title": _("%(shop)s coupons", shop=localized(oq.tenant, "name")),
+               "tenant_id": oq.tenant.id, "coupons": []} for oq in quote.orders]
+    groups.append({"key": PLATFORM, "title": _("Platform coupons, any shop"), "tenant_id": None, "coupons": []})
+    by_tenant = {group["tenant_id"]: group for group in groups}
+    for coupon in coupons:
+        state = "expiring" if coupon.valid_until - now <= EXPIRING else "available"
+        by_tenant[coupon.programme.tenant_id]["coupons"].append((coupon, state))
+    return [group for group in groups if group["coupons"]]
 
 
 def best_member_price(product, user, price=None):
