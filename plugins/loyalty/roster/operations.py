@@ -309,7 +309,7 @@ def selected_select(programme, members):
 
 def export_header() -> list[str]:
     """The export's column names in the viewer's language."""
-    return [_("Name"), _("E-mail"), _("Tier"), _("Points"), _("Pending points"), _("Spent (¥)"), _("Joined"),
+    return [_("Member name"), _("E-mail"), _("Tier"), _("Points"), _("Pending points"), _("Spent (¥)"), _("Joined"),
             _("Last order"), _("Tags"), _("Note")]
 
 
