@@ -20,7 +20,8 @@ pytestmark = [pytest.mark.browser, requires_browser]
 WORDS = {
     "zh": {"html": "zh-CN", "other": "en-US", "members": "会员", "select_all": "全选本页", "export": "导出 CSV",
            "confirm": "为 2 位会员添加标签", "summary": "已为 2 位会员添加标签“老客户”", "tag": "老客户",
-           "note_saved": "备注已保存。", "sent": "已向", "send": "发放优惠券", "coupon": "满100减10", "more": "更多筛选"},
+           "note_saved": "备注已保存。", "sent": "已向", "send": "发放优惠券", "coupon": "满100减10",
+           "more": "更多筛选"},
     "en": {"html": "en", "other": "zh-CN", "members": "Members", "select_all": "Select all on this page",
            "export": "Export CSV", "confirm": "Add a tag to 2 members", "summary": "Tag “Regular” added to 2.",
            "tag": "Regular", "note_saved": "Note saved.", "sent": "sent to", "send": "Send a coupon",

@@ -250,6 +250,9 @@ def test_bulk_tagging_confirms_then_acts_once_and_summarises(manager, shop):  # 
     off = manager.post(f"{BASE}/bulk", data={"action": "remove_tag", "all_on_page": "1", "page_ids": ids + [
         str(people["Cy"].id)], "confirm": "1", "tag": str(tag.id), "idempotency_key": "bulk-2"}, follow_redirects=True)
     assert "Tag “Tea lover” removed from 2. 1 did not have it." in _page(off)
+    back = manager.post(f"{BASE}/bulk", data={"action": "add_tag", "ids": ids, "confirm": "1", "name": "VIP",
+                                              "back": "activity=active&page=2&evil=x&q="})
+    assert back.status_code == 302 and back.headers["Location"].endswith(f"{BASE}?activity=active&page=2")
 
 
 def test_bulk_coupon_counts_who_already_had_it_and_a_double_submit_sends_once(manager, shop):  # noqa: F811

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from urllib.parse import parse_qsl
 
 from flask import Response, flash, g, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
@@ -39,6 +40,11 @@ from plugins.loyalty.web.blueprints import merchant_bp, shop_programme
 #: What a staff member reads when a coupon is not sent, by refusal code (the shopper's wording says "you").
 NOT_SENT = {"coupon_limit": lambda name: _("%(name)s already has as many of these coupons as allowed.", name=name),
             "coupon_out_of_stock": lambda name: _("This coupon is sold out.")}
+
+
+#: The list's query arguments, kept when a bulk action returns to it.
+LIST_ARGS = ("q", "level", "tag", "activity", "min_spend", "asleep_days", "segment", "points_min", "points_max",
+             "joined_from", "joined_to", "ordered_from", "ordered_to", "page")
 
 
 def _filter_args() -> dict:
@@ -304,7 +310,8 @@ def bulk_members(shop: str):
     if request.form.get("confirm") != "1" or (target := _bulk_target(form)) is None:
         form.idempotency_key.data = form.idempotency_key.data or uuid.uuid4().hex
         return render_template("loyalty/members/merchant_members_confirm.html", shop=g.tenant, form=form,
-                               chosen=chosen), 422 if request.form.get("confirm") == "1" else 200
+                               chosen=chosen, back_url=_list_url(request.form.get("back"))), \
+            422 if request.form.get("confirm") == "1" else 200
 
     def work(operation_key: str):
         outcomes = (roster.send_coupons(target, chosen, actor(), g.tenant) if action == "coupon" else
@@ -315,4 +322,10 @@ def bulk_members(shop: str):
                                                   "ids": sorted(m.id for m in chosen)}, work)
     label = localized(target, "name") if action == "coupon" else target.name
     flash(_summary(action, body["outcomes"], label), "success")
-    return redirect(url_for("loyalty_merchant.members", shop=shop))
+    return redirect(_list_url(request.form.get("back")))
+
+
+def _list_url(back) -> str:
+    """The member list with the filters it was showing (carried as a query string; only the list's own names)."""
+    kept = {k: v for k, v in parse_qsl(str(back or "")[:2000]) if k in LIST_ARGS and v.strip()}
+    return url_for("loyalty_merchant.members", shop=g.tenant.slug, **kept)
