@@ -91,7 +91,7 @@ def _csv(programme, select) -> Response:
 
 @merchant_bp.route("/members/export")
 @staff_required(StaffRole.SUPPORT)
-def export_members(shop: str):
+def members_export(shop: str):
     """The filtered list as CSV (the same filters as the list; a malformed one sends back to the list's message)."""
     programme = shop_programme()
     lf, errors = roster.parse_filter(request.args, g.tenant)
@@ -296,7 +296,7 @@ def _summary(action: str, outcomes: dict, label: str) -> str:
 @merchant_bp.route("/members/bulk", methods=["POST"])
 @staff_required(StaffRole.MANAGER)
 @commits(back="loyalty_merchant.members")
-def bulk_members(shop: str):
+def members_bulk(shop: str):
     """A bulk action on the selected members (or all on the page): exported at once; tagged or sent a coupon
     after a confirmation step that names its tag or coupon, once per confirmation."""
     programme = shop_programme()
