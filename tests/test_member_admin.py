@@ -19,6 +19,8 @@ from plugins.loyalty.members.models import MemberNote, Membership, MemberTag, Me
 from plugins.loyalty.members.operations import join_programme, membership
 from plugins.loyalty.roster import operations as roster
 from plugins.loyalty.seeds import FOUR_TIERS
+from tests.conftest import requires_pg
+from tests.races_support import CommitGate, flashes, form_key, signed_in
 from tests.test_merchant_members import _login, _names, shop  # noqa: F401  (the four-member shop)
 
 BASE = "/admin/tea/loyalty/members"
@@ -285,3 +287,17 @@ def test_bulk_export_of_the_selection(manager, shop):  # noqa: F811
                                                                               str(people["Di"].id)]}))
     assert sorted(r[0] for r in rows[1:]) == ["Cy", "Di"]
     assert db.session.execute(db.select(db.func.count(Membership.id))).scalar() == 4
+
+
+@requires_pg
+def test_one_coupon_form_sent_twice_at_once_issues_once(app, shop):  # noqa: F811
+    ann, template = shop["people"]["Ann"], _template(shop["programme"], per_member_limit=5)
+    clients = [signed_in(app, shop["manager"]) for _ in range(2)]
+    url = f"{BASE}/{ann.id}"
+    form = {"template": str(template.id), "idempotency_key": form_key(clients[0], url)}
+    with CommitGate(2) as gate:
+        replies = gate.run(*(lambda c=c: c.post(f"{url}/coupon", data=form) for c in clients))
+    assert [r.status_code for r in replies] == [302, 302]
+    assert [flashes(c) for c in clients] == [["“5 off” sent to Ann."]] * 2
+    db.session.expire_all()
+    assert db.session.execute(db.select(db.func.count(Coupon.id)).filter_by(user_id=ann.id)).scalar() == 1
