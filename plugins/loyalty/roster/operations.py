@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
 from mall import clock
 from mall.audit.operations import record
@@ -113,8 +114,6 @@ def parse_filter(args, tenant) -> tuple[ListFilter, dict]:
     if (args.get("tag") or "").strip():
         tag = find_tag(tenant, object_id(args.get("tag")))
         if tag is None:
-            from werkzeug.exceptions import NotFound
-
             raise NotFound()
         extra["tag_id"] = tag.id
     return ListFilter(base, extra, tag), errors
@@ -291,8 +290,6 @@ def selected(programme, ids) -> list[Membership]:
         Membership.programme_id == programme.id, Membership.user_id.in_(wanted))
         .order_by(Membership.id.desc())).scalars().all()
     if len(found) != len(wanted):  # another shop's member, or nobody's: as for any foreign id
-        from werkzeug.exceptions import NotFound
-
         raise NotFound()
     return found
 
