@@ -141,6 +141,7 @@ def test_a_coupon_over_the_limit_or_sold_out_says_so(manager, shop):  # noqa: F8
                          follow_redirects=True)
     assert "Ann already has as many of these coupons as allowed." in _page(again)
     scarce = _template(shop["programme"], "Scarce", stock=1)
+    assert "Scarce (1 left)" in _page(manager.get(f"{BASE}/{ben.id}"))
     manager.post(f"{BASE}/{ben.id}/coupon", data={"template": str(scarce.id), "idempotency_key": "c"})
     gone = manager.post(f"{BASE}/{ann.id}/coupon", data={"template": str(scarce.id), "idempotency_key": "d"},
                         follow_redirects=True)

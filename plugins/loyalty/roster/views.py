@@ -104,6 +104,15 @@ def _member_or_404(user_id: int) -> Membership:
     return get_in_programme_or_404(Membership, user_id, shop_programme(), by="user_id")
 
 
+def _coupon_choices(templates) -> list[SelectChoice]:
+    """The coupons a page offers to send, by name, with how many are left when the stock is limited."""
+    def label(t):
+        name = localized(t, "name")
+        return name if t.stock is None else _("%(name)s (%(n)d left)", name=name, n=t.stock - t.issued)
+
+    return [SelectChoice("", _("Choose a coupon"))] + [SelectChoice(str(t.id), label(t)) for t in templates]
+
+
 def _member_page(m: Membership, status: int = 200, **forms):
     """The member page, with the forms given (re-shown with their messages) and fresh ones for the others."""
     programme = shop_programme()
@@ -113,8 +122,7 @@ def _member_page(m: Membership, status: int = 200, **forms):
     forms.setdefault("tag_form", TagForm(formdata=None))
     forms.setdefault("note_form", NoteForm(formdata=None, note=note.body if note else ""))
     forms.setdefault("coupon_form", CouponForm(formdata=None))
-    forms["coupon_form"].template.choices = [SelectChoice("", _("Choose a coupon"))] + [
-        SelectChoice(str(t.id), localized(t, "name")) for t in templates]
+    forms["coupon_form"].template.choices = _coupon_choices(templates)
     forms["coupon_form"].idempotency_key.data = uuid.uuid4().hex
     entries = paginate(db.select(PointsEntry).where(PointsEntry.membership_id == m.id).order_by(*ledger.HISTORY_ORDER))
     coupons = db.session.execute(db.select(Coupon).where(Coupon.programme_id == programme.id,
@@ -244,8 +252,7 @@ def _bulk_form(programme) -> BulkForm:
     form = BulkForm()
     form.tag.choices = [SelectChoice("", _("Choose a tag"))] + [
         SelectChoice(str(t.id), t.name) for t in roster.shop_tags(g.tenant)]
-    form.template.choices = [SelectChoice("", _("Choose a coupon"))] + [
-        SelectChoice(str(t.id), localized(t, "name")) for t in roster.sendable_templates(programme)]
+    form.template.choices = _coupon_choices(roster.sendable_templates(programme))
     return form
 
 
