@@ -13,6 +13,8 @@ import pytest
 from mall import clock
 from mall.audit.models import AuditEntry
 from mall.extensions import db
+from mall.notifications.models import Notification
+from plugins.loyalty import keys
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.members.models import MemberNote, Membership, MemberTag, MemberTagging
@@ -131,6 +133,10 @@ def test_a_coupon_sent_twice_by_one_form_is_issued_once(manager, shop):  # noqa:
     assert coupon.source == "staff"
     entry = db.session.execute(db.select(AuditEntry).filter_by(action="coupon.sent")).scalar_one()
     assert entry.details == {"member": ann.id, "template": template.id}
+    notice = db.session.execute(db.select(Notification).filter_by(user_id=ann.id, kind="loyalty.push_coupon")
+                                ).scalar_one()
+    assert notice.idempotency_key == keys.sent_coupon_notice(coupon.id) == f"sent-coupon:{coupon.id}"
+    assert notice.link == "/member/coupons" and notice.params["coupon"] == "5 off"
 
 
 def test_a_coupon_over_the_limit_or_sold_out_says_so(manager, shop):  # noqa: F811

@@ -20,11 +20,14 @@ from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.form_numbers import object_id, whole_number
 from mall.i18n import localized
+from mall.notifications.operations import content, notify
 from mall.validation import MAX_POINTS
+from plugins.loyalty import keys
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import CouponTemplate
 from plugins.loyalty.members.models import MemberNote, Membership, MemberTag, MemberTagging
 from plugins.loyalty.members.operations import effective_tier
+from plugins.loyalty.programmes.operations import rules
 from plugins.loyalty.segments.operations import MemberFilter, member_select, spend_of
 
 MAX_TAG_LENGTH = 20
@@ -241,11 +244,14 @@ def sendable_templates(programme, at=None) -> list[CouponTemplate]:
 
 
 def send_coupon(template: CouponTemplate, member: Membership, actor, tenant):
-    """Issue one coupon of the shop's template to its member, within stock and the per-member limit; audited.
+    """Issue one coupon of the shop's template to its member, within stock and the per-member limit; the member
+    finds it announced in their inbox; audited.
 
     A refusal is a Conflict whose code names it (coupon_out_of_stock, coupon_limit, …).
     """
     coupon = coupon_ops.issue(template, member.user, "staff")
+    notify(member.user_id, "loyalty.push_coupon", keys.sent_coupon_notice(coupon.id), link="/member/coupons",
+           tenant_id=tenant.id, **content("coupon", template), **content("programme", rules(member.programme)))
     record("coupon.sent", localized(template, "name"), actor=actor, tenant=tenant, member=member.user_id,
            template=template.id)
     return coupon
