@@ -21,11 +21,13 @@ WORDS = {
     "zh": {"html": "zh-CN", "other": "en-US", "members": "会员", "select_all": "全选本页", "export": "导出 CSV",
            "confirm": "为 2 位会员添加标签", "summary": "已为 2 位会员添加标签“老客户”", "tag": "老客户",
            "note_saved": "备注已保存。", "sent": "已向", "send": "发放优惠券", "coupon": "满100减10",
-           "more": "更多筛选"},
+           "more": "更多筛选", "confirm_coupon": "向 8 位会员发放优惠券", "coupon_left": "满100减10",
+           "coupons_sent": "已向 8 位会员发放“满100减10”。"},
     "en": {"html": "en", "other": "zh-CN", "members": "Members", "select_all": "Select all on this page",
            "export": "Export CSV", "confirm": "Add a tag to 2 members", "summary": "Tag “Regular” added to 2.",
            "tag": "Regular", "note_saved": "Note saved.", "sent": "sent to", "send": "Send a coupon",
-           "coupon": "10 off 100", "more": "More filters"},
+           "coupon": "10 off 100", "more": "More filters", "confirm_coupon": "Send a coupon to 8 members",
+           "coupon_left": "10 off 100", "coupons_sent": "“10 off 100” sent to 8."},
 }
 NAMES = ["王芳", "李小龙 Bruce Lee", "欧阳娜娜 Ouyang Nana", "Alexandra Konstantinopoulou-Papadimitriou", "陈静",
          "Zhang Wei", "刘洋", "Maximilian von Habsburg"]
@@ -55,7 +57,8 @@ def _shop(make_user, make_shop, make_programme, slug: str):
         db.session.flush()
         db.session.add(MemberTagging(tenant_id=tenant.id, membership_id=members[2].id, tag_id=tag.id))
     coupon_ops.create_template(programme, {"name": "满100减10", "name_en": "10 off 100", "kind": "amount_off",
-                                           "value": "10", "min_spend": "100", "valid_days": 30})
+                                           "value": "10", "min_spend": "100", "valid_days": 30,
+                                           "per_member_limit": 2})
     db.session.commit()
     return owner.email, members[2].user_id
 
@@ -88,6 +91,16 @@ def test_filter_select_tag_note_and_send_a_coupon(app, browser, make_user, make_
         page.fill("input[name=name]", words["tag"])
         _go(page, lambda: page.click(".confirm-actions button[type=submit]"))
         walk.see(page, "tagged", words["summary"])
+
+        # Everyone on the page at once ("select all" ticks each row), sent a coupon after its confirmation.
+        page.check("[data-select-all]")
+        assert page.locator("input[name=ids]:checked").count() == len(NAMES)
+        page.select_option("#bulk-action", "coupon")
+        _go(page, lambda: page.click(".bulk-bar button[type=submit]"))
+        walk.see(page, "confirm-coupon", words["confirm_coupon"])
+        page.select_option("select[name=template]", label=words["coupon_left"])
+        _go(page, lambda: page.click(".confirm-actions button[type=submit]"))
+        walk.see(page, "coupons-sent", words["coupons_sent"])
 
         # Filtered by the new tag, the two are listed with its chip.
         page.select_option("#mf-tag", label=words["tag"])
