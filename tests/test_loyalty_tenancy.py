@@ -43,6 +43,12 @@ CASES = {
         Case("staff", {"template_id": ("a.hidden", ("b.template", "platform.template"))}),
     "/admin/<shop>/loyalty/members/<int:user_id>":
         Case("staff", {"user_id": ("a.member", ("b.member", "a.stranger"))}, ADJUST_FORM),
+    "/admin/<shop>/loyalty/members/<int:user_id>/tags":
+        Case("staff", {"user_id": ("a.member", ("b.member", "a.stranger"))}, {"name": "VIP"}),
+    "/admin/<shop>/loyalty/members/<int:user_id>/note":
+        Case("staff", {"user_id": ("a.member", ("b.member", "a.stranger"))}, {"note": "Prefers green tea"}),
+    "/admin/<shop>/loyalty/members/<int:user_id>/coupon":
+        Case("staff", {"user_id": ("a.member", ("b.member", "a.stranger"))}, {"template": ""}),
     "/admin/<shop>/loyalty/pushes/<int:push_id>": Case("staff", {"push_id": ("a.push", ("b.push",))}),
     "/admin/<shop>/loyalty/pushes/<int:push_id>.json": Case("staff", {"push_id": ("a.push", ("b.push",))}),
     "/admin/<shop>/loyalty/pushes/<int:push_id>/cancel": Case("staff", {"push_id": ("a.push", ("b.push",))}),

@@ -19,7 +19,7 @@ from plugins.loyalty.pushes import operations as pushes
 from plugins.loyalty.pushes.models import Push, PushResult
 from plugins.loyalty.seeds import FOUR_TIERS
 from tests.conftest import DB_URL, REDIS_URL, make_test_app, requires_pg, requires_redis
-from tests.fixtures.bulk import bulk_members
+from tests.fixtures.bulk import members_bulk
 
 pytestmark = [requires_pg, requires_redis]
 MEMBERS, STOCK = 20_000, 19_700
@@ -32,7 +32,7 @@ def world(make_shop, make_user, make_programme, tmp_path):
     members already hold, no quiet hours (the test must not depend on the time of day), and a Redis-backed app."""
     tenant = make_shop(owner=make_user(), slug="big")
     programme = make_programme(tenant, FOUR_TIERS)
-    bulk_members(programme, MEMBERS, tag=uuid.uuid4().hex[:6])
+    members_bulk(programme, MEMBERS, tag=uuid.uuid4().hex[:6])
     template = coupon_ops.create_template(programme, {"name": "20 off", "kind": "amount_off", "value": "20",
                                                       "valid_days": 30, "stock": STOCK, "per_member_limit": 1})
     holders = db.session.execute(db.select(db.text("user_id FROM loyalty_memberships WHERE programme_id = :p "

@@ -265,3 +265,21 @@ document.addEventListener("change", function (event) {
     }
   });
 })();
+
+// Members admin: "select all on this page" ticks every row's box (without the script the server reads it itself).
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  var list = box.closest && box.closest("[data-select-list]");
+  if (!list) {
+    return;
+  }
+  var rows = list.querySelectorAll("input[name=ids]");
+  if (box.hasAttribute("data-select-all")) {
+    rows.forEach(function (row) { row.checked = box.checked; });
+  } else if (box.name === "ids") {
+    var all = list.querySelector("[data-select-all]");
+    if (all) {
+      all.checked = Array.prototype.every.call(rows, function (row) { return row.checked; });
+    }
+  }
+});

@@ -12,7 +12,7 @@ from mall.plugins import Plugin
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 #: The feature packages, each with a register(plugin); the shared blueprints are registered after them.
 FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "settlement",
-            "centre", "dashboards")
+            "centre", "dashboards", "roster")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
@@ -41,7 +41,9 @@ AUDIT_LABELS = {
     "coupon_template.stopped": _l("Coupon stopped"), "coupon_template.changed": _l("Coupon changed"),
     "push.created": _l("Coupon push started"), "push.cancelled": _l("Coupon push cancelled"),
     "campaign.saved": _l("Win-back campaign saved"), "segment.saved": _l("Segment saved"),
-    "segment.deleted": _l("Segment deleted"),
+    "segment.deleted": _l("Segment deleted"), "member.tagged": _l("Member tagged"),
+    "member.untagged": _l("Member tag removed"), "member.noted": _l("Member note saved"),
+    "coupon.sent": _l("Coupon sent to a member"),
 }
 AUDIT_FIELDS = {
     "version": _l("Version"), "delta": _l("Points"), "amount": _l("Amount"), "balance": _l("Balance"),
@@ -52,7 +54,8 @@ AUDIT_FIELDS = {
     "birthday_month": _l("Birthday month"), "consent": _l("Consent"), "joined_after": _l("Joined after"),
     "joined_before": _l("Joined before"), "points_min": _l("Points from"), "points_max": _l("Points up to"),
     "preferred_category": _l("Preferred category"), "recent": _l("Recent orders"), "slept_since": _l("Asleep since"),
-    "q": _l("Search"), "days": _l("Days"), "min_orders": _l("Minimum orders"),
+    "q": _l("Search"), "days": _l("Days"), "min_orders": _l("Minimum orders"), "member": _l("Member"),
+    "note": _l("Note"), "template": _l("Coupon"),
 }
 AUDIT_VALUES = {"cash": _l("Cash"), "bonus": _l("Bonus"), "month": _l("Month"), "quarter": _l("Quarter"),
                 "win_back": _l("Win-back campaign"), "never_bought": _l("Never bought"), "one_time": _l("Bought once"),

@@ -181,6 +181,11 @@ def claim(template_id: int, user_id: int, ordinal: int) -> str:
     return f"{template_id}:{user_id}:{ordinal}"
 
 
+def sent_coupon_notice(coupon_id: int) -> str:
+    """The inbox message telling a member that the shop's staff sent them a coupon."""
+    return f"sent-coupon:{coupon_id}"
+
+
 def exchange(coupon_id: int) -> str:
     """The points paid for a coupon bought with points."""
     return f"exchange:{coupon_id}"

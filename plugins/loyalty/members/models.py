@@ -1,4 +1,4 @@
-"""Member tables: memberships, level credits, tier changes and paid tier purchases."""
+"""Member tables: memberships, level credits, tier changes, paid tier purchases, and the shop's tags and notes."""
 
 from __future__ import annotations
 
@@ -94,3 +94,45 @@ class TierPurchase(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
 
     membership = db.relationship("Membership")
+
+
+class MemberTag(db.Model):
+    """A shop's own short label for members ("VIP", "wholesale"), applied to any of its members."""
+
+    __tablename__ = "loyalty_member_tags"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=False, index=True)
+    name = db.Column(db.String(20), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+
+
+class MemberTagging(db.Model):
+    """One tag on one member of the same shop."""
+
+    __tablename__ = "loyalty_member_taggings"
+    __table_args__ = (UniqueConstraint("membership_id", "tag_id"), db.Index("ix_loyalty_member_taggings_tag", "tag_id"))
+
+    id = db.Column(db.Integer, primary_key=True)
+    tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=False, index=True)
+    membership_id = db.Column(db.Integer, db.ForeignKey("loyalty_memberships.id"), nullable=False)
+    tag_id = db.Column(db.Integer, db.ForeignKey("loyalty_member_tags.id"), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+
+    tag = db.relationship("MemberTag")
+
+
+class MemberNote(db.Model):
+    """The shop's private note on a member (one per membership), with who wrote it last."""
+
+    __tablename__ = "loyalty_member_notes"
+
+    id = db.Column(db.Integer, primary_key=True)
+    tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=False, index=True)
+    membership_id = db.Column(db.Integer, db.ForeignKey("loyalty_memberships.id"), nullable=False, unique=True)
+    body = db.Column(db.Text, nullable=False, default="")
+    updated_by = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
+    updated_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
+
+    author = db.relationship("User")

@@ -1,15 +1,14 @@
-"""Member pages: memberships, join, overview, check-in, Plus, the merchant's member list and member page."""
+"""Member pages: memberships, join, overview, check-in, Plus."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, type_coerce
-from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 from wtforms.fields.choices import SelectChoice
 
@@ -22,14 +21,11 @@ from mall.form_numbers import object_id
 from mall.forms import show_field_errors
 from mall.i18n import localized
 from mall.orders.models import Order
-from mall.pagination import paginate
-from mall.tenants.access import actor, login_required, open_shop_or_404, staff_required
-from mall.tenants.models import StaffRole, Tenant
-from plugins.loyalty import keys
+from mall.tenants.access import actor, login_required, open_shop_or_404
+from mall.tenants.models import Tenant
 from plugins.loyalty.centre import operations as centre
-from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.members import operations as member_ops
-from plugins.loyalty.members.forms import AdjustForm, PaidTierForm
+from plugins.loyalty.members.forms import PaidTierForm
 from plugins.loyalty.members.models import Membership
 from plugins.loyalty.members.operations import (
     check_in,
@@ -38,21 +34,13 @@ from plugins.loyalty.members.operations import (
     membership,
     memberships_of,
 )
-from plugins.loyalty.points import operations as ledger
-from plugins.loyalty.points.models import PointsEntry
 from plugins.loyalty.programmes.models import Programme
-from plugins.loyalty.programmes.operations import get_in_programme_or_404, platform_programme, programme_for, rules
+from plugins.loyalty.programmes.operations import platform_programme, programme_for, rules
 from plugins.loyalty.segments.operations import (
     BOUGHT,
-    MemberFilter,
-    activity_of,
-    days_asleep,
-    member_select,
-    spend_of,
 )
-from plugins.loyalty.segments.schemas import ACTIVITY, MAX_ASLEEP_DAYS
 from plugins.loyalty.wallet.operations import wallet_for
-from plugins.loyalty.web.blueprints import member_bp, merchant_bp, shop_programme
+from plugins.loyalty.web.blueprints import member_bp
 
 
 @member_bp.route("/member/check-in", methods=["GET", "POST"])
@@ -135,59 +123,6 @@ def overview():
     return render_template("loyalty/members/overview.html", cards=cards, wallet=wallet_for(user, create=False),
                            usable=centre.usable_coupons(user.id),
                            total_points=sum(c["member"].points_available for c in cards))
-
-
-@merchant_bp.route("/members")
-@staff_required(StaffRole.SUPPORT)
-def members(shop: str):
-    """Members filtered by tier, activity, spend and days asleep; a malformed number is left out, with its message."""
-    programme = shop_programme()
-    f, errors = MemberFilter.parse(request.args)
-    page = paginate(member_select(programme, f).options(selectinload(Membership.user)))
-    return render_template("loyalty/members/merchant_members.html", shop=g.tenant, page=page, f=f, errors=errors,
-                           tiers=rules(programme).tiers, activities=ACTIVITY, spend=spend_of(programme, page.items),
-                           activity_of=activity_of, days_asleep=days_asleep, tier_of=effective_tier,
-                           max_asleep_days=MAX_ASLEEP_DAYS,
-                           args={k: v for k, v in request.args.items() if k != "page"}), 422 if errors else 200
-
-
-def _adjust(m: Membership, form: AdjustForm) -> bool:
-    """Add or take the form's points with its reason (audited); False with a message when too few are available."""
-    delta = form.delta.data
-    try:
-        ledger.adjust(m, delta, form.reason.data.strip(), keys.points_adjustment(m.id, uuid.uuid4().hex), actor(),
-                      g.tenant)
-    except FieldErrors as exc:
-        form.delta.errors = list(exc.fields["delta"])
-        return False
-    flash(_("%(n)+d points for %(name)s.", n=delta, name=m.user.name), "success")
-    return True
-
-
-@merchant_bp.route("/members/<int:user_id>", methods=["GET", "POST"])
-@staff_required(StaffRole.SUPPORT)
-@commits
-def member(shop: str, user_id: int):
-    """A member's balances, ledgers, coupons and orders in this shop; managers adjust points with a reason."""
-    programme = shop_programme()
-    m = get_in_programme_or_404(Membership, user_id, programme, by="user_id")
-    form = AdjustForm()
-    status = 200
-    if form.validate_on_submit():
-        if _adjust(m, form):
-            return redirect(url_for("loyalty_merchant.member", shop=shop, user_id=user_id))
-        status = 422
-    elif request.method == "POST":
-        status = 422
-    entries = paginate(db.select(PointsEntry).where(PointsEntry.membership_id == m.id).order_by(*ledger.HISTORY_ORDER))
-    coupons = db.session.execute(db.select(Coupon).where(Coupon.programme_id == programme.id,
-                                                         Coupon.user_id == user_id).order_by(Coupon.id.desc())
-                                 .limit(20)).scalars().all()
-    orders = db.session.execute(db.select(Order).where(Order.tenant_id == g.tenant.id, Order.user_id == user_id)
-                                .order_by(Order.id.desc()).limit(20)).scalars().all()
-    return render_template("loyalty/members/merchant_member.html", shop=g.tenant, m=m, tier=effective_tier(m),
-                           form=form, entries=entries, coupons=coupons, orders=orders,
-                           spend=spend_of(programme, [m])[m.id], activity=activity_of(m), asleep=days_asleep(m)), status
 
 
 def tenant_members(tenant) -> str:

@@ -21,7 +21,7 @@ from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.form_numbers import amount, whole_number
 from mall.orders.models import Order, OrderLine, OrderStatus
-from plugins.loyalty.members.models import Membership
+from plugins.loyalty.members.models import Membership, MemberTagging
 from plugins.loyalty.programmes.operations import find_in_programme, rules
 from plugins.loyalty.segments.models import SavedSegment
 from plugins.loyalty.segments.schemas import ACTIVITY, MAX_ASLEEP_DAYS, SegmentSchema
@@ -72,12 +72,14 @@ class MemberFilter:
         return f, errors
 
 
-def member_select(programme, f: MemberFilter, at=None):
-    """A select of the filter's memberships, newest members first (the segment filter drives the list)."""
+def member_select(programme, f: MemberFilter, at=None, extra: dict | None = None):
+    """A select of the filter's memberships, newest members first (the segment filter drives the list).
+
+    `extra` adds segment_select() filters the page parsed itself (tag, points, joined and last order ranges)."""
     saved = find_in_programme(SavedSegment, f.segment, programme) if f.segment is not None else None
     base = filter_of(saved) if saved is not None else {}
     page = {"tier": [f.level] if f.level else None, "activity": f.activity, "min_spend": f.min_spend,
-            "asleep_days": f.asleep_days, "q": f.q}
+            "asleep_days": f.asleep_days, "q": f.q, **(extra or {})}
     return segment_select(programme, {**base, **{k: v for k, v in page.items() if v is not None}}, at)
 
 
@@ -218,6 +220,13 @@ def segment_select(programme, f: dict, at=None):
         select = select.where(Membership.joined_at >= f["joined_after"])
     if f.get("joined_before"):
         select = select.where(Membership.joined_at < f["joined_before"])
+    if f.get("last_order_after"):
+        select = select.where(Membership.last_order_at >= f["last_order_after"])
+    if f.get("last_order_before"):
+        select = select.where(Membership.last_order_at < f["last_order_before"])
+    if f.get("tag_id") is not None:
+        select = select.where(db.select(MemberTagging.id).where(MemberTagging.membership_id == Membership.id,
+                                                                MemberTagging.tag_id == f["tag_id"]).exists())
     if f.get("consent"):
         select = select.where((User.consent_email if f["consent"] == "email" else User.consent_sms).is_(True))
     if f.get("slept_since"):
