@@ -11,7 +11,6 @@ from flask_babel import get_locale
 from sqlalchemy import func
 
 from mall import clock
-
 from mall.accounts.models import User
 from mall.audit.describe import ACTION_LABELS, describe
 from mall.audit.models import AuditEntry
@@ -29,6 +28,14 @@ ZONE_COOKIE = "tz"
 @lru_cache(maxsize=1)
 def _zones() -> frozenset:
     return frozenset(available_timezones())
+
+
+@bp.app_template_filter("viewer_when")
+def viewer_when(moment) -> str:
+    """A moment in the viewer's time zone, in their language's medium date and time format."""
+    if moment is None:
+        return "—"
+    return format_datetime(clock.as_utc(moment), "medium", tzinfo=ZoneInfo(viewer_zone()), locale=get_locale())
 
 
 def viewer_zone() -> str:
@@ -54,9 +61,5 @@ def log():
     shops = db.session.execute(db.select(Tenant.slug).order_by(Tenant.slug)).scalars().all()
     page = paginate(select)
     actions = sorted(((a, str(ACTION_LABELS.get(a, a))) for a in ACTIONS), key=lambda pair: pair[1])
-    zone, rows = viewer_zone(), describe(page.items)
-    for row in rows:
-        row["when"] = format_datetime(clock.as_utc(row["entry"].created_at), "medium", tzinfo=ZoneInfo(zone),
-                                      locale=get_locale())
-    return render_template("platform/audit.html", page=page, rows=rows, shops=shops, zone=zone,
+    return render_template("platform/audit.html", page=page, rows=describe(page.items), shops=shops, zone=viewer_zone(),
                            actions=actions, shop=shop, who=who, action=action)

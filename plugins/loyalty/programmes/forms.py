@@ -76,12 +76,12 @@ class TierForm(Form):
     keep = StringField(_l("Keep"), validators=[Optional()],
                        description=_l("What a period needs to stay on the tier (optional)."))
     discount = StringField(_l("Price factor"), validators=[Optional()],
-                           description=_l("Above 0 and at most 1: 0.95 = 5% off, 1 = full price."))
-    points_multiplier = StringField(_l("Points ×"), validators=[Optional()],
+                           description=_l("Above 0 and at most 1: 0.95 = 5 percent off, 1 = full price."))
+    points_multiplier = StringField(_l("Points multiplier"), validators=[Optional()],
                                     description=_l("0–10: 1.5 earns half as many points again."))
     free_shipping = BooleanField(_l("Free shipping"))
     rebate_rate = StringField(_l("Rebate"), validators=[Optional()],
-                              description=_l("0–1 of what is paid, back to the wallet: 0.01 = 1%."))
+                              description=_l("0–1 of what is paid, back to the wallet: 0.01 = one yuan in a hundred."))
     perks = StringField(_l("Perks (comma-separated)"), validators=[Optional()],
                         description=_l("Shown to members; at most 20."))
     perks_en = StringField(_l("Perks in English (optional)"), validators=[Optional()],
@@ -89,7 +89,7 @@ class TierForm(Form):
     fee = StringField(_l("Fee (paid tier)"), validators=[Optional()],
                       description=_l("Only for a tier members buy: 0.01–100000, with the days."))
     duration_days = StringField(_l("Days (paid tier)"), validators=[Optional()], description=_l("1–3660"))
-    coupons = FieldList(FormField(CouponRuleForm))
+    coupons = FieldList(FormField(CouponRuleForm), label=_l("Coupons given regularly"))
     remove = BooleanField(_l("Remove this tier"))
 
 
@@ -99,7 +99,8 @@ class ProgrammeForm(FlaskForm):
     name = StringField(_l("Programme name"), description=_l("Up to 80 characters."))
     name_en = StringField(_l("Name in English (optional)"), validators=[Optional()])
     points__earn__per_amount = StringField(_l("For every (¥)"), description=_l("0.01–100000 yuan paid …"))
-    points__earn__points = StringField(_l("points earned"), description=_l("… earns so many points (at most 100 a yuan)."))
+    points__earn__points = StringField(_l("points earned"),
+                                       description=_l("… earns so many points (at most 100 a yuan)."))
     points__earn__sale_points = StringField(_l("points on sale items"), validators=[Optional()],
                                             description=_l("Empty: the same as regular goods."))
     points__expiry__policy = SelectField(_l("Points expire"), choices=_choices(
@@ -122,7 +123,8 @@ class ProgrammeForm(FlaskForm):
     #: The streak as text ("7:20, 30:100"), still taken from a client that sends it; the page shows rows.
     points__bonuses__check_in_streak = StringField(validators=[Optional()])
     streak = FieldList(FormField(StreakForm))
-    points__bonuses__review = StringField(_l("Review bonus"), validators=[Optional()], description=_l("0–100000 points"))
+    points__bonuses__review = StringField(_l("Review bonus"), validators=[Optional()],
+                                          description=_l("0–100000 points"))
     points__bonuses__birthday = StringField(_l("Birthday bonus"), validators=[Optional()],
                                             description=_l("0–100000 points"))
     points__bonuses__referral = StringField(_l("Referral bonus"), validators=[Optional()],
@@ -196,8 +198,8 @@ def _refill(field_list, rows) -> None:
 
 
 def _blank(entry) -> bool:
-    return not any((getattr(entry.form, name).data or "").strip() for name in ("code", "name", "day", "points", "template")
-                   if name in entry.form._fields)
+    names = ("code", "name", "day", "points", "template")
+    return not any((getattr(entry.form, name).data or "").strip() for name in names if name in entry.form._fields)
 
 
 def pad(form: ProgrammeForm, tiers: int = 0, streaks: int = 0) -> None:
@@ -319,7 +321,8 @@ def _tiers(form: ProgrammeForm) -> tuple[list, list]:
         if not (data.code.data or "").strip() or data.remove.data:
             continue
         rules = [(j, rule.form) for j, rule in enumerate(data.coupons.entries) if (rule.form.template.data or "")]
-        tier = {"coupons": [{"template": _value("template", r.template.data), "every": r.every.data} for _j, r in rules]}
+        tier = {"coupons": [{"template": _value("template", r.template.data), "every": r.every.data}
+                            for _j, r in rules]}
         for key in TIER_FIELDS:
             value = _value(key, getattr(data, key).data)
             if value is not None:

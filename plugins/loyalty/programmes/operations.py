@@ -182,7 +182,8 @@ def coupon_templates(programme: Programme | None) -> list:
 
 
 def _label(unbound) -> str:
-    return str(unbound.args[0] if unbound.args else unbound.kwargs.get("label", ""))
+    first = unbound.args[0] if unbound.args else None
+    return str(unbound.kwargs.get("label") or (first if first is not None and not hasattr(first, "bind") else ""))
 
 
 def _words():
@@ -232,14 +233,16 @@ def changes(before: dict, after: dict) -> list[dict]:
     """What changed between two programme documents, in words: {"what", "old", "new", "kind"} with kind
     "change", "add" (a tier added) or "del" (a tier removed); fields named as the editor names them."""
     fields, choices, tier_fields = _words()
-    coupon_ids = {r["template"] for doc in (before, after) for t in doc["levels"]["tiers"] for r in t.get("coupons") or []}
+    coupon_ids = {r["template"] for doc in (before, after) for t in doc["levels"]["tiers"]
+                  for r in t.get("coupons") or []}
+    coupon_ids |= {doc["points"].get(k) for doc in (before, after) for k in ("join_coupon", "birthday_coupon")} - {None}
     coupons = {t.id: localized(t, "name") for t in db.session.execute(
         db.select(CouponTemplate).where(CouponTemplate.id.in_(coupon_ids))).scalars()} if coupon_ids else {}
     for key in ("join_coupon", "birthday_coupon"):
         choices[f"points.{key}"] = {str(i): name for i, name in coupons.items()}
     out = []
     old, new = _flat(before), _flat(after)
-    for path in [*fields, *sorted(set(old) | set(new) - set(fields))]:
+    for path in [*fields, *sorted((set(old) | set(new)) - set(fields))]:
         if old.get(path) != new.get(path) and (path in old or path in new):
             words = choices.get(path)
             out.append({"what": fields.get(path, path), "old": _shown(old.get(path), words),
@@ -254,7 +257,7 @@ def changes(before: dict, after: dict) -> list[dict]:
             out.append({"what": _("Tier added"), "old": None, "new": localized(tier, "name"), "kind": "add"})
             continue
         was = old_tiers[code]
-        for key in [*tier_fields, *sorted(set(tier) | set(was) - set(tier_fields))]:
+        for key in [*tier_fields, *sorted((set(tier) | set(was)) - set(tier_fields))]:
             if was.get(key) != tier.get(key) and (key in was or key in tier):
                 out.append({"what": f"{localized(tier, 'name')} {tier_fields.get(key, key)}",
                             "old": _shown(was.get(key), coupons=coupons), "new": _shown(tier.get(key), coupons=coupons),
@@ -287,7 +290,8 @@ def audit_lines(entries) -> dict:
     for e in entries:
         key = (e.details.get("programme_id"), e.details.get("version"))
         if key in versions and (key[0], key[1] - 1) in versions:
-            out[e.id] = change_lines(versions[(key[0], key[1] - 1)], versions[key]) or [_("Nothing changed.")]
+            changed = change_lines(versions[(key[0], key[1] - 1)], versions[key]) or [_("Nothing changed.")]
+            out[e.id] = [_("Version %(v)d", v=key[1]), *changed]
         elif key in versions:
             out[e.id] = [_("First version.")]
     return out
