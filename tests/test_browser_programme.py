@@ -62,8 +62,9 @@ def test_edit_the_programme_and_read_the_log(app, browser, make_user, make_shop,
         assert page.locator("#programme-preview .pe-points").nth(1).inner_text() == "1000"
         page.fill("#tiers-1-points_multiplier", "5")
         expect(page.locator("#programme-preview .pe-points").nth(1)).to_have_text("2500")
-        page.locator("#tiers-1-points_multiplier").scroll_into_view_if_needed()
         walk.see(page, "preview-updated", "2500")
+        page.evaluate("document.getElementById('tiers-1-points_multiplier').scrollIntoView({block: 'start'})")
+        page.screenshot(path=str(camera.folder / "02b-owner-preview-as-seen.png"))  # the screen, not the page
         page.click(".pe-json summary")
         walk.see(page, "json-open")
         assert '"check_in_streak"' in page.input_value("#document_json")
