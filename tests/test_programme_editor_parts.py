@@ -154,7 +154,7 @@ def test_the_live_preview_is_computed_by_the_server(client, shop):
     reply = client.post(URL + "/preview", data={**data, "tiers-1-points_multiplier": "5"}).json
     assert reply["ok"] and ">2500<" in reply["html"] and "from ¥1000.00 spent" in reply["html"]
     bad = client.post(URL + "/preview", data={**data, "tiers-1-points_multiplier": "11"}).json
-    assert not bad["ok"] and "Points multiplier: Must be at most 10." in bad["problems"]
+    assert not bad["ok"] and "Tier 2 · Points multiplier: Must be at most 10." in bad["problems"]
     assert programme_for(shop["shop"]).version == 2
 
 
@@ -189,3 +189,20 @@ def test_the_diff_page_and_the_log_speak_in_words(client, shop, make_user):
     client.post("/lang/zh")
     zh = client.get("/platform/audit/?tenant=tea").get_data(as_text=True)
     assert "银牌 积分倍数：2 → 3" in zh and "第 3 版" in zh
+
+
+@pytest.mark.parametrize("change", [
+    {"streak-0-day": "", "streak-0-points": "5"}, {"tiers-0-coupons-0-template": "abc"},
+    {"tiers-0-coupons-0-template": "1", "tiers-0-coupons-0-every": "week"}, {"points__join_coupon": "9" * 30},
+    {"tiers-99999-code": "far", "tiers-99999-name": "远", "tiers-99999-threshold": "1e999"},
+    {"points__bonuses__check_in_streak": "7:20, 7:30"}, {"sample": "１００"},
+])
+def test_odd_values_are_messages_not_errors(client, shop, change):
+    """Odd values, on a save and in the live preview, are answered with messages; nothing is saved (a save
+    ignores the preview's sample order)."""
+    data = {**_form(client, URL), **change}
+    assert client.post(URL, data={**data, "action": "save"}).status_code == (302 if "sample" in change else 422)
+    assert client.post(URL + "/preview", data=data).json["ok"] is False
+    for text in ("null", "[]", '{"name": 1}'):
+        assert client.post(URL, data={"document_json": text, "action": "save_json"}).status_code == 422
+    assert programme_for(shop["shop"]).version == (3 if "sample" in change else 2)

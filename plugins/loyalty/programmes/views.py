@@ -193,17 +193,19 @@ def _live_preview(page: _Editor):
     return jsonify({"ok": rows is not None, "html": html, "problems": problems})
 
 
-def _problems(form) -> list[str]:
-    """Every message on the form as "label: message", for the live preview to show why it cannot compute."""
+def _problems(form, prefix: str = "") -> list[str]:
+    """Every message on the form as "label: message" (a tier's with its card's name), for the live preview to
+    show why it cannot compute."""
     out = list(getattr(form, "form_errors", []) or [])
     for field in form:
         if field.type == "FieldList":
-            for entry in field.entries:
-                out += _problems(entry.form)
+            for i, entry in enumerate(field.entries):
+                inner = _("Tier %(n)d", n=i + 1) + " · " if field.name == "tiers" else prefix
+                out += _problems(entry.form, inner)
         elif field.type == "FormField":
-            out += _problems(field.form)
+            out += _problems(field.form, prefix)
         else:
-            out += [f"{field.label.text}: {message}" for message in field.errors if isinstance(message, str)]
+            out += [f"{prefix}{field.label.text}: {message}" for message in field.errors if isinstance(message, str)]
     return out
 
 
