@@ -2,6 +2,7 @@
 preview, support staff kept to reading, and programme changes in words."""
 
 import copy
+import html
 import json
 
 import pytest
@@ -180,15 +181,17 @@ def test_the_diff_page_and_the_log_speak_in_words(client, shop, make_user):
     """After the owner raises silver's multiplier, the log says so under her name and the diff page lists it."""
     client.post(URL, data={**_form(client, URL), "tiers-1-points_multiplier": "3", "action": "save"})
     _login(client, make_user(operator=True))
-    log = client.get("/platform/audit/?tenant=tea").get_data(as_text=True)
-    assert "Wang Fang" in log and "Silver Points multiplier: 2 → 3" in log and "Version 3" in log
+    log = html.unescape(client.get("/platform/audit/?tenant=tea").get_data(as_text=True))
+    name = shop["shop"].name
+    assert f"Wang Fang</strong>\n    changed Silver Points multiplier of {name}'s programme" in log
+    assert "Silver Points multiplier: 2 → 3" in log and "Version 3" in log
     assert log.count("<th>") == 2
     programme = db.session.execute(db.select(Programme)).scalar_one()
     diff = client.get(f"/platform/programmes/{programme.id}/versions/3/diff").get_data(as_text=True)
     assert '<span class="what">Silver Points multiplier</span> <span class="del">2</span>' in diff
     client.post("/lang/zh")
     zh = client.get("/platform/audit/?tenant=tea").get_data(as_text=True)
-    assert "银牌 积分倍数：2 → 3" in zh and "第 3 版" in zh
+    assert "银牌 积分倍数：2 → 3" in zh and "第 3 版" in zh and f"修改了 {name} 会员方案的“银牌 积分倍数”" in zh
 
 
 @pytest.mark.parametrize("change", [

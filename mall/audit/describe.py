@@ -31,7 +31,8 @@ VALUE_LABELS: dict = {
     "active": _l("Open"), "suspended": _l("Suspended"), "owner": _l("Owner"), "manager": _l("Manager"),
     "support": _l("Support"), "defer": _l("sent later"), "drop": _l("dropped"),
 }
-#: action → function(entries) → {entry id: lines}: a plugin's own words for the details of its entries.
+#: action → function(entries) → {entry id: {"sentence": what the actor did, "lines": the details}}: a plugin's
+#: own words for entries whose details need looking up.
 DETAIL_LINES: dict = {}
 #: targets that are names of things, not records.
 TARGET_LABELS: dict = {"marketing": _l("Marketing limits"), "platform": _l("Platform")}
@@ -102,4 +103,5 @@ def describe(entries) -> list[dict]:
     for action, words in DETAIL_LINES.items():
         special.update(words([e for e in entries if e.action == action]))
     return [{"entry": e, "action": str(ACTION_LABELS.get(e.action, e.action)), "target": target_words(e, users),
-             "lines": special.get(e.id) or lines(e.details or {})} for e in entries]
+             "sentence": special.get(e.id, {}).get("sentence"),
+             "lines": special.get(e.id, {}).get("lines") or lines(e.details or {})} for e in entries]

@@ -265,10 +265,10 @@ def changes(before: dict, after: dict) -> list[dict]:
     return out
 
 
-def change_lines(before: dict, after: dict) -> list[str]:
-    """The changes as one line each, for the audit log."""
+def change_lines(before: dict, after: dict, listed: list | None = None) -> list[str]:
+    """The changes as one line each, for the audit log (`listed`: changes() already worked out)."""
     lines = []
-    for change in changes(before, after):
+    for change in changes(before, after) if listed is None else listed:
         if change["kind"] == "change":
             lines.append(_("%(field)s: %(old)s → %(new)s", field=change["what"], old=change["old"], new=change["new"]))
         else:
@@ -277,7 +277,8 @@ def change_lines(before: dict, after: dict) -> list[str]:
 
 
 def audit_lines(entries) -> dict:
-    """The audit log's lines for programme saves: what changed from the version before, fetched at once."""
+    """The audit log's words for programme saves: what the actor did to whose programme, and what changed from
+    the version before (versions fetched at once)."""
     wanted = {(e.details.get("programme_id"), v) for e in entries for v in
               (e.details.get("version"), (e.details.get("version") or 0) - 1)}
     wanted = {(p, v) for p, v in wanted if isinstance(p, int) and isinstance(v, int) and v > 0}
@@ -289,9 +290,19 @@ def audit_lines(entries) -> dict:
     out = {}
     for e in entries:
         key = (e.details.get("programme_id"), e.details.get("version"))
-        if key in versions and (key[0], key[1] - 1) in versions:
-            changed = change_lines(versions[(key[0], key[1] - 1)], versions[key]) or [_("Nothing changed.")]
-            out[e.id] = [_("Version %(v)d", v=key[1]), *changed]
-        elif key in versions:
-            out[e.id] = [_("First version.")]
+        if key not in versions:
+            continue
+        whose = localized(e.tenant, "name") if e.tenant is not None else _("the platform")
+        before = versions.get((key[0], key[1] - 1))
+        listed = changes(before, versions[key]) if before is not None else []
+        if before is None:
+            sentence = _("created %(shop)s's programme", shop=whose)
+        elif len(listed) == 1:
+            sentence = _("changed %(what)s of %(shop)s's programme", what=listed[0]["what"], shop=whose)
+        elif listed:
+            sentence = _("changed %(n)d rules of %(shop)s's programme", n=len(listed), shop=whose)
+        else:
+            sentence = _("saved %(shop)s's programme without changes", shop=whose)
+        out[e.id] = {"sentence": sentence,
+                     "lines": [_("Version %(v)d", v=key[1]), *change_lines(before or {}, versions[key], listed)]}
     return out
