@@ -91,3 +91,5 @@ def test_edit_the_programme_and_read_the_log(app, browser, make_user, make_shop,
                  f"{words['silver']} {words['multiplier']}", "2 → 5")
         _go(page, lambda: page.locator("a", has_text="Changes" if lang == "en" else "变更").first.click())
         walk.see(page, "diff", words["changes"], f"{words['silver']} {words['multiplier']}")
+        page.goto(f"{base}/platform/loyalty/programme")
+        walk.see(page, "platform-editor", words["tiers"], words["streak"])

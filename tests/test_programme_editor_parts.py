@@ -120,7 +120,7 @@ def test_support_staff_read_only(client, shop, make_user, add_staff):
     add_staff(shop["shop"], support, "support")
     _login(client, support)
     page = client.get(URL).get_data(as_text=True)
-    assert "Read only." in page and "Your role in this shop is support" in page
+    assert "Read only." in page and "Your role in this shop is support." in page
     assert page.count("<fieldset class=\"bare\" disabled>") == 2 and 'value="save"' not in page
     for body in ({**data, "tiers-1-threshold": "1200", "action": "save"},
                  {"document_json": json.dumps(FOUR_TIERS), "action": "save_json"}):
