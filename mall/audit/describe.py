@@ -31,6 +31,9 @@ VALUE_LABELS: dict = {
     "active": _l("Open"), "suspended": _l("Suspended"), "owner": _l("Owner"), "manager": _l("Manager"),
     "support": _l("Support"), "defer": _l("sent later"), "drop": _l("dropped"),
 }
+#: action → function(entries) → {entry id: {"sentence": what the actor did, "lines": the details}}: a plugin's
+#: own words for entries whose details need looking up.
+DETAIL_LINES: dict = {}
 #: targets that are names of things, not records.
 TARGET_LABELS: dict = {"marketing": _l("Marketing limits"), "platform": _l("Platform")}
 
@@ -96,5 +99,9 @@ def describe(entries) -> list[dict]:
     emails = {e.target for e in entries if "@" in (e.target or "")}
     users = {u.email: u for u in db.session.execute(db.select(User).where(User.email.in_(emails))).scalars()} \
         if emails else {}
+    special = {}
+    for action, words in DETAIL_LINES.items():
+        special.update(words([e for e in entries if e.action == action]))
     return [{"entry": e, "action": str(ACTION_LABELS.get(e.action, e.action)), "target": target_words(e, users),
-             "lines": lines(e.details or {})} for e in entries]
+             "sentence": special.get(e.id, {}).get("sentence"),
+             "lines": special.get(e.id, {}).get("lines") or lines(e.details or {})} for e in entries]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mall import clock
-from mall.audit.describe import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS
+from mall.audit.describe import ACTION_LABELS, DETAIL_LINES, FIELD_LABELS, VALUE_LABELS
 from mall.audit.models import AuditEntry
 from mall.extensions import db
 
@@ -13,13 +13,15 @@ ACTIONS: set[str] = {"tenant.created", "tenant.suspended", "tenant.reopened", "s
 
 
 def register_action(*names: str, labels: dict | None = None, fields: dict | None = None,
-                    values: dict | None = None) -> None:
+                    values: dict | None = None, details: dict | None = None) -> None:
     """Let a plugin name the actions it records, so the log can filter by them, with each action's phrase
-    (`labels`), its details' field labels (`fields`) and stored codes in words (`values`)."""
+    (`labels`), its details' field labels (`fields`), stored codes in words (`values`) and, for an action
+    whose details need looking up, a function giving the lines of its entries (`details`)."""
     ACTIONS.update(names)
     ACTION_LABELS.update(labels or {})
     FIELD_LABELS.update(fields or {})
     VALUE_LABELS.update(values or {})
+    DETAIL_LINES.update(details or {})
 
 
 def record(action: str, target: str = "", *, actor=None, tenant=None, **details) -> AuditEntry:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel.dates import format_datetime
 from flask import Blueprint, render_template, request
+from flask_babel import get_locale
 from sqlalchemy import func
 
+from mall import clock
 from mall.accounts.models import User
 from mall.audit.describe import ACTION_LABELS, describe
 from mall.audit.models import AuditEntry
@@ -15,6 +21,27 @@ from mall.tenants.access import operator_required
 from mall.tenants.models import Tenant
 
 bp = Blueprint("audit", __name__, url_prefix="/platform/audit")
+#: The cookie the page's script sets to the browser's time zone; without it times are in the platform's.
+ZONE_COOKIE = "tz"
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset:
+    return frozenset(available_timezones())
+
+
+@bp.app_template_filter("viewer_when")
+def viewer_when(moment) -> str:
+    """A moment in the viewer's time zone, in their language's medium date and time format."""
+    if moment is None:
+        return "—"
+    return format_datetime(clock.as_utc(moment), "medium", tzinfo=ZoneInfo(viewer_zone()), locale=get_locale())
+
+
+def viewer_zone() -> str:
+    """The viewer's time zone, as their browser names it, when it is a real zone; else the platform's."""
+    name = request.cookies.get(ZONE_COOKIE, "")[:64]
+    return name if name in _zones() else clock.PLATFORM_ZONE
 
 
 @bp.route("/")
@@ -34,5 +61,5 @@ def log():
     shops = db.session.execute(db.select(Tenant.slug).order_by(Tenant.slug)).scalars().all()
     page = paginate(select)
     actions = sorted(((a, str(ACTION_LABELS.get(a, a))) for a in ACTIONS), key=lambda pair: pair[1])
-    return render_template("platform/audit.html", page=page, rows=describe(page.items), shops=shops,
+    return render_template("platform/audit.html", page=page, rows=describe(page.items), shops=shops, zone=viewer_zone(),
                            actions=actions, shop=shop, who=who, action=action)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask import abort, g
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import bindparam
 from sqlalchemy.orm.attributes import set_committed_value
@@ -12,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from mall import clock
 from mall.audit.operations import record
 from mall.extensions import db
+from mall.i18n import localized
 from mall.request_cache import remember
 from plugins.loyalty.coupons.models import CouponTemplate
 from plugins.loyalty.programmes.models import PLATFORM, Programme, ProgrammeVersion, Rules
@@ -169,3 +171,138 @@ def _check_coupon_references(document: dict, programme: Programme | None) -> Non
             errors[field] = ["No coupon template with this id in this programme."]
     if errors:
         raise ValidationError(errors)
+
+
+def coupon_templates(programme: Programme | None) -> list:
+    """The programme's coupon templates a rule may name, by name (none before the programme exists)."""
+    if programme is None:
+        return []
+    return list(db.session.execute(db.select(CouponTemplate).where(CouponTemplate.programme_id == programme.id)
+                                   .order_by(CouponTemplate.name, CouponTemplate.id)).scalars())
+
+
+def _label(unbound) -> str:
+    first = unbound.args[0] if unbound.args else None
+    return str(unbound.kwargs.get("label") or (first if first is not None and not hasattr(first, "bind") else ""))
+
+
+def _words():
+    """Field labels and choice words of the editor, by document path: the diff names fields as the form does."""
+    from wtforms.fields.core import UnboundField
+
+    from plugins.loyalty.programmes.forms import ProgrammeForm, TierForm
+
+    fields, choices = {}, {}
+    for name, unbound in vars(ProgrammeForm).items():
+        if isinstance(unbound, UnboundField) and (unbound.args or "label" in unbound.kwargs):
+            path = "points.redeem" if name == "redeem" else name.replace("__", ".")
+            fields[path] = _label(unbound)
+            choices[path] = {value: str(words) for value, words, *_rest in unbound.kwargs.get("choices") or []}
+    fields["points.bonuses.check_in_streak"] = _("Check-in streak")
+    tiers = {name: _label(u) for name, u in vars(TierForm).items() if isinstance(u, UnboundField)}
+    return fields, choices, tiers
+
+
+def _flat(document: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in document.items():
+        if isinstance(value, dict) and key not in ("check_in_streak", "payment_methods") and value:
+            out.update(_flat(value, f"{prefix}{key}."))
+        elif f"{prefix}{key}" != "levels.tiers":
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _shown(value, words: dict | None = None, coupons: dict | None = None) -> str:
+    """A document value as the reader sees it."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, dict) and "template" in value:
+        return f"{(coupons or {}).get(value['template'], '#' + str(value['template']))} / {_shown(value['every'])}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_shown(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(_shown(v, coupons=coupons) for v in value)
+    text = str(value)
+    return (words or {}).get(text) or {"month": _("Month"), "quarter": _("Quarter")}.get(text, text)
+
+
+def changes(before: dict, after: dict) -> list[dict]:
+    """What changed between two programme documents, in words: {"what", "old", "new", "kind"} with kind
+    "change", "add" (a tier added) or "del" (a tier removed); fields named as the editor names them."""
+    fields, choices, tier_fields = _words()
+    coupon_ids = {r["template"] for doc in (before, after) for t in doc["levels"]["tiers"]
+                  for r in t.get("coupons") or []}
+    coupon_ids |= {doc["points"].get(k) for doc in (before, after) for k in ("join_coupon", "birthday_coupon")} - {None}
+    coupons = {t.id: localized(t, "name") for t in db.session.execute(
+        db.select(CouponTemplate).where(CouponTemplate.id.in_(coupon_ids))).scalars()} if coupon_ids else {}
+    for key in ("join_coupon", "birthday_coupon"):
+        choices[f"points.{key}"] = {str(i): name for i, name in coupons.items()}
+    out = []
+    old, new = _flat(before), _flat(after)
+    for path in [*fields, *sorted((set(old) | set(new)) - set(fields))]:
+        if old.get(path) != new.get(path) and (path in old or path in new):
+            words = choices.get(path)
+            out.append({"what": fields.get(path, path), "old": _shown(old.get(path), words),
+                        "new": _shown(new.get(path), words), "kind": "change"})
+    old_tiers = {t["code"]: t for t in before["levels"]["tiers"]}
+    new_tiers = {t["code"]: t for t in after["levels"]["tiers"]}
+    for code, tier in old_tiers.items():
+        if code not in new_tiers:
+            out.append({"what": _("Tier removed"), "old": localized(tier, "name"), "new": None, "kind": "del"})
+    for code, tier in new_tiers.items():
+        if code not in old_tiers:
+            out.append({"what": _("Tier added"), "old": None, "new": localized(tier, "name"), "kind": "add"})
+            continue
+        was = old_tiers[code]
+        for key in [*tier_fields, *sorted((set(tier) | set(was)) - set(tier_fields))]:
+            if was.get(key) != tier.get(key) and (key in was or key in tier):
+                out.append({"what": f"{localized(tier, 'name')} {tier_fields.get(key, key)}",
+                            "old": _shown(was.get(key), coupons=coupons), "new": _shown(tier.get(key), coupons=coupons),
+                            "kind": "change"})
+    return out
+
+
+def change_lines(before: dict, after: dict, listed: list | None = None) -> list[str]:
+    """The changes as one line each, for the audit log (`listed`: changes() already worked out)."""
+    lines = []
+    for change in changes(before, after) if listed is None else listed:
+        if change["kind"] == "change":
+            lines.append(_("%(field)s: %(old)s → %(new)s", field=change["what"], old=change["old"], new=change["new"]))
+        else:
+            lines.append(_("%(what)s: %(name)s", what=change["what"], name=change["old"] or change["new"]))
+    return lines
+
+
+def audit_lines(entries) -> dict:
+    """The audit log's words for programme saves: what the actor did to whose programme, and what changed from
+    the version before (versions fetched at once)."""
+    wanted = {(e.details.get("programme_id"), v) for e in entries for v in
+              (e.details.get("version"), (e.details.get("version") or 0) - 1)}
+    wanted = {(p, v) for p, v in wanted if isinstance(p, int) and isinstance(v, int) and v > 0}
+    if not wanted:
+        return {}
+    versions = {(row.programme_id, row.version): row.document for row in db.session.execute(
+        db.select(ProgrammeVersion).where(ProgrammeVersion.programme_id.in_({p for p, _v in wanted}),
+                                          ProgrammeVersion.version.in_({v for _p, v in wanted}))).scalars()}
+    out = {}
+    for e in entries:
+        key = (e.details.get("programme_id"), e.details.get("version"))
+        if key not in versions:
+            continue
+        whose = localized(e.tenant, "name") if e.tenant is not None else _("the platform")
+        before = versions.get((key[0], key[1] - 1))
+        listed = changes(before, versions[key]) if before is not None else []
+        if before is None:
+            sentence = _("created %(shop)s's programme", shop=whose)
+        elif len(listed) == 1:
+            sentence = _("changed %(what)s of %(shop)s's programme", what=listed[0]["what"], shop=whose)
+        elif listed:
+            sentence = _("changed %(n)d rules of %(shop)s's programme", n=len(listed), shop=whose)
+        else:
+            sentence = _("saved %(shop)s's programme without changes", shop=whose)
+        out[e.id] = {"sentence": sentence,
+                     "lines": [_("Version %(v)d", v=key[1]), *change_lines(before or {}, versions[key], listed)]}
+    return out
