@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 from mall import clock
 from mall.accounts.models import User
 from mall.checkout.quote import MAX_QTY
 from mall.extensions import db, login_manager
-from mall.money import format_money
 from mall.plugins import nav_entries, template_hook
 
 
@@ -81,8 +80,6 @@ def init_app(app: Flask) -> None:
         get_locale=get_locale, has_endpoint=lambda name: name in app.view_functions, now=clock.now,
         unread_count=_unread_count, may_open=may_open, may_write=may_write, max_qty=MAX_QTY,
     )
-    app.jinja_env.filters["money"] = format_money
-    app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else "—"
 
     @app.context_processor
     def _layout_context():

@@ -89,7 +89,7 @@ def test_loyalty_journey(app, make_user, make_shop, make_product, lang, locale):
         buyer.fill(f"input[name=points-{slug}]", "100")
         buyer.fill("input[name=wallet]", "20.00")
         _click(buyer, camera, buyer.locator("[data-test=apply]"), "checkout-applied")
-        assert "1000.00" in buyer.content()
+        assert "1,000.00" in buyer.content()
         _click(buyer, camera, buyer.locator("[data-test=pay]"), "paid")
         _visit(buyer, camera, f"{base}/member/points?programme={slug}", "points-pending")
         assert words["pending"] in buyer.content() and ">1000<" in buyer.content()
