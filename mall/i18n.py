@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache as cache_by_code
 from itertools import zip_longest
+from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_decimal
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -112,10 +116,59 @@ def _page_to_show(target: str) -> str:
     return "/"
 
 
+def _zone() -> str:
+    """The time zone to show times in: the shop's on its pages, the platform's elsewhere."""
+    from mall.clock import zone_of
+
+    return zone_of(g.get("tenant") if has_request_context() else None)
+
+
+def number(value, places: int | None = None) -> str:
+    """A count or amount in the viewer's locale: 50000.0 → "50,000"; `places` fixes the decimals."""
+    if value is None or value == "":
+        return "—"
+    if places is None:
+        return format_decimal(value, locale=get_locale())
+    return format_decimal(value, format="#,##0." + "0" * places if places else "#,##0", locale=get_locale())
+
+
+def money(value) -> str:
+    """Money with two decimals and grouped thousands (the ¥ sign is the template's): 1234.5 → "1,234.50"."""
+    from mall.money import round_half_up
+
+    return format_decimal(round_half_up(value), format="#,##0.00", locale=get_locale())
+
+
+def day(value, zone: str | None = None) -> str:
+    """A date in the viewer's words ("2026年12月1日", "Dec 1, 2026"); a datetime counts in `zone`, by default the
+    shop's."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        from mall.clock import as_utc
+
+        value = as_utc(value).astimezone(ZoneInfo(zone or _zone())).date()
+    return format_date(value, "medium", locale=get_locale())
+
+
+def when(value, zone: str | None = None) -> str:
+    """A moment as the date and the 24-hour time in `zone`, by default the shop's (or the platform's) zone:
+    "Dec 1, 2026 15:04"."""
+    if value is None:
+        return "—"
+    if not isinstance(value, datetime):
+        return day(value, zone)
+    from mall.clock import as_utc
+
+    local, locale = as_utc(value).astimezone(ZoneInfo(zone or _zone())), get_locale()
+    return f"{format_date(local.date(), 'medium', locale=locale)} {format_skeleton('Hm', local, locale=locale)}"
+
+
 def init_app(app: Flask) -> None:
     """Configure Flask-Babel with the core's and plugins' catalogues."""
     # One catalogue covers the core and the bundled plugins (babel.cfg extracts both).
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "mall" / "translations"))
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
-    app.jinja_env.filters["localized"] = localized
+    # `when_in(zone)` names the zone where the page is not the shop's own (the operator reading a shop's figures).
+    app.jinja_env.filters.update(localized=localized, number=number, money=money, day=day, when=when, when_in=when)

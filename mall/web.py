@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 from mall import clock
 from mall.accounts.models import User
 from mall.checkout.quote import MAX_QTY
 from mall.extensions import db, login_manager
-from mall.money import format_money
 from mall.plugins import nav_entries, template_hook
 
 
@@ -88,24 +87,7 @@ def init_app(app: Flask) -> None:
         get_locale=get_locale, has_endpoint=lambda name: name in app.view_functions, now=clock.now,
         unread_count=_unread_count, may_open=may_open, may_write=may_write, max_qty=MAX_QTY,
     )
-    app.jinja_env.filters["money"] = format_money
-    app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else "—"
-    app.jinja_env.filters["day"] = lambda value: format_date(value, "medium") if value else "—"
-    app.jinja_env.filters["when_in"] = when_in
-    # Grouped digits in the reader's locale; a figure that cannot be computed shows as a dash.
-    app.jinja_env.filters["number"] = lambda value: "—" if value is None else format_decimal(value)
 
     @app.context_processor
     def _layout_context():
         return {"languages": app.config["LANGUAGES"], "request_path": request.full_path.rstrip("?")}
-
-
-def when_in(value, tz: str | None) -> str:
-    """A moment in the reader's language, at the clock of a given zone (a shop's own time), or "—"."""
-    if not value:
-        return "—"
-    from zoneinfo import ZoneInfo
-
-    from babel.dates import format_datetime as babel_datetime
-
-    return babel_datetime(value, "short", tzinfo=ZoneInfo(tz or clock.PLATFORM_ZONE), locale=get_locale())

@@ -91,7 +91,7 @@ def test_loyalty_journey(app, make_user, make_shop, make_product, lang, locale):
         buyer.fill(f"input[name=points-{slug}]", "100")
         buyer.fill("input[name=wallet]", "20.00")
         # The quote refreshes in place as the choices change (Apply is there for pages without the script).
-        expect(buyer.locator("[data-total]")).to_contain_text("1000.00")
+        expect(buyer.locator("[data-total]")).to_contain_text("1,000.00")
         expect(buyer.locator("[data-from-wallet]")).to_contain_text("20.00")
         camera.shoot(buyer, "checkout-applied")
         _click(buyer, camera, buyer.locator("[data-test=pay]"), "paid")

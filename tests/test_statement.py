@@ -34,7 +34,7 @@ def test_statement_and_refund_preview(client, make_shop, make_user, make_product
     with clock.frozen_at(at):
         page = client.get("/member/statement").get_data(as_text=True)
         assert "Spend ¥706.00 more by" in page and "to keep VIP" in page
-        assert "2206.00 more to reach SVIP." in page
+        assert "2,206.00 more to reach SVIP." in page
         assert f"from order #{order.id} become available 30 days after shipment" in page
         preview = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "If you return everything" in preview and "¥96.00 comes back" in preview

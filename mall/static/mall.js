@@ -332,3 +332,37 @@ document.addEventListener("change", function (event) {
     }
   }
 })();
+
+// Quantity steppers: a number box marked data-stepper gets − and + buttons beside it (without the script it stays
+// a plain number box, which works the same).
+document.querySelectorAll("input[type=number][data-stepper]").forEach(function (box) {
+  var wrap = document.createElement("span");
+  wrap.className = "stepper";
+  box.parentNode.insertBefore(wrap, box);
+  function button(text, step, label) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    b.setAttribute("aria-label", label);
+    b.addEventListener("click", function () {
+      var low = box.min === "" ? -Infinity : Number(box.min);
+      var high = box.max === "" ? Infinity : Number(box.max);
+      var next = Math.min(high, Math.max(low, (parseInt(box.value, 10) || 0) + step));
+      box.value = String(next);
+      box.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    return b;
+  }
+  wrap.appendChild(button("−", -1, box.dataset.less || "−"));
+  wrap.appendChild(box);
+  wrap.appendChild(button("+", 1, box.dataset.more || "+"));
+});
+
+// On a phone the side navigation is a sideways strip: show the current section rather than the strip's start.
+(function () {
+  var current = document.querySelector(".side a.on");
+  var strip = current && current.parentNode;
+  if (strip && strip.scrollWidth > strip.clientWidth) {
+    strip.scrollLeft = current.offsetLeft - strip.offsetLeft - 40;
+  }
+})();
