@@ -87,7 +87,7 @@ def test_loyalty_journey(app, make_user, make_shop, make_product, lang, locale):
         camera.shoot(buyer, "product")
         _click(buyer, camera, buyer.locator("[data-test=add-to-cart]"), "cart")
         _visit(buyer, camera, f"{base}/checkout", "checkout")
-        buyer.locator(".coupon-stub input[type=radio]").first.check()
+        buyer.locator("[data-test=coupon-stub] input[type=radio]").first.check()
         buyer.fill(f"input[name=points-{slug}]", "100")
         buyer.fill("input[name=wallet]", "20.00")
         # The quote refreshes in place as the choices change (Apply is there for pages without the script).

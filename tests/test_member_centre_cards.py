@@ -76,3 +76,12 @@ def test_overview_reads_stay_flat_as_programmes_are_added(app, client, make_prog
         event.remove(db.engine, "before_cursor_execute", count)
     assert page.count('data-test="member-card"') == 3
     assert sum("FROM loyalty_programmes" in s for s in statements) <= 1, statements
+
+
+def test_each_level_metric_is_worded_with_its_unit(app):
+    with app.test_request_context("/?lang=en", headers={"Accept-Language": "en"}):
+        refresh()
+        assert centre.metric_words(1, "orders") == "1 order"
+        assert centre.metric_words(1200, "orders") == "1,200 orders"
+        assert centre.metric_words(500, "growth") == "500 growth points"
+        assert centre.metric_words(Decimal("2000"), "spend").startswith("¥2,000")

@@ -92,12 +92,16 @@ document.addEventListener("change", function (event) {
 
   function cents(text) {
     // Money arrives as "12.34": whole cents, so no figure is ever a float.
-    var parts = String(text).split(".");
+    var parts = String(text).replace(/,/g, "").split(".");
     return parseInt(parts[0], 10) * 100 + parseInt(((parts[1] || "") + "00").slice(0, 2), 10);
   }
   function money(c) {
+    // As the server writes money in both languages: grouped thousands, two decimals ("1,234.50").
+    var sign = c < 0 ? "-" : "";
+    c = Math.abs(c);
     var rest = String(c % 100);
-    return Math.floor(c / 100) + "." + (rest.length < 2 ? "0" + rest : rest);
+    var whole = String(Math.floor(c / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return sign + whole + "." + (rest.length < 2 ? "0" + rest : rest);
   }
   function setText(root, selector, text) {
     var node = root.querySelector(selector);
@@ -140,7 +144,7 @@ document.addEventListener("change", function (event) {
         if (!row) {
           return;
         }
-        setText(row, "[data-line-net]", "¥" + line.net);
+        setText(row, "[data-line-net]", "¥" + money(cents(line.net)));
         var box = row.querySelector("[data-adjustments]");
         box.textContent = "";
         line.adjustments.forEach(function (a) {
@@ -153,11 +157,11 @@ document.addEventListener("change", function (event) {
       var points = card.querySelector("[data-order-points]");
       points.hidden = cents(order.points_value) === 0;
       setText(points, "[data-points-used]", String(order.points_used));
-      setText(points, ".num", "−¥" + order.points_value);
+      setText(points, ".num", "−¥" + money(cents(order.points_value)));
       var shipping = card.querySelector("[data-order-shipping]");
       setText(shipping, "[data-waived]", order.shipping_waived_by ? " (" + order.shipping_waived_by + ")" : "");
-      setText(shipping, ".num", "¥" + order.shipping);
-      setText(card, "[data-order-total]", "¥" + order.total);
+      setText(shipping, ".num", "¥" + money(cents(order.shipping)));
+      setText(card, "[data-order-total]", "¥" + money(cents(order.total)));
     });
     var list = form.querySelector("[data-savings]");
     list.textContent = "";
@@ -168,14 +172,14 @@ document.addEventListener("change", function (event) {
       label.textContent = s.label;
       var amount = document.createElement("span");
       amount.className = "num";
-      amount.textContent = "−¥" + s.amount;
+      amount.textContent = "−¥" + money(cents(s.amount));
       li.appendChild(label);
       li.appendChild(amount);
       list.appendChild(li);
     });
     form.querySelector("[data-no-savings]").hidden = quote.savings.length > 0;
-    setText(form, "[data-saved]", "¥" + quote.saved);
-    setText(form, "[data-total]", "¥" + quote.total);
+    setText(form, "[data-saved]", "¥" + money(cents(quote.saved)));
+    setText(form, "[data-total]", "¥" + money(cents(quote.total)));
     var wallet = 0, card = 0;
     quote.orders.forEach(function (order) {
       wallet += cents(order.wallet_paid);

@@ -51,7 +51,7 @@ def percent_off(factor: Decimal) -> str:
 def metric_words(value, metric: str) -> str:
     """An amount of a programme's level metric with its unit: ¥2,000, 5 orders, 500 growth points."""
     if metric == "orders":
-        return ngettext("%(num)s order", "%(num)s orders", int(value), num=count(int(value)))
+        return ngettext("%(n)s order", "%(n)s orders", int(value), n=count(int(value)))
     if metric == "growth":
         return _("%(n)s growth points", n=count(int(value)))
     return "¥" + amount(value)
