@@ -20,24 +20,9 @@ from tests.browser import ARTIFACTS, chromium, live_server, requires_browser
 
 pytestmark = [pytest.mark.browser, requires_browser]
 
-#: Problems the crawl knows about in loyalty pages being redesigned at the same time, as (URL regex, check,
-#: regex on "element: detail"). A listed problem is printed but does not fail the test; remove the entry once fixed.
-KNOWN_FAILURES: list[tuple[str, str, str]] = [
-    # Member centre: programme and tier names (merchant content) in headings and tabs are not marked as content.
-    (r"^/member/(memberships|points|check-in|statement)", "language", r"^(h\d|a)\b"),
-    # The join button on a shop page names the shop's programme (merchant content) inside the button's words.
-    (r"^/s/[^/]+/(\?|$)", "language", r"^button\.btn: "),
-    # Merchant member page: the member's name and tier badges in the heading.
-    (r"^/admin/[^/]+/loyalty/members/\d+", "language", r"^(h\d|span\.badge)\b"),
-    # Merchant pushes: saved segment names (merchant content) as options of the segment select.
-    (r"^/admin/[^/]+/loyalty/pushes", "language", r"^select#segment_id"),
-    # Platform wallet page: the holder's name in the heading.
-    (r"^/platform/loyalty/users/\d+/wallet", "language", r"^h\d\b"),
-    # Checkout: each programme's name (merchant content) inside the label of its points box.
-    (r"^/checkout", "language", r"^label: "),
-    # Audit log: shop slugs as options of the shop filter.
-    (r"^/platform/audit/", "language", r"^select\[name=tenant\]"),
-]
+#: Problems the crawl knows about, as (URL regex, check, regex on "element: detail"). A listed problem is printed
+#: but does not fail the test; none is listed today, and an entry is removed once fixed.
+KNOWN_FAILURES: list[tuple[str, str, str]] = []
 
 #: Role → (the demo account, where the crawl starts, the paths it stays under).
 ROLES = {

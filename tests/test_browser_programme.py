@@ -59,10 +59,10 @@ def test_edit_the_programme_and_read_the_log(app, browser, make_user, make_shop,
         _speak(page, base, words)
         page.goto(f"{base}/admin/{slug}/loyalty/programme")
         walk.see(page, "editor", words["tiers"], words["streak"], words["silver"], words["coupon"])
-        assert page.locator("#programme-preview .pe-points").nth(1).inner_text() == "1000"
+        assert page.locator("#programme-preview .pe-points").nth(1).inner_text() == "1,000"
         page.fill("#tiers-1-points_multiplier", "5")
-        expect(page.locator("#programme-preview .pe-points").nth(1)).to_have_text("2500")
-        walk.see(page, "preview-updated", "2500")
+        expect(page.locator("#programme-preview .pe-points").nth(1)).to_have_text("2,500")
+        walk.see(page, "preview-updated", "2,500")
         page.evaluate("document.getElementById('tiers-1-points_multiplier').scrollIntoView({block: 'start'})")
         page.screenshot(path=str(camera.folder / "02b-owner-preview-as-seen.png"))  # the screen, not the page
         page.click(".pe-json summary")

@@ -44,7 +44,7 @@ def test_apply_then_pay_with_coupon_points_and_wallet(client, shopper):
     applied = client.post("/checkout", data={**form, "action": "apply"}).get_data(as_text=True)
     assert "¥80.00" in applied  # 100 − 10 coupon − 10 points
     # The applied quote explains the points and how the 80.00 will be paid.
-    assert "Points (<span data-points-used>1000</span>)</td><td class=\"num\">−¥10.00" in applied
+    assert "Points (<span data-points-used>1,000</span>)</td><td class=\"num\">−¥10.00" in applied
     assert "From wallet</dt><dd data-from-wallet>¥30.00" in applied and "By card</dt><dd data-by-card>¥50.00" in applied
     paid = client.post("/checkout", data={**form, "action": "pay"}, follow_redirects=True)
     assert "Thank you! Your payment was received." in paid.get_data(as_text=True)

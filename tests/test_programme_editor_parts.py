@@ -153,7 +153,7 @@ def test_the_live_preview_is_computed_by_the_server(client, shop):
     gives its message instead, and nothing is saved either way."""
     data = _form(client, URL)
     reply = client.post(URL + "/preview", data={**data, "tiers-1-points_multiplier": "5"}).json
-    assert reply["ok"] and ">2500<" in reply["html"] and "from ¥1000.00 spent" in reply["html"]
+    assert reply["ok"] and ">2,500<" in reply["html"] and "from ¥1,000.00 spent" in reply["html"]
     bad = client.post(URL + "/preview", data={**data, "tiers-1-points_multiplier": "11"}).json
     assert not bad["ok"] and "Tier 2 · Points multiplier: Must be at most 10." in bad["problems"]
     assert programme_for(shop["shop"]).version == 2

@@ -163,7 +163,7 @@ def test_history_shows_sender_local_time_and_deliveries_per_channel(shop):
     page = shop["client"].get("/admin/tea/loyalty/pushes").text
     assert "Wang Owner" in page
     local = (push.started_at or push.created_at).astimezone(TZ)
-    assert f"{local.hour % 12 or 12}:{local.minute:02d}" in page
+    assert f"{local.hour:02d}:{local.minute:02d}" in page
     assert f"{expected['email']['sent']} sent" in page and "1 failed" in page and "8 sent" in page
 
 

@@ -156,7 +156,7 @@ document.addEventListener("change", function (event) {
       });
       var points = card.querySelector("[data-order-points]");
       points.hidden = cents(order.points_value) === 0;
-      setText(points, "[data-points-used]", String(order.points_used));
+      setText(points, "[data-points-used]", String(order.points_used).replace(/\B(?=(\d{3})+(?!\d))/g, ","));
       setText(points, ".num", "−¥" + money(cents(order.points_value)));
       var shipping = card.querySelector("[data-order-shipping]");
       setText(shipping, "[data-waived]", order.shipping_waived_by ? " (" + order.shipping_waived_by + ")" : "");

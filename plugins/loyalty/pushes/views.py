@@ -141,7 +141,7 @@ def _push_form(programme, saved: list) -> PushForm:
     form = PushForm()
     form.template_id.choices = _templates(programme)
     form.segment_id.choices = [SelectChoice("", _l("None: use the filters"))] + [
-        SelectChoice(str(s.id), s.name) for s in saved]
+        SelectChoice(str(s.id), s.name, render_kw={"data-content": ""}) for s in saved]
     form.tier.choices = [SelectChoice(t.code, localized(t, "name")) for t in rules(programme).tiers]
     form.preferred_category.choices = [SelectChoice("", _l("Any category"))] + [
         SelectChoice(str(c.id), localized(c, "name")) for c in db.session.execute(
