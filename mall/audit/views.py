@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
-from babel.dates import format_datetime
 from flask import Blueprint, render_template, request
-from flask_babel import get_locale
 from sqlalchemy import func
 
 from mall import clock
@@ -16,6 +14,7 @@ from mall.audit.describe import ACTION_LABELS, describe
 from mall.audit.models import AuditEntry
 from mall.audit.operations import ACTIONS
 from mall.extensions import db
+from mall.i18n import when
 from mall.pagination import paginate
 from mall.tenants.access import operator_required
 from mall.tenants.models import Tenant
@@ -32,10 +31,8 @@ def _zones() -> frozenset:
 
 @bp.app_template_filter("viewer_when")
 def viewer_when(moment) -> str:
-    """A moment in the viewer's time zone, in their language's medium date and time format."""
-    if moment is None:
-        return "—"
-    return format_datetime(clock.as_utc(moment), "medium", tzinfo=ZoneInfo(viewer_zone()), locale=get_locale())
+    """A moment in the viewer's time zone, written as every other time is (date and 24-hour time)."""
+    return when(moment, viewer_zone())
 
 
 def viewer_zone() -> str:
