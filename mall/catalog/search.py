@@ -11,8 +11,6 @@ ranks an exact or leading match of the name first.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -22,44 +20,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from mall.catalog.models import Category, Product
 from mall.errors import FieldErrors
 from mall.extensions import db
+from mall.pagination import Page
 from mall.tenants.models import Tenant, TenantStatus
 
 PER_PAGE = 20
 
 
-@dataclass
-class Results:
-    """One page of products and where it sits among all the matches (reads like Flask-SQLAlchemy's pagination)."""
-
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages the matches fill."""
-        return math.ceil(self.total / self.per_page) if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        """Whether a page comes before this one."""
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        """Whether a page comes after this one."""
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        """The page before."""
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        """The page after."""
-        return self.page + 1
+#: One page of products and where it sits among all the matches.
+Results = Page
 
 
 def search_products(q: str | None = None, *, shop: str | None = None, category: str | None = None,

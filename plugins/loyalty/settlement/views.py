@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, g, render_template, request
+from flask import Blueprint, Response, abort, flash, g, render_template, request
 from flask_babel import gettext as _
 
 from mall import clock
 from mall.extensions import db
-from mall.pagination import page_number, paginate
+from mall.pagination import page_of, paginate
 from mall.tenants.access import operator_required, staff_required
 from mall.tenants.models import StaffRole, Tenant
 from plugins.loyalty.settlement.operations import as_csv, liability, statement, totals
@@ -49,43 +48,6 @@ def _month(tz: str, csv: bool = False) -> str:
     if refused and not csv:
         flash(refused, "error")
     return month
-
-
-@dataclass
-class ListPage:
-    """One page of a list already in memory, shaped like a database page for the pager."""
-
-    items: list
-    page: int
-    pages: int
-
-    @property
-    def has_prev(self) -> bool:
-        """Whether there is a page before."""
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        """Whether there is a page after."""
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        """The page before."""
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        """The page after."""
-        return self.page + 1
-
-
-def page_of(items: list) -> ListPage:
-    """The ?page= of a list (the last page past its end), with the configured page size."""
-    size = current_app.config["PAGE_SIZE"]
-    pages = max(1, -(-len(items) // size))
-    page = min(page_number(), pages)
-    return ListPage(items[(page - 1) * size:page * size], page, pages)
 
 
 def _page(tenant, layout: str, endpoint: str, url_args: dict):
