@@ -82,3 +82,12 @@ def sign_in(page, base: str, email: str) -> None:
     page.fill("#password", PASSWORD)
     page.locator("form:has(#password) button[type=submit]").click()
     page.wait_for_load_state("networkidle")
+
+
+def use_language(page, base: str, html_lang: str) -> None:
+    """Switch the signed-in browser to the language whose <html lang> is `html_lang`, with the top bar's button."""
+    page.goto(f"{base}/")
+    if page.get_attribute("html", "lang") != html_lang:
+        with page.expect_navigation():
+            page.click("[data-test=lang-switch]")
+    assert page.get_attribute("html", "lang") == html_lang

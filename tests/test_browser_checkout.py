@@ -12,7 +12,7 @@ from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME
 from plugins.loyalty.wallet.operations import move, wallet_for
-from tests.browser import Camera, chromium, live_server, requires_browser, sign_in
+from tests.browser import Camera, chromium, live_server, requires_browser, sign_in, use_language
 
 pytestmark = [pytest.mark.browser, requires_browser]
 
@@ -70,10 +70,7 @@ def test_changing_a_coupon_updates_the_total_in_place(app, browser, make_user, m
     with live_server(app) as base, browser.new_context(locale=words["other"], viewport=viewport) as context:
         page = context.new_page()
         sign_in(page, base, email)
-        page.goto(f"{base}/")
-        if page.get_attribute("html", "lang") != words["html"]:
-            with page.expect_navigation():
-                page.click("[data-test=lang-switch]")
+        use_language(page, base, words["html"])
         page.goto(f"{base}/checkout")
         assert page.get_attribute("html", "lang") == words["html"]
         body = page.locator("body").inner_text()

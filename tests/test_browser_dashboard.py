@@ -10,7 +10,7 @@ from mall.extensions import db
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.seeds import FOUR_TIERS
-from tests.browser import Camera, chromium, live_server, requires_browser, sign_in
+from tests.browser import Camera, chromium, live_server, requires_browser, sign_in, use_language
 
 pytestmark = [pytest.mark.browser, requires_browser]
 
@@ -72,10 +72,7 @@ def test_dashboards_with_trade_and_empty(app, browser, make_user, make_shop, mak
     with live_server(app) as base, browser.new_context(locale=words["other"], viewport=viewport) as context:
         page = context.new_page()
         sign_in(page, base, email)
-        page.goto(f"{base}/")
-        if page.get_attribute("html", "lang") != words["html"]:
-            with page.expect_navigation():
-                page.click("[data-test=lang-switch]")
+        use_language(page, base, words["html"])
         assert page.get_attribute("html", "lang") == words["html"]
 
         def see(path, label, *texts, charts=0):

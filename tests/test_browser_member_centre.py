@@ -18,7 +18,7 @@ from plugins.loyalty.members.operations import credit_metric, join_programme
 from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME, VANCL
 from plugins.loyalty.wallet.operations import move, wallet_for
-from tests.browser import Camera, chromium, live_server, requires_browser, sign_in
+from tests.browser import Camera, chromium, live_server, requires_browser, sign_in, use_language
 
 pytestmark = [pytest.mark.browser, requires_browser]
 
@@ -105,10 +105,7 @@ def test_member_centre_walk(app, make_programme, make_shop, make_user, make_prod
         for screen, viewport in SCREENS.items():
             page = browser.new_context(locale=words["locale"], viewport=viewport).new_page()
             sign_in(page, base, email)
-            page.goto(f"{base}/")
-            if page.get_attribute("html", "lang") != words["html"]:
-                with page.expect_navigation():
-                    page.click("[data-test=lang-switch]")
+            use_language(page, base, words["html"])
             assert page.get_attribute("html", "lang") == words["html"]
             for label, path, texts in pages:
                 page.goto(f"{base}{path}")

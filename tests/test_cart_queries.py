@@ -3,26 +3,18 @@ statements does not grow with the number of lines."""
 
 import io
 
-from sqlalchemy import event
 from werkzeug.datastructures import FileStorage
 
 from mall.extensions import db
 from mall.media.operations import add_product_image
+from tests.queries import recorded_statements
 from tests.test_media import picture
 from tests.test_pages import _login
 
 
 def _statements(client, path) -> int:
-    seen = []
-
-    def note(*args):
-        seen.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with recorded_statements() as seen:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     return len(seen)
 
 

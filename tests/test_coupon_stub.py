@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from flask import render_template_string
-from sqlalchemy import event
 
 from mall import clock
 from mall.extensions import db
@@ -13,6 +12,7 @@ from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME
 from tests.fixtures.factories import PASSWORD
+from tests.queries import recorded_statements
 
 STUB = '{% from "loyalty/coupons/_stub.html" import stub %}{{ stub(template, coupon=coupon, state=state) }}'
 CALLED = ('{% from "loyalty/coupons/_stub.html" import stub %}'
@@ -97,16 +97,8 @@ def test_coupon_and_page_states_and_nav_counts_in_one_query_each(app, client, te
     db.session.commit()
     client.post("/lang/en")
     client.post("/login", data={"email": user.email, "password": PASSWORD})
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         page = client.get("/member/coupons").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert 'data-state="expiring"' in page and 'data-state="available"' in page
     assert '<span class="count" data-test="nav-count">2</span>' in page
     coupon_counts = [s for s in statements if "count(loyalty_coupons.id)" in s]

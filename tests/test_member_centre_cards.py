@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from flask import render_template_string
 from flask_babel import refresh
-from sqlalchemy import event
 
 from mall import clock
 from mall.extensions import db
@@ -15,6 +14,7 @@ from plugins.loyalty.members.operations import credit_metric, join_programme
 from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME, VANCL
 from tests.fixtures.factories import PASSWORD
+from tests.queries import recorded_statements
 
 
 def _world(make_programme, make_shop, make_user):
@@ -64,16 +64,8 @@ def test_overview_reads_stay_flat_as_programmes_are_added(app, client, make_prog
     user, _members, _now = _world(make_programme, make_shop, make_user)
     db.session.commit()
     client.post("/login", data={"email": user.email, "password": PASSWORD})
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         page = client.get("/member/overview").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert page.count('data-test="member-card"') == 3
     assert sum("FROM loyalty_programmes" in s for s in statements) <= 1, statements
 
