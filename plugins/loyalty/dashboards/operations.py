@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +17,7 @@ from mall.periods import Period, change, rate
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.members.models import Membership
 from plugins.loyalty.points.models import PointsEntry
+from plugins.loyalty.points.operations import liability_value
 from plugins.loyalty.programmes.operations import rules
 from plugins.loyalty.segments.operations import BOUGHT, activity
 
@@ -94,14 +95,6 @@ def _coupons(programme, now: Period, before: Period) -> dict:
     return {"now": (int(row[0]), int(row[1])), "before": (int(row[2]), int(row[3]))}
 
 
-def points_value(programme, points: int) -> Decimal | None:
-    """What `points` are worth in money at the programme's redemption rate (None when points cannot be spent)."""
-    redeem = rules(programme).redeem
-    if not redeem:
-        return None
-    return (Decimal(points) / Decimal(redeem["points_per_unit"])).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 def kpis(programme, tenant, period: Period) -> list[dict]:
     """The KPI cards for `period`, each with the previous period's figure and the change against it."""
     before = period.previous()
@@ -124,7 +117,7 @@ def kpis(programme, tenant, period: Period) -> list[dict]:
         value, previous = figures[key]
         cards.append({"key": key, "label": label, "help": help_text, "value": value, "previous": previous,
                       "change": change(value, previous), "of": details.get(key),
-                      "money": points_value(programme, value) if key == "liability" else None})
+                      "money": liability_value(programme, value) if key == "liability" else None})
     return cards
 
 

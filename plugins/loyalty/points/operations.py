@@ -388,3 +388,12 @@ def expiring_soon(members: list[Membership], at: datetime, days: int) -> dict[in
             if at < lapses <= until:
                 out[m.id].append((lapses, m.points_available))
     return out
+
+
+def liability_value(programme, points: int) -> Decimal | None:
+    """What `points` owe in money at the programme's redemption rate, rounded half up to the cent (the points
+    liability of dashboards and settlement); None when the programme's points cannot be spent."""
+    redeem = rules(programme).redeem
+    if not redeem:
+        return None
+    return round_half_up(Decimal(int(points)) / Decimal(redeem["points_per_unit"]))

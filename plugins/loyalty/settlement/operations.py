@@ -20,7 +20,7 @@ from mall.money import ZERO, round_half_up
 from mall.orders.models import Order, OrderStatus
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.members.models import Membership
-from plugins.loyalty.points.operations import kept_fraction, kept_quantities, paid_exactly
+from plugins.loyalty.points.operations import kept_fraction, kept_quantities, liability_value, paid_exactly
 from plugins.loyalty.programmes.models import PLATFORM
 from plugins.loyalty.programmes.operations import platform_programme, programme_for, rules
 from plugins.loyalty.wallet.models import WalletEntry
@@ -149,9 +149,7 @@ def liability() -> list[dict]:
     ).all()
     out = []
     for programme, available, pending, members in rows:
-        redeem = rules(programme).redeem
-        per_unit = Decimal(redeem["points_per_unit"]) if redeem else None
         out.append({"programme": programme, "members": members, "available": int(available), "pending": int(pending),
-                    "value": round_half_up(Decimal(int(available)) / per_unit) if per_unit else None,
-                    "pending_value": round_half_up(Decimal(int(pending)) / per_unit) if per_unit else None})
+                    "value": liability_value(programme, available),
+                    "pending_value": liability_value(programme, pending)})
     return out
