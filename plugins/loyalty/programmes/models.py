@@ -63,6 +63,11 @@ class Rules:
         self.join_coupon = points.get("join_coupon")
         self.birthday_coupon = points.get("birthday_coupon")
         self.referral_monthly_cap = points.get("referral_monthly_cap", DEFAULT_REFERRALS_A_MONTH)
+        self.referee_coupon = points.get("referee_coupon")
+        #: Earning rules, events and reminders as stored (PROGRAMME.md); their features read them.
+        self.earning_rules = points.get("rules") or []
+        self.events = points.get("events") or {}
+        self.reminders = points.get("reminders") or {"expiry_days": [30, 7], "tier_days": 30}
         self.metric = levels.get("metric", "spend")
         self.count_at = levels.get("count_at", "settlement")
         self.window = levels.get("window") or {"kind": "lifetime"}

@@ -20,6 +20,12 @@ MAX_RATE = 100_000  # points for every per_amount, and no more than MAX_POINTS_P
 MAX_MIN_POINTS = 10_000_000
 MAX_REFERRALS_A_MONTH = 1000
 DEFAULT_REFERRALS_A_MONTH = 10
+MAX_RULES = 20
+MAX_RULE_ITEMS = 200  # categories or products one earning rule names
+MAX_EVENTS = 30
+MAX_EVENT_TIMES = 1000
+MAX_BUDGET_AMOUNT = Decimal("100000000")
+MAX_BUDGET_POINTS = 1_000_000_000
 NON_NEGATIVE = validate.Range(min=0, error=_l("Must be zero or more."))
 FRACTION = validate.Range(min=0, max=1, min_inclusive=False, error=_l("Must be above 0 and at most 1."))
 
@@ -125,6 +131,89 @@ class BonusSchema(Strict):
     review = _int(load_default=0)
     birthday = _int(load_default=0)
     referral = _int(load_default=0)
+    referee = _int(load_default=0)
+
+
+class BudgetSchema(Strict):
+    """A campaign's budget: money of discount (`amount`) or `points`, per calendar month or for the whole campaign."""
+
+    amount = _dec(Decimal("0.01"), MAX_BUDGET_AMOUNT)
+    points = _int(1, MAX_BUDGET_POINTS)
+    period = fields.String(required=True, validate=validate.OneOf(["month", "campaign"]))
+
+    @validates_schema
+    def _one(self, data, **kwargs):
+        if ("amount" in data) == ("points" in data):
+            raise ValidationError(_l("Give either an amount or points."), "_schema")
+
+
+class MemberCapSchema(Strict):
+    points = _int(1, MAX_BUDGET_POINTS, required=True)
+    period = fields.String(required=True, validate=validate.OneOf(["day", "week", "month", "campaign"]))
+
+
+class RuleSchema(Strict):
+    """An earning rule: matching lines earn a multiplier or extra points (PROGRAMME.md, "points.rules")."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    name_en = fields.String(validate=validate.Length(max=60))
+    categories = fields.List(_int(1, MAX_INT), validate=validate.Length(min=1, max=MAX_RULE_ITEMS))
+    products = fields.List(_int(1, MAX_INT), validate=validate.Length(min=1, max=MAX_RULE_ITEMS))
+    tiers = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
+                        validate=validate.Length(min=1, max=20))
+    #: Local date-times of the programme's zone ("2026-12-05T00:00"), `until` excluded.
+    from_ = fields.NaiveDateTime(data_key="from")
+    until = fields.NaiveDateTime()
+    weekdays = fields.List(_int(1, 7), validate=validate.Length(min=1, max=7))
+    payment_methods = fields.List(fields.String(validate=validate.OneOf(["wallet_bonus", "wallet_cash", "gateway"])),
+                                  validate=validate.Length(min=1, max=3))
+    multiplier = _dec(Decimal("1.01"), MAX_MULTIPLIER)
+    extra_points = _int(1, MAX_BONUS)
+    stacking = fields.String(load_default="best", validate=validate.OneOf(["best", "add"]))
+    cap_per_order = _int(1, MAX_BONUS)
+    cap_per_member = fields.Nested(MemberCapSchema)
+    budget = fields.Nested(BudgetSchema)
+
+    @validates_schema
+    def _gives(self, data, **kwargs):
+        errors = {}
+        if ("multiplier" in data) == ("extra_points" in data):
+            errors["multiplier"] = [_l("Give either a multiplier or extra points.")]
+        if data.get("from_") and data.get("until") and data["until"] <= data["from_"]:
+            errors["until"] = [_l("Must be after the start.")]
+        if data.get("budget") and "points" not in data["budget"]:
+            errors["budget"] = [_l("An earning rule's budget is in points.")]
+        if errors:
+            raise ValidationError(errors)
+
+
+class EventSchema(Strict):
+    """Points for a member event (a completed profile, a review with a photo): how many and how often."""
+
+    points = _int(1, MAX_BONUS, required=True)
+    #: "once", "daily", "weekly", or a whole number of times in all.
+    limit = fields.Raw(load_default="once")
+
+    @validates_schema
+    def _limit(self, data, **kwargs):
+        limit = data.get("limit")
+        if isinstance(limit, bool) or not (limit in ("once", "daily", "weekly")
+                                           or (isinstance(limit, int) and 1 <= limit <= MAX_EVENT_TIMES)):
+            raise ValidationError(_l("Use once, daily, weekly or a number of times from 1 to %(n)d.",
+                                     n=MAX_EVENT_TIMES), "limit")
+
+
+class RemindersSchema(Strict):
+    """When members are reminded: days before points expire, and before a tier's validity period ends."""
+
+    expiry_days = fields.List(_int(1, 365), load_default=lambda: [30, 7], validate=validate.Length(max=5))
+    tier_days = _int(1, 365, load_default=30, allow_none=True)
+
+    @validates_schema
+    def _distinct(self, data, **kwargs):
+        days = data.get("expiry_days") or []
+        if len(set(days)) != len(days):
+            raise ValidationError(_l("Each number of days once."), "expiry_days")
 
 
 class PointsSchema(Strict):
@@ -135,6 +224,13 @@ class PointsSchema(Strict):
     join_coupon = _int(1, MAX_INT, load_default=None, allow_none=True)
     birthday_coupon = _int(1, MAX_INT, load_default=None, allow_none=True)
     referral_monthly_cap = _int(0, MAX_REFERRALS_A_MONTH, load_default=DEFAULT_REFERRALS_A_MONTH)
+    #: The coupon template the referred member receives (instead of, or with, `bonuses.referee` points).
+    referee_coupon = _int(1, MAX_INT, load_default=None, allow_none=True)
+    rules = fields.List(fields.Nested(RuleSchema), load_default=list, validate=validate.Length(max=MAX_RULES))
+    events = fields.Dict(keys=fields.String(validate=validate.Regexp(
+        r"^[a-z0-9_]{1,40}$", error=_l("Use 1–40 lowercase letters, digits or _."))),
+        values=fields.Nested(EventSchema), load_default=dict, validate=validate.Length(max=MAX_EVENTS))
+    reminders = fields.Nested(RemindersSchema, load_default=lambda: RemindersSchema().load({}))
 
 
 class WindowSchema(Strict):
@@ -239,6 +335,15 @@ class ProgrammeSchema(Strict):
     name_en = fields.String(validate=validate.Length(max=80))
     points = fields.Nested(PointsSchema, required=True)
     levels = fields.Nested(LevelsSchema, required=True)
+
+    @validates_schema
+    def _rule_tiers(self, data, **kwargs):
+        codes = {t["code"] for t in (data.get("levels") or {}).get("tiers") or []}
+        errors = {f"points.rules.{i}.tiers": [_l("Unknown tier: %(code)s.", code=code)]
+                  for i, rule in enumerate((data.get("points") or {}).get("rules") or [])
+                  for code in rule.get("tiers") or [] if code not in codes}
+        if errors:
+            raise ValidationError(errors)
 
 
 def validate_document(raw) -> dict:
