@@ -14,11 +14,11 @@ class BudgetSpend(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     programme_id = db.Column(db.Integer, db.ForeignKey("loyalty_programmes.id"), nullable=False, index=True)
-    #: Whose budget: "template:12", "push:5", "rule:<name>".
-    owner = db.Column(db.String(80), nullable=False)
+    #: Whose budget: "template:12", "push:5", "rule:<name>", or a per-member cap "rule:<name>:member:<membership id>".
+    owner = db.Column(db.String(160), nullable=False)
     #: "campaign", or the calendar month in the programme's zone ("2026-12").
     period = db.Column(db.String(16), nullable=False)
     #: "<programme>:<owner>:<period>", so the row is created once however many callers race to create it.
-    idempotency_key = db.Column(db.String(120), nullable=False, unique=True)
+    idempotency_key = db.Column(db.String(200), nullable=False, unique=True)
     spent = db.Column(db.Numeric(16, 2), nullable=False, default=0)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
