@@ -58,10 +58,11 @@ def _status() -> str:
     return status if status in STATUSES else "held"
 
 
-def _board(programme, layout: str, endpoint: str, **args):
+def _board(programme, layout: str, endpoint: str, shop=None):
     """One programme's referral counts and a page of its referrals in the chosen status (held by default)."""
     status = _status()
-    return render_template("loyalty/referrals/board.html", layout=layout, endpoint=endpoint, args=args,
+    args = {"shop": shop.slug} if shop is not None else {}
+    return render_template("loyalty/referrals/board.html", layout=layout, endpoint=endpoint, args=args, shop=shop,
                            programme=programme, counts=operations.counts(programme), status=status,
                            page=paginate(operations.listed(programme, status)), masked=operations.masked,
                            reasons=REASONS, statuses=STATUSES)
@@ -71,7 +72,7 @@ def _board(programme, layout: str, endpoint: str, **args):
 @staff_required(StaffRole.SUPPORT)
 def referrals(shop: str):
     """The shop programme's referrals: how many invited, rewarded and held, and the held ones with their reason."""
-    return _board(shop_programme(), "admin_layout.html", "loyalty_merchant.referrals", shop=g.tenant.slug)
+    return _board(shop_programme(), "admin_layout.html", "loyalty_merchant.referrals", shop=g.tenant)
 
 
 @platform_bp.route("/platform/loyalty/referrals", endpoint="referrals")
