@@ -251,7 +251,8 @@ def masked(name: str | None) -> str:
 def invited(user) -> list[dict]:
     """The users who signed up with this user's code, newest first, each with the referral's state.
 
-    A friend's state is their platform record's (or, without one, a shop's); points are all the referrer got.
+    A friend's state and points are their platform record's (or, without one, the first shop's): points of
+    different programmes are not added up.
     """
     from mall.accounts.models import User
 
@@ -269,7 +270,7 @@ def invited(user) -> list[dict]:
         main = rows[0] if rows else None
         out.append({"name": masked(friend.name), "joined_at": friend.created_at,
                     "status": main.status if main else "pending", "reason": main.reason if main else None,
-                    "points": sum(r.referrer_points for r in rows), "rewarded_at": main.rewarded_at if main else None})
+                    "points": main.referrer_points if main else 0, "rewarded_at": main.rewarded_at if main else None})
     return out
 
 
