@@ -9,6 +9,7 @@ import pytest
 from flask import current_app
 
 from mall import clock
+from mall.accounts.models import User
 from mall.extensions import db
 from mall.orders import operations as orders
 from plugins.loyalty.coupons import operations as coupon_ops
@@ -312,3 +313,17 @@ def test_the_editor_saves_the_referee_bonus_and_coupon_and_refuses_a_foreign_cou
         form.points__bonuses__referee.data = "25"
         out, _rows = document_from(form, shop_programme.document)
     assert out["points"]["bonuses"]["referee"] == 25
+
+
+def test_the_demo_has_rewarded_pending_and_held_referrals():
+    """Alice invited four friends: Dave and Erin rewarded (200 to Alice, 50 to each), Frank pending (no order
+    yet), Grace held for shipping to Alice's address."""
+    from mall.demo import load_demo
+
+    assert load_demo() is True
+    alice = User.by_email("alice@mall-demo.cn")
+    rows = db.session.execute(db.select(Referral).filter_by(referrer_id=alice.id)).scalars().all()
+    states = {row.referee.email.split("@")[0]: (row.status, row.reason, row.referrer_points, row.referee_points)
+              for row in rows if row.programme.tenant_id is None}
+    assert states == {"dave": ("rewarded", None, 200, 50), "erin": ("rewarded", None, 200, 50),
+                      "frank": ("pending", None, 0, 0), "grace": ("held", "self_referral_address", 0, 0)}
