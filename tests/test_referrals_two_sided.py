@@ -19,8 +19,10 @@ from plugins.loyalty.points.models import PointsEntry
 from plugins.loyalty.programmes.operations import save_document
 from plugins.loyalty.referrals.models import Referral
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME
+from tests.conftest import requires_pg
 from tests.fixtures.factories import PASSWORD, give_address
 from tests.fixtures.programmes import START
+from tests.races_support import CommitGate
 
 JOIN, REFERRAL, REFEREE = 50, 200, 80  # Mall Plus: joining, the referrer's bonus, the new member's bonus
 EARNED = 30  # a 30.00 tea earns 1 point a yuan on the platform (shipping earns nothing)
@@ -327,3 +329,30 @@ def test_the_demo_has_rewarded_pending_and_held_referrals():
               for row in rows if row.programme.tenant_id is None}
     assert states == {"dave": ("rewarded", None, 200, 50), "erin": ("rewarded", None, 200, 50),
                       "frank": ("pending", None, 0, 0), "grace": ("held", "self_referral_address", 0, 0)}
+
+
+@requires_pg
+def test_concurrent_settlements_keep_the_monthly_cap(app, mall, make_user, checkout_at):
+    """Four friends' first orders settle at the same moment in four transactions: with a cap of 2, exactly two
+    are rewarded (50 + 2 × 200 = 450 for the referrer) and two are held with monthly_cap."""
+    from mall import signals
+    from mall.orders.models import Order
+
+    platform = mall["platform"]
+    referrer = _referrer(make_user)
+    friends = [make_user(referral_code=referrer.referral_code) for _ in range(4)]
+    ids = [checkout_at(friend, START, (mall["product"], 1))[0].id for friend in friends]
+    when = START + timedelta(days=10)
+
+    def settle_one(order_id):
+        def work():
+            with app.app_context():
+                signals.order_settled.send(app, order=db.session.get(Order, order_id), at=when)
+                db.session.commit()
+        return work
+
+    with CommitGate(len(ids)) as gate:
+        gate.run(*(settle_one(order_id) for order_id in ids))
+    assert sorted((_record(platform, f).status, _record(platform, f).reason) for f in friends) == [
+        ("held", "monthly_cap"), ("held", "monthly_cap"), ("rewarded", None), ("rewarded", None)]
+    assert _available(platform, referrer) == JOIN + 2 * REFERRAL == 450
