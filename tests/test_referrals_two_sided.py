@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask import current_app
 
 from mall import clock
 from mall.accounts.models import User
@@ -16,7 +15,7 @@ from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.members.operations import join_programme, membership
 from plugins.loyalty.points.models import PointsEntry
-from plugins.loyalty.programmes.operations import save_document
+from plugins.loyalty.programmes.operations import programme_for, save_document
 from plugins.loyalty.referrals.models import Referral
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME
 from tests.conftest import requires_pg
@@ -294,27 +293,29 @@ def test_another_shops_board_is_not_found(mall, make_user, make_shop, make_progr
     assert client.get("/admin/tea/loyalty/referrals").status_code == 200
 
 
-def test_the_editor_saves_the_referee_bonus_and_coupon_and_refuses_a_foreign_coupon(mall, make_programme):
-    """bonuses.referee and referee_coupon are document keys; another programme's template is a field error."""
-    from marshmallow import ValidationError
+def test_the_editor_saves_the_referee_bonus_and_coupon_and_refuses_a_foreign_coupon(mall, make_programme, client):
+    """The editor shows the new member's bonus and coupon beside the referral fields: 25 points and the shop's own
+    "Welcome 10" save as version 2; the platform's template id is refused next to its field, nothing saved."""
+    from tests.test_programme_editor import _form
 
     shop_programme = make_programme(mall["shop"], FOUR_TIERS)
+    own = coupon_ops.create_template(shop_programme, {"name": "Welcome 10", "kind": "amount_off", "value": "10",
+                                                      "valid_days": 30})
     foreign = coupon_ops.create_template(mall["platform"], {"name": "P", "kind": "amount_off", "value": "5",
                                                             "valid_days": 30})
-    doc = copy.deepcopy(shop_programme.document)
-    doc["points"]["referee_coupon"] = foreign.id
-    with pytest.raises(ValidationError) as caught:
-        save_document(mall["shop"], doc)
-    assert "points.referee_coupon" in caught.value.messages
-    db.session.rollback()
-    from plugins.loyalty.programmes.forms import ProgrammeForm, document_from, fill
-
-    with current_app.test_request_context():
-        form = ProgrammeForm(meta={"csrf": False})
-        fill(form, shop_programme.document)
-        form.points__bonuses__referee.data = "25"
-        out, _rows = document_from(form, shop_programme.document)
-    assert out["points"]["bonuses"]["referee"] == 25
+    db.session.commit()
+    _login(client, mall["owner"])
+    url = "/admin/tea/loyalty/programme"
+    data = _form(client, url)
+    assert "points__bonuses__referee" in data and "points__referee_coupon" in data
+    bad = client.post(url, data={**data, "points__referee_coupon": str(foreign.id), "action": "save"})
+    assert bad.status_code == 422 and "No coupon template with this id in this programme." in bad.get_data(as_text=True)
+    client.post(url, data={**data, "points__bonuses__referee": "25", "points__referee_coupon": str(own.id),
+                           "action": "save"})
+    db.session.expire_all()
+    saved = programme_for(mall["shop"])
+    assert (saved.version, saved.document["points"]["bonuses"]["referee"], saved.document["points"]["referee_coupon"]
+            ) == (2, 25, own.id)
 
 
 def test_the_demo_has_rewarded_pending_and_held_referrals():
