@@ -10,9 +10,10 @@ from mall.extensions import db
 
 STATUSES = ("pending", "rewarded", "held")
 #: Why a referral is held. Every reason but "refunded" is final; "refunded" is looked at again when a later
-#: order of the referred member settles (a kept order then qualifies).
+#: order of the referred member settles (a kept order then qualifies). "earlier_rules": decided without a
+#: reward before referrals had records (loyalty_0012_referrals), for a reason not kept then.
 REASONS = ("self_referral_phone", "self_referral_address", "self_referral_payment", "monthly_cap", "refunded",
-           "referrer_disabled")
+           "referrer_disabled", "earlier_rules")
 
 
 class Referral(db.Model):

@@ -22,6 +22,7 @@ REASONS = {
     "monthly_cap": _l("The monthly limit of rewards was reached"),
     "refunded": _l("The first order was refunded; the next kept order counts"),
     "referrer_disabled": _l("The inviting account is closed"),
+    "earlier_rules": _l("Decided under the earlier referral rules: nothing was paid"),
 }
 STATUSES = {"pending": _l("Pending"), "rewarded": _l("Rewarded"), "held": _l("Held")}
 

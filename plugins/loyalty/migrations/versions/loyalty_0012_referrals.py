@@ -61,6 +61,25 @@ def upgrade():
     op.create_index(op.f('ix_loyalty_payment_cards_user_id'), 'loyalty_payment_cards', ['user_id'], unique=False)
     op.create_index(op.f('ix_loyalty_payment_cards_fingerprint'), 'loyalty_payment_cards', ['fingerprint'],
                     unique=False)
+    # Members referred before records were kept get one in the platform programme: rewarded when the referrer's
+    # entry exists, decided without a reward (earlier_rules) when only the handled settlement does, else pending.
+    op.execute(_BACKFILL)
+
+
+_KEY = "CAST(p.id AS VARCHAR) || ':' || CAST(u.id AS VARCHAR)"
+_BACKFILL = f"""
+INSERT INTO loyalty_referrals (idempotency_key, programme_id, referrer_id, referee_id, status, reason,
+                               referrer_points, referee_points, created_at, decided_at, rewarded_at)
+SELECT 'referral-record:' || {_KEY}, p.id, u.referred_by_id, u.id,
+       CASE WHEN e.id IS NOT NULL THEN 'rewarded' WHEN h.id IS NOT NULL THEN 'held' ELSE 'pending' END,
+       CASE WHEN e.id IS NULL AND h.id IS NOT NULL THEN 'earlier_rules' END,
+       COALESCE(e.delta, 0), 0, u.created_at, COALESCE(e.created_at, h.created_at), e.created_at
+FROM users u
+JOIN loyalty_programmes p ON p.key = 'platform'
+LEFT JOIN loyalty_points_entries e ON e.kind = 'referral' AND e.idempotency_key = 'referral:' || {_KEY}
+LEFT JOIN loyalty_handled_events h ON h.idempotency_key = 'referral:' || {_KEY}
+WHERE u.referred_by_id IS NOT NULL
+"""
 
 
 def downgrade():
