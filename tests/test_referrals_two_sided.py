@@ -158,6 +158,18 @@ def test_held_for_the_same_payment_card(mall, make_user, checkout_at, settle, ap
     assert reasons == {"held": "self_referral_payment", "rewarded": None}
 
 
+def test_held_when_the_referrers_account_is_closed(mall, make_user, checkout_at, settle):
+    """A referrer closed before the friend's order settles: held (referrer_disabled), the friend gets no 80 either."""
+    platform = mall["platform"]
+    referrer = _referrer(make_user)
+    friend = make_user(referral_code=referrer.referral_code)
+    referrer.is_disabled = True
+    db.session.commit()
+    _buy(checkout_at, settle, friend, mall["product"], START + timedelta(days=1))
+    assert (_record(platform, friend).status, _record(platform, friend).reason) == ("held", "referrer_disabled")
+    assert _entries(platform, friend, "referee") == []
+
+
 def test_the_monthly_cap_holds_the_third_referral(mall, make_user, checkout_at, settle):
     """Cap 2: three friends' first orders settle in January; two pay (50 + 2 × 200 = 450), the third is held
     with monthly_cap, and its friend gets no referee bonus either."""
