@@ -31,8 +31,9 @@ checkout_placed = _signals.signal("checkout-placed")
 #: kwargs: order. Sent when an order is created (status pending_payment).
 order_placed = _signals.signal("order-placed")
 
-#: kwargs: order. Sent when an order moves pending_payment → paid (after the gateway charged, in its
-#: own transaction; see docs/payments.md).
+#: kwargs: order, card. Sent when an order moves pending_payment → paid (after the gateway charged, in its
+#: own transaction; see docs/payments.md). `card` is the paying card's fingerprint (gateway.fingerprint), or
+#: None when no card paid or the payment was recorded without its token (reconciliation).
 order_paid = _signals.signal("order-paid")
 
 #: kwargs: order, actor. Sent when staff ship an order.

@@ -48,7 +48,7 @@ def test_the_referrer_is_paid_when_the_first_order_settles_and_only_then(mall, m
     """Registering with a code pays nothing; a paid order pays nothing; its settlement pays 200; later orders
     and a replayed settlement pay nothing more."""
     platform, product = mall["platform"], mall["product"]
-    referrer = make_user()
+    referrer = make_user(address=False)  # friends ship to HOME: not the referrer's address
     body = {"email": "friend@example.com", "password": "secret-pass-1", "name": "Friend",
             "referral_code": referrer.referral_code}
     assert client.post("/api/v1/auth/register", json=body).status_code == 201
@@ -85,7 +85,7 @@ def test_a_self_referral_by_phone_earns_nothing(mall, make_user, checkout_at, se
 def test_different_phones_or_none_are_different_people(mall, make_user, checkout_at, settle):
     """A referral between different numbers, or without any number, is paid."""
     platform = mall["platform"]
-    referrer = make_user(phone="13800138000")
+    referrer = make_user(phone="13800138000", address=False)
     for phone in ("13900139000", None):
         friend = make_user(phone=phone, referral_code=referrer.referral_code)
         _buy(checkout_at, settle, friend, mall["product"], START + timedelta(days=1))
@@ -97,7 +97,7 @@ def test_rewards_stop_at_the_monthly_cap_and_resume_next_month_in_the_platforms_
     """Cap 2: three first orders settling in January pay twice; the third referred member is never paid later.
     One settling at 01:00 on 1 February in Shanghai (still January in UTC) is February's, and is paid."""
     platform, product = mall["platform"], mall["product"]
-    referrer = make_user()
+    referrer = make_user(address=False)  # friends ship to HOME: not the referrer's address
     friends = [make_user(referral_code=referrer.referral_code) for _ in range(4)]
     for friend in friends[:3]:
         _buy(checkout_at, settle, friend, product, START + timedelta(days=1))
@@ -115,7 +115,7 @@ def test_a_cap_of_zero_pays_no_referral(mall, make_user, make_programme, checkou
     doc = copy.deepcopy(PLATFORM_PROGRAMME)
     doc["points"]["referral_monthly_cap"] = 0
     platform = make_programme(None, doc)
-    referrer = make_user()
+    referrer = make_user(address=False)  # friends ship to HOME: not the referrer's address
     friend = make_user(referral_code=referrer.referral_code)
     _buy(checkout_at, settle, friend, mall["product"], START + timedelta(days=1))
     assert _referrals(platform, referrer) == []

@@ -70,6 +70,8 @@ def register():
         flash(_("You are signed in; sign out first to create another account."), "info")
         return redirect(url_for("catalog.home"))
     form = RegisterForm()
+    if request.method == "GET" and request.args.get("ref"):
+        form.referral_code.data = request.args["ref"].strip()[:16]  # a friend's share link (/register?ref=CODE)
     if form.validate_on_submit():
         try:
             user = operations.register(form.email.data, form.password.data, form.name.data,

@@ -119,7 +119,7 @@ def pay(checkout: Checkout, token: str | None, *, clear_cart: bool = False) -> C
     except gateway.PaymentDeclined:
         raise CheckoutDeclined(checkout, pending) from None
     try:
-        mark_paid(checkout, pending, reference, clock.now(), clear_cart=clear_cart)
+        mark_paid(checkout, pending, reference, clock.now(), clear_cart=clear_cart, card=gateway.fingerprint(token))
         _commit_keeping_loaded()
     except SQLAlchemyError:
         db.session.rollback()
@@ -148,8 +148,10 @@ def pay_again(checkout: Checkout, token: str | None, *, clear_cart: bool = False
 
 
 def mark_paid(checkout: Checkout, orders: list[Order], reference: str | None, at, *,
-              clear_cart: bool = False) -> list[Order]:
+              clear_cart: bool = False, card: str | None = None) -> list[Order]:
     """Transaction 2's work: the card payment rows, the orders paid (only from pending_payment), order_paid.
+
+    `card` is the paying card's fingerprint, passed on with order_paid (None when no card paid).
 
     An order cancelled meanwhile stays cancelled, and the card money taken for it goes back by a queued refund.
     """
@@ -173,7 +175,7 @@ def mark_paid(checkout: Checkout, orders: list[Order], reference: str | None, at
     db.session.flush()
     app = current_app._get_current_object()
     for order in paid:
-        signals.order_paid.send(app, order=order)
+        signals.order_paid.send(app, order=order, card=card if order.gateway_paid > 0 else None)
     if clear_cart and paid:
         from mall.cart import operations as cart
 

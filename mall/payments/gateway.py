@@ -84,6 +84,16 @@ def charge(amount: Decimal, token: str | None, key: str) -> str | None:
     return booked.reference
 
 
+def fingerprint(token: str | None) -> str | None:
+    """The card behind a payment token, the same for every payment with that card; None without a token.
+
+    A real gateway answers a charge with its card's fingerprint; the simulated one treats a token as its card.
+    """
+    if not token:
+        return None
+    return hashlib.sha256(f"card:{token}".encode()).hexdigest()[:32]
+
+
 def refund(reference: str | None, amount: Decimal, key: str) -> str | None:
     """Return `amount` of a charge to the card once per key; the simulated gateway accepts every refund."""
     if amount <= 0 or reference is None:

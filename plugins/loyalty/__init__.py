@@ -12,7 +12,7 @@ from mall.plugins import Plugin
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 #: The feature packages, each with a register(plugin); the shared blueprints are registered after them.
 FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "settlement",
-            "budgets", "centre", "dashboards", "roster")
+            "budgets", "centre", "dashboards", "roster", "referrals")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
@@ -33,6 +33,9 @@ NAV = (
     ("member", _l("Coupon centre"), "loyalty.coupon_centre"),
     ("member", _l("Daily check-in"), "loyalty.daily_check_in"),
     ("member", _l("Paid membership"), "loyalty.plus"),
+    ("member", _l("Invite friends"), "loyalty.invite"),
+    ("merchant", _l("Referrals"), "loyalty_merchant.referrals"),
+    ("platform", _l("Referrals"), "loyalty_platform.referrals"),
 )
 #: The audit log's words for this plugin's actions, their details' fields and stored codes.
 AUDIT_LABELS = {
@@ -87,5 +90,6 @@ class LoyaltyPlugin(Plugin):
 
 
 # Every feature's tables, so that relationships named by string resolve whichever model is imported first.
-for _feature in ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "budgets"):
+for _feature in ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "budgets",
+                 "referrals"):
     import_module(f"{__name__}.{_feature}.models")

@@ -173,6 +173,26 @@ def referral(programme_id: int, user_id: int) -> str:
     return f"referral:{programme_id}:{user_id}"
 
 
+def referee(programme_id: int, user_id: int) -> str:
+    """The referred member's own points when their first order settles in a programme."""
+    return f"referee:{programme_id}:{user_id}"
+
+
+def referee_coupon(template_id: int, user_id: int) -> str:
+    """The coupon a referred member receives when their first order settles."""
+    return f"referee-coupon:{template_id}:{user_id}"
+
+
+def referral_record(programme_id: int, user_id: int) -> str:
+    """The one referral record of a referred user in a programme."""
+    return f"referral-record:{programme_id}:{user_id}"
+
+
+def payment_card(user_id: int, fingerprint: str) -> str:
+    """A card a user has paid with, remembered once (for the same-card check of referrals)."""
+    return f"card:{user_id}:{fingerprint}"
+
+
 # Coupons and pushes.
 
 

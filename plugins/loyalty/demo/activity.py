@@ -137,8 +137,9 @@ class Activity:
         self.ledgers.credit(member, bonus, "check_in", keys.check_in(member.id, today), at,
                             funded_by=programme.funder)
 
-    def reward_referrer(self, user, at) -> None:
-        """The referrer's bonus for the referred member's first settled order (referrals.reward_referrer)."""
+    def reward_referrer(self, user, at, order_id=None) -> None:
+        """Both sides' bonuses for the referred member's first settled order, and the referral's record
+        (referrals.reward_referrer; the generated members share no phone, address or card)."""
         platform = self.volume.platform
         if not user.referred_by_id or platform is None or user.id in self.referred:
             return
@@ -147,11 +148,23 @@ class Activity:
         self.story.rows.add("loyalty_handled_events", idempotency_key=key, created_at=at)
         member = self.ledgers.member(platform, user.referred_by_id)
         r = rules(platform)
-        month = (member.id, month_key(at, clock.PLATFORM_ZONE)) if member is not None else None
-        if member is None or not r.bonuses.get("referral") or self.referrals.get(month, 0) >= r.referral_monthly_cap:
+        bonus, gift = r.bonuses.get("referral", 0), r.bonuses.get("referee", 0)
+        if member is None or not (bonus or gift):
+            return
+        record = {"idempotency_key": keys.referral_record(platform.id, user.id), "programme_id": platform.id,
+                  "referrer_id": user.referred_by_id, "referee_id": user.id, "order_id": order_id,
+                  "created_at": user.created_at, "decided_at": at, "referrer_points": 0, "referee_points": 0}
+        month = (member.id, month_key(at, clock.PLATFORM_ZONE))
+        if self.referrals.get(month, 0) >= r.referral_monthly_cap:
+            self.story.rows.add("loyalty_referrals", record, status="held", reason="monthly_cap")
             return
         self.referrals[month] = self.referrals.get(month, 0) + 1
-        self.ledgers.credit(member, r.bonuses["referral"], "referral", key, at, funded_by="platform")
+        self.ledgers.credit(member, bonus, "referral", key, at, funded_by="platform")
+        mine = self.ledgers.member(platform, user.id)
+        if gift and mine is not None:
+            self.ledgers.credit(mine, gift, "referee", keys.referee(platform.id, user.id), at, funded_by="platform")
+        self.story.rows.add("loyalty_referrals", record, status="rewarded", rewarded_at=at, referrer_points=bonus,
+                            referee_points=gift if mine is not None else 0)
 
     # The daily tick
 

@@ -208,7 +208,7 @@ class LoyaltyVolume(VolumeHooks):
                 if rebate > 0:
                     self.ledgers.move(order.user, "bonus", rebate, "rebate", keys.rebate(order.id, member.id), at,
                                       order_id=order.id, funded_by=programme.funder)
-        self.activity.reward_referrer(order.user, at)
+        self.activity.reward_referrer(order.user, at, order.id)
 
     def _count_metric(self, row, member, order, at) -> None:
         if not row.metric_counted:

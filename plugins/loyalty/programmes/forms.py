@@ -17,6 +17,8 @@ from wtforms.validators import Optional
 from mall import form_numbers
 from mall.i18n import localized
 from mall.money import round_half_up
+from plugins.loyalty.referrals.forms import INTEGERS as REFERRAL_INTEGERS
+from plugins.loyalty.referrals.forms import referee_bonus_field, referee_coupon_field
 
 #: A new programme starts from this: one tier, a point per yuan, no expiry.
 STARTER = {
@@ -33,7 +35,8 @@ INTEGERS = {"points__expiry__days", "points__expiry__years_after", "points__rede
             "points__redeem__min_points", "points__bonuses__join", "points__bonuses__check_in",
             "points__bonuses__review", "points__bonuses__birthday", "points__bonuses__referral",
             "points__referral_monthly_cap", "points__join_coupon", "points__birthday_coupon",
-            "levels__window__days", "levels__activity__active_days", "levels__activity__sleeping_days"}
+            "levels__window__days", "levels__activity__active_days", "levels__activity__sleeping_days",
+            *REFERRAL_INTEGERS}
 STREAK = "points.bonuses.check_in_streak"
 
 
@@ -131,6 +134,8 @@ class ProgrammeForm(FlaskForm):
                                             description=_l("0–100000 points"))
     points__referral_monthly_cap = StringField(_l("Referral bonuses per referrer a month"), validators=[Optional()],
                                                description=_l("0–1000"))
+    points__bonuses__referee = referee_bonus_field()
+    points__referee_coupon = referee_coupon_field()
     points__join_coupon = _coupon_field(_l("Joining coupon"), _l("Given once when a member joins."))
     points__birthday_coupon = _coupon_field(_l("Birthday coupon"), _l("Given on the member's birthday."))
     levels__metric = SelectField(_l("Levels are reached by"), choices=_choices(
@@ -161,7 +166,7 @@ def offer_coupons(form: ProgrammeForm, templates) -> None:
 
     offered = [("", _("— none —"))] + [(str(t.id), f"{localized(t, 'name')} · {coupon_conditions(t)}")
                                       for t in templates]
-    pickers = [form.points__join_coupon, form.points__birthday_coupon]
+    pickers = [form.points__join_coupon, form.points__birthday_coupon, form.points__referee_coupon]
     pickers += [rule.form.template for tier in form.tiers.entries for rule in tier.form.coupons.entries]
     for picker in pickers:
         known = {value for value, _label in offered}

@@ -19,6 +19,9 @@ from plugins.loyalty.coupons.models import CouponTemplate
 from plugins.loyalty.programmes.models import PLATFORM, Programme, ProgrammeVersion, Rules
 from plugins.loyalty.programmes.schemas import validate_document
 
+#: The document's keys that name one coupon template.
+COUPON_KEYS = ("join_coupon", "birthday_coupon", "referee_coupon")
+
 
 def key_for(tenant) -> str:
     """The programme key of a shop, or of the platform for None."""
@@ -158,7 +161,8 @@ def _check_coupon_references(document: dict, programme: Programme | None) -> Non
     """Coupon template ids in the document must be this programme's own templates."""
     points, levels = document["points"], document["levels"]
     wanted = {("points.join_coupon", points.get("join_coupon")),
-              ("points.birthday_coupon", points.get("birthday_coupon"))}
+              ("points.birthday_coupon", points.get("birthday_coupon")),
+              ("points.referee_coupon", points.get("referee_coupon"))}
     for i, tier in enumerate(levels["tiers"]):
         for j, rule in enumerate(tier.get("coupons") or []):
             wanted.add((f"levels.tiers.{i}.coupons.{j}.template", rule["template"]))
@@ -235,10 +239,10 @@ def changes(before: dict, after: dict) -> list[dict]:
     fields, choices, tier_fields = _words()
     coupon_ids = {r["template"] for doc in (before, after) for t in doc["levels"]["tiers"]
                   for r in t.get("coupons") or []}
-    coupon_ids |= {doc["points"].get(k) for doc in (before, after) for k in ("join_coupon", "birthday_coupon")} - {None}
+    coupon_ids |= {doc["points"].get(k) for doc in (before, after) for k in COUPON_KEYS} - {None}
     coupons = {t.id: localized(t, "name") for t in db.session.execute(
         db.select(CouponTemplate).where(CouponTemplate.id.in_(coupon_ids))).scalars()} if coupon_ids else {}
-    for key in ("join_coupon", "birthday_coupon"):
+    for key in COUPON_KEYS:
         choices[f"points.{key}"] = {str(i): name for i, name in coupons.items()}
     out = []
     old, new = _flat(before), _flat(after)
