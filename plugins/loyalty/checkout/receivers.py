@@ -284,10 +284,12 @@ class Reversal:
     metric: Decimal  # the level metric the order counts afterwards
 
 
-def reversal(order, programme, member, row, everything: bool, share: Fraction, redeemed=None) -> Reversal:
+def reversal(order, programme, member, row, everything: bool, share: Fraction, redeemed=None,
+             grants=None) -> Reversal:
     """What refunding `share` of the order's goods money (the whole order when `everything`) undoes in a
     programme, per PROGRAMME.md "Refunds"; nothing is written. `redeemed(order, member)` finds the entry
-    that spent the order's points (by default in the ledger)."""
+    that spent the order's points, `grants(order, member)` what its earning rules gave (by default in the
+    database)."""
     kept = {line.id: 0 for line in order.lines} if everything else kept_quantities(order)
     left = row.points_redeemed - row.points_returned
     entry = (redeemed or _redeem_entry)(order, member) if everything and left > 0 else None
@@ -295,7 +297,7 @@ def reversal(order, programme, member, row, everything: bool, share: Fraction, r
     give_back = max(left if entry is not None else min(math.floor(row.points_redeemed * share + Fraction(1, 2)),
                                                         left), 0)
     earned = 0 if everything else rule_ops.kept_points(order, rules(programme), member, Decimal(row.multiplier),
-                                                        kept)
+                                                        kept, grants(order, member) if grants else None)
     cancel = row.pending - min(earned, row.pending) if row.pending else 0
     take_back = row.released - earned if not row.pending and row.released > earned else 0
     return Reversal(programme=programme, member=member, row=row, everything=everything, give_back=give_back,

@@ -252,10 +252,11 @@ def grants_of(order_id: int, membership_id: int) -> list[RuleGrant]:
                               .order_by(RuleGrant.position)).scalars().all()
 
 
-def kept_points(order, r, member, multiplier: Decimal, kept: dict[int, int]) -> int:
+def kept_points(order, r, member, multiplier: Decimal, kept: dict[int, int], given=None) -> int:
     """What the kept units of an order earn after a partial refund: the base at the tier's multiplier paid
-    with, and each rule recomputed on the kept lines as it stood at payment, never more than it granted then."""
-    given = grants_of(order.id, member.id)
+    with, and each rule recomputed on the kept lines as it stood at payment, never more than it granted then
+    (`given`: the order's grant rows, by default read from the database)."""
+    given = grants_of(order.id, member.id) if given is None else given
     if not given:
         return points_for(order, r, multiplier, kept)
     earning = evaluate(order, r, multiplier, [(g.position, g.rule) for g in given], kept=kept)
