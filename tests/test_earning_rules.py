@@ -302,3 +302,22 @@ def test_programme_reply_shows_each_rule_budget_with_spent(shop, join, checkout_
         reply = api(shop["owner"]).get(f"/api/v1/shops/{shop['tenant'].slug}/programme").get_json()
     (rule,) = reply["programme"]["points"]["rules"]
     assert rule["budget"] == {"points": 1000, "period": "month", "spent": 100}
+
+
+def test_points_history_and_memberships_name_the_rule(shop, join, checkout_at, client):
+    """The member's points history shows "Double weekend +100" under the order's earning, and the memberships
+    page lists the promotion with what it gives and when."""
+    from tests.fixtures.factories import PASSWORD
+
+    _with_rules(shop, {**_double(shop), "name_en": "Double weekend", "name": "双倍周末"})
+    user = join()
+    checkout_at(user, SAT, (shop["shoes"], 1))
+    client.post("/lang/en")
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    history = client.get("/member/points?programme=rules").get_data(as_text=True)
+    assert "Double weekend</span> +100" in history
+    page = client.get("/member/memberships").get_data(as_text=True)
+    assert "Current promotions" in page
+    assert "2× points on Shoes" in page and "Sat, Sun" in page and "for Gold" in page
+    client.post("/lang/zh")
+    assert "双倍周末</span> +100" in client.get("/member/points?programme=rules").get_data(as_text=True)

@@ -260,7 +260,7 @@ def preview(document: dict, sample: Sample | None = None, programme=None) -> lis
 
 def _words(rule: dict, tier_multiplier: Decimal) -> str:
     """How a rule stacks with the tier, in words: "2× on Shoes, added to the tier's 1.5× = 2.5×"."""
-    what = _scope(rule)
+    what = scope(rule)
     if "extra_points" in rule:
         return _("%(n)s extra points an order on %(what)s", n=rule["extra_points"], what=what)
     total = effective(rule, Fraction(tier_multiplier))
@@ -271,7 +271,7 @@ def _words(rule: dict, tier_multiplier: Decimal) -> str:
     return _("%(m)s× on %(what)s, the higher of it and the tier's %(t)s× = %(total)s×", **values)
 
 
-def _scope(rule: dict) -> str:
+def scope(rule: dict) -> str:
     """The categories (and products) a rule names, or "every product"."""
     names = []
     if rule.get("categories"):

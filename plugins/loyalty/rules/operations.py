@@ -305,3 +305,18 @@ def shown_rules(programme, document: dict, at=None) -> list[dict]:
     at = at or clock.now()
     return [{**rule, "budget": budgets.shown(programme, rule_owner(rule), rule["budget"], at)} if rule.get("budget")
             else rule for rule in document["points"].get("rules") or []]
+
+
+def given_by_order(membership_id: int, entries) -> dict[int, list[tuple[dict, int]]]:
+    """For a page of points entries: order id → [(rule, points it gave)] of the orders they name, in one query
+    (the points history says "Double-points weekend +120" under an order's earning)."""
+    ids = {e.order_id for e in entries if e.order_id and e.kind == "earn"}
+    if not ids:
+        return {}
+    rows = db.session.execute(db.select(RuleGrant).where(RuleGrant.membership_id == membership_id,
+                                                         RuleGrant.order_id.in_(ids), RuleGrant.points > 0)
+                              .order_by(RuleGrant.order_id, RuleGrant.position)).scalars()
+    out: dict[int, list] = {}
+    for row in rows:
+        out.setdefault(row.order_id, []).append((row.rule, row.points))
+    return out
