@@ -321,3 +321,30 @@ def test_points_history_and_memberships_name_the_rule(shop, join, checkout_at, c
     assert "2× points on Shoes" in page and "Sat, Sun" in page and "for Gold" in page
     client.post("/lang/zh")
     assert "双倍周末</span> +100" in client.get("/member/points?programme=rules").get_data(as_text=True)
+
+
+def test_an_unpaid_order_cancelled_gives_its_rule_points_back(shop, join, api, checkout_at):
+    """A declined card leaves the order unpaid with 100 rule points taken from the budget and the member's cap;
+    when the payment window lapses and the order is cancelled, both are back at 0 and nothing stays pending.
+    A paid order later earns the whole 100 again."""
+    from mall.checkout import reconcile
+    from tests.fixtures.factories import give_address
+
+    budget, cap = {"points": 100, "period": "campaign"}, {"points": 100, "period": "campaign"}
+    _with_rules(shop, {"name": "Always double", "multiplier": "2", "stacking": "add", "budget": budget,
+                       "cap_per_member": cap})
+    user = join("normal")
+    give_address(user)
+    member_id = _m(user, shop).id
+    reply = api(user).post("/api/v1/checkout", {"lines": [{"product_id": shop["shoes"].id, "qty": 1}],
+                                                "payment_token": "decline-card"})
+    assert reply.status_code == 422
+    assert budgets.spent(shop["programme"], "rule:Always double", budget, clock.now()) == 100
+    assert reconcile.reconcile(clock.now() + timedelta(minutes=31))["checkouts_expired"] == 1
+    db.session.expire_all()
+    assert budgets.spent(shop["programme"], "rule:Always double", budget, clock.now()) == 0
+    assert budgets.spent(shop["programme"], f"rule:Always double:member:{member_id}", cap, clock.now()) == 0
+    assert _pending(user, shop) == 0
+    checkout_at(user, clock.now() + timedelta(hours=1), (shop["shoes"], 1))
+    assert _pending(user, shop) == 200
+    assert violations() == []

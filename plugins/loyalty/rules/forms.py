@@ -92,7 +92,8 @@ class RuleFields:
     #: Set by the page that shows the rule rows (a hidden input, not in hidden_tag): a form sent without them
     #: leaves the document's rules alone.
     rules_shown = StringField(default="", validators=[Optional()])
-    sample_at = StringField(_l("Sample date and time"), validators=[Optional()], description=_l("Date and time; empty: now."))
+    sample_at = StringField(_l("Sample date and time"), validators=[Optional()],
+                            description=_l("Date and time; empty: now."))
     sample_category = SelectField(_l("In category"), choices=[], validate_choice=False, validators=[Optional()])
 
 

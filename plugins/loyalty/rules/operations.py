@@ -229,7 +229,7 @@ def _grant_one(order, programme, member, extra: Extra, at) -> int:
     key = keys.rule_grant(order.id, member.id, extra.name)
     created = insert_once_values(table, {
         "order_id": order.id, "membership_id": member.id, "position": extra.position, "name": extra.name,
-        "rule": extra.rule, "asked": extra.asked, "points": 0, "idempotency_key": key, "created_at": clock.now()})
+        "rule": extra.rule, "asked": extra.asked, "points": 0, "idempotency_key": key, "created_at": at})
     if created is None:
         return db.session.execute(db.select(table.c.points).where(table.c.idempotency_key == key)).scalar_one()
     granted, cap = extra.asked, extra.rule.get("cap_per_member")
@@ -320,3 +320,24 @@ def given_by_order(membership_id: int, entries) -> dict[int, list[tuple[dict, in
     for row in rows:
         out.setdefault(row.order_id, []).append((row.rule, row.points))
     return out
+
+
+def release(order) -> None:
+    """Give what an unpaid order's rules took back to their caps and budgets, in the periods they were taken
+    from; each grant once (its points drop to zero in the same conditional update)."""
+    from plugins.loyalty.members.models import Membership
+
+    table = RuleGrant.__table__
+    for grant in db.session.execute(db.select(RuleGrant).where(RuleGrant.order_id == order.id, RuleGrant.points > 0)
+                                    .order_by(RuleGrant.id)).scalars().all():
+        points = grant.points
+        moved = db.session.execute(table.update().where(table.c.id == grant.id, table.c.points == points)
+                                   .values(points=0))
+        if moved.rowcount != 1:
+            continue
+        member = db.session.get(Membership, grant.membership_id)
+        rule = grant.rule
+        budgets.give_back(member.programme, rule_owner(rule), rule.get("budget"), points, grant.created_at)
+        budgets.give_back(member.programme, member_owner(rule, member.id), rule.get("cap_per_member"), points,
+                          grant.created_at)
+        db.session.expire(grant)
