@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -241,7 +242,8 @@ def preview(document: dict, sample: Sample | None = None, programme=None) -> lis
     the tier."""
     sample = sample or Sample(Decimal(SAMPLE))
     r = Rules(document)
-    local = sample.at or (local_moment(programme, clock.now()) if programme is not None else datetime.now())
+    local = sample.at or (local_moment(programme, clock.now()) if programme is not None
+                          else clock.now().astimezone(ZoneInfo(clock.zone_of(None))).replace(tzinfo=None))
     rows = []
     for tier in r.tiers:
         paid = round_half_up(sample.amount * tier.discount)
