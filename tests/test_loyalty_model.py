@@ -29,6 +29,7 @@ from mall.orders import operations as orders
 from mall.orders.models import Order
 from mall.payments.gateway import GatewayCharge
 from mall.tenants import operations as tenants
+from plugins.loyalty.budgets import operations as budgets
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.invariants import violations
@@ -69,6 +70,11 @@ PROGRAMMES = {
     "beta": _doc("Beta", "2.00", "3", {"points_per_unit": 10, "max_order_fraction": "0.5", "min_points": 50},
                  {"join": 100}),
 }
+# Beta runs an earning rule: 2× added to the tier's 1×, at most 40 extra points an order, 150 in all.
+RULE_CAP, RULE_BUDGET = 40, 150
+PROGRAMMES["beta"]["points"]["rules"] = [{"name": "double", "multiplier": "2", "stacking": "add",
+                                          "cap_per_order": RULE_CAP,
+                                          "budget": {"points": RULE_BUDGET, "period": "campaign"}}]
 RATE = {k: Fraction(D(d["points"]["earn"]["points"])) / Fraction(D(d["points"]["earn"]["per_amount"]))
         for k, d in PROGRAMMES.items()}
 SHOPS = {"alpha": {"fee": D("0.00"), "window": 7, "prices": ["120.00", "35.00"]},
@@ -131,6 +137,7 @@ class ModelOrder:
     returned: dict = field(default_factory=dict)
     pending: dict = field(default_factory=dict)
     released: dict = field(default_factory=dict)
+    rule_points: int = 0  # what beta's rule granted the order
     coupon: int | None = None
     status: str = "paid"
     shipped_at: object = None
@@ -186,6 +193,7 @@ class LoyaltyMachine(RuleBasedStateMachine):
         self.issued = dict.fromkeys(TEMPLATES, 0)
         self.orders: list[ModelOrder] = []
         self.checkouts = 0
+        self.rule_left = RULE_BUDGET
         self.top_up_keys: list = []
         self.used_keys: set = set()
 
@@ -446,6 +454,12 @@ class LoyaltyMachine(RuleBasedStateMachine):
             for key in (o["shop"], PLATFORM):
                 if (user, key) in self.joined:
                     earned = math.floor(Fraction(mo.paid) * RATE[key])
+                    if key == "beta":
+                        # The rule's extra: floor(2b) − floor(b), capped per order, then by what the budget has left.
+                        asked = min(math.floor(2 * Fraction(mo.paid) * RATE[key]) - earned, RULE_CAP)
+                        mo.rule_points = min(asked, self.rule_left)
+                        self.rule_left -= mo.rule_points
+                        earned += mo.rule_points
                     mo.pending[key] = earned
                     self._add(user, key, earned, "pending")
             self.orders.append(mo)
@@ -530,7 +544,11 @@ class LoyaltyMachine(RuleBasedStateMachine):
                                                            + Fraction(1, 2)), left)
                 self._add(mo.user, key, n)
                 mo.returned[key] = mo.returned.get(key, 0) + n
-            earned = 0 if everything else math.floor(Fraction(mo.paid) * kept / mo.qty * RATE[key])
+            base = Fraction(mo.paid) * kept / mo.qty * RATE[key]
+            earned = 0 if everything else math.floor(base)
+            if key == "beta" and not everything:
+                # The kept lines' rule extra, never more than the rule granted at payment.
+                earned += min(mo.rule_points, math.floor(2 * base) - math.floor(base), RULE_CAP)
             pending, released = mo.pending.get(key, 0), mo.released.get(key, 0)
             if pending:
                 self._add(mo.user, key, min(earned, pending) - pending, "pending")
@@ -592,6 +610,9 @@ class LoyaltyMachine(RuleBasedStateMachine):
         for key, template in self.templates.items():
             db.session.refresh(template)
             assert template.issued == self.issued[key]
+        rule = PROGRAMMES["beta"]["points"]["rules"][0]
+        assert budgets.spent(self.programmes["beta"], "rule:double", rule["budget"], self.now) == \
+            RULE_BUDGET - self.rule_left
         assert violations() == []
 
 

@@ -37,6 +37,11 @@ def earn(order_id: int, member_id: int) -> str:
     return f"earn:{order_id}:{member_id}"
 
 
+def rule_grant(order_id: int, member_id: int, rule: str) -> str:
+    """What one earning rule gave an order in a programme (taken from its caps and budget once)."""
+    return f"rule-grant:{order_id}:{member_id}:{rule}"
+
+
 def unlock(order_id: int, member_id: int) -> str:
     """The pending points of an order leaving the pending bucket at settlement."""
     return f"unlock:{order_id}:{member_id}"

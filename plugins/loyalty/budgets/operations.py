@@ -22,10 +22,11 @@ def limit_of(budget: dict) -> Decimal:
 
 
 def period_of(budget: dict, programme, at: datetime) -> str:
-    """The budget period `at` falls in: "campaign", or the month in the programme's zone."""
+    """The budget period `at` falls in: "campaign", or the month (ISO week, day) in the programme's zone."""
     if budget.get("period") == "campaign":
         return "campaign"
-    return clock.as_utc(at).astimezone(ZoneInfo(clock.zone_of(programme.tenant))).strftime("%Y-%m")
+    local = clock.as_utc(at).astimezone(ZoneInfo(clock.zone_of(programme.tenant)))
+    return local.strftime({"day": "%Y-%m-%d", "week": "%G-W%V"}.get(budget.get("period"), "%Y-%m"))
 
 
 def _row_key(programme, owner: str, period: str) -> str:
@@ -62,6 +63,17 @@ def take(programme, owner: str, budget: dict | None, cost, at: datetime, partial
     moved = db.session.execute(update(table).where(table.c.idempotency_key == key, table.c.spent + cost <= limit)
                                .values(spent=table.c.spent + cost))
     return cost if moved.rowcount == 1 else ZERO
+
+
+def give_back(programme, owner: str, budget: dict | None, amount, at: datetime) -> None:
+    """Return part of a take to the period of `at` (a per-member cap when the rule's budget granted less)."""
+    amount = Decimal(str(amount))
+    if budget is None or amount <= 0:
+        return
+    table = BudgetSpend.__table__
+    key = _row_key(programme, owner, period_of(budget, programme, at))
+    db.session.execute(update(table).where(table.c.idempotency_key == key, table.c.spent >= amount)
+                       .values(spent=table.c.spent - amount))
 
 
 def spent(programme, owner: str, budget: dict | None, at: datetime) -> Decimal:

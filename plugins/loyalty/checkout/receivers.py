@@ -26,9 +26,10 @@ from plugins.loyalty.members.models import Membership
 from plugins.loyalty.members.operations import credit_metric, effective_tier, membership
 from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.points.models import PointsEntry
-from plugins.loyalty.points.operations import kept_quantities, metric_for, paid_goods, points_for
+from plugins.loyalty.points.operations import kept_quantities, metric_for, paid_goods
 from plugins.loyalty.programmes.operations import platform_programme, programme_for, rules
 from plugins.loyalty.referrals.operations import reward_referrer
+from plugins.loyalty.rules import operations as rule_ops
 from plugins.loyalty.wallet.operations import move, move_posting, moved, wallet_for
 
 # A credit row's figures before anything is recorded in it.
@@ -74,6 +75,8 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
     at = checkout.created_at
     earning = [_programmes_of(order, at) for order in orders]
     early = all(rules(programme).count_at != "payment" for pairs in earning for programme, _m in pairs)
+    earned = rule_ops.earnings([(o, oq.payment_rows(), pairs) for o, oq, pairs in zip(orders, quote.orders, earning,
+                                                                                    strict=True)], at) if early else {}
     batch = Batch()
     for coupon, index in coupons:
         batch.add([coupon_ops.use_claim(coupon, checkout.id, orders[index].id, at)],
@@ -86,7 +89,8 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
                       _handled_now)
         payments = oq.payment_rows()
         for member_id in dict.fromkeys([*spent, *paid]):
-            _capture(batch, order, payments, spent.get(member_id), paid.get(member_id), at)
+            _capture(batch, order, payments, spent.get(member_id), paid.get(member_id), at,
+                     earned.get((order.id, member_id)))
     wallet = None
     for order, oq in zip(orders, quote.orders, strict=True):
         for share in oq.payments:
@@ -100,10 +104,10 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
     batch.send()
 
 
-def _capture(batch: Batch, order, payments, redemption, earns, at) -> None:
+def _capture(batch: Batch, order, payments, redemption, earns, at, earning=None) -> None:
     """One membership's part of a checkout: the points it spends, what paying earns, its credit row."""
     member = redemption.member if redemption is not None else earns[1]
-    figures, pending, last = _paid_work(order, *earns, at, payments) if earns else ({}, None, None)
+    figures, pending, last = _paid_work(order, *earns, at, earning) if earns else ({}, None, None)
     if redemption is not None:
         # Spending and earning move one membership row: one update for both.
         debit = ledger.debit_parts(member, redemption.points, "redeem", keys.redeem(order.id, member.id),
@@ -131,11 +135,11 @@ def _handled_now(results) -> None:
         raise Conflict(_("This order was handled already."), code="order_handled")
 
 
-def _paid_work(order, programme, member, at, payments):
-    """What paying an order earns in one programme: the credit row's figures, the pending posting, last_order_at."""
+def _paid_work(order, programme, member, at, earning):
+    """What paying an order earns in one programme (its `earning`, rule extras granted): the credit row's figures,
+    the pending posting, last_order_at."""
     r = rules(programme)
-    tier = effective_tier(member, at)
-    earned = points_for(order, r, tier.points_multiplier, payments=payments)
+    tier, earned = effective_tier(member, at), earning.points
     figures = {"multiplier": str(tier.points_multiplier), "pending": earned, "metric": metric_for(order, r)}
     # The latest paid order counts, whatever order the events arrive in.
     last = max(member.last_order_at, at) if member.last_order_at else at
@@ -178,9 +182,10 @@ def on_order_paid(sender, order, **kwargs) -> None:
     if _handled(keys.paid(order.id)):
         return
     at = order.paid_at or clock.now()
-    batch, counted_at_payment = Batch(), []
-    for programme, member in _programmes_of(order):
-        figures, posting, last = _paid_work(order, programme, member, at, None)
+    batch, counted_at_payment, pairs = Batch(), [], _programmes_of(order)
+    earned = rule_ops.earnings([(order, None, pairs)], at)
+    for programme, member in pairs:
+        figures, posting, last = _paid_work(order, programme, member, at, earned[(order.id, member.id)])
         row = _credit_row(order, member)
 
         def take_in(results, member=member, posting=posting, last=last):
@@ -279,17 +284,20 @@ class Reversal:
     metric: Decimal  # the level metric the order counts afterwards
 
 
-def reversal(order, programme, member, row, everything: bool, share: Fraction, redeemed=None) -> Reversal:
+def reversal(order, programme, member, row, everything: bool, share: Fraction, redeemed=None,
+             grants=None) -> Reversal:
     """What refunding `share` of the order's goods money (the whole order when `everything`) undoes in a
     programme, per PROGRAMME.md "Refunds"; nothing is written. `redeemed(order, member)` finds the entry
-    that spent the order's points (by default in the ledger)."""
+    that spent the order's points, `grants(order, member)` what its earning rules gave (by default in the
+    database)."""
     kept = {line.id: 0 for line in order.lines} if everything else kept_quantities(order)
     left = row.points_redeemed - row.points_returned
     entry = (redeemed or _redeem_entry)(order, member) if everything and left > 0 else None
     # A partial refund returns round(redeemed × share) points, halves up, computed exactly.
     give_back = max(left if entry is not None else min(math.floor(row.points_redeemed * share + Fraction(1, 2)),
                                                         left), 0)
-    earned = 0 if everything else points_for(order, rules(programme), Decimal(row.multiplier), kept)
+    earned = 0 if everything else rule_ops.kept_points(order, rules(programme), member, Decimal(row.multiplier),
+                                                        kept, grants(order, member) if grants else None)
     cancel = row.pending - min(earned, row.pending) if row.pending else 0
     take_back = row.released - earned if not row.pending and row.released > earned else 0
     return Reversal(programme=programme, member=member, row=row, everything=everything, give_back=give_back,

@@ -11,6 +11,7 @@ from mall import clock
 from plugins.loyalty.coupons.operations import create_template, issue
 from plugins.loyalty.demo import referrals
 from plugins.loyalty.demo.data import COUPON_NAMES_EN, FRESH, GADGET, PROGRAMME_NAMES_EN, TEMPLATES, TIER_NAMES_EN
+from plugins.loyalty.demo.rules import add_rules
 from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.programmes.operations import save_document
@@ -27,6 +28,7 @@ def load(shops: dict, shoppers: list):
     # The programmes and coupons are as old as the shops: the months of trade the demo may add use them.
     with clock.frozen_at(min(tenant.created_at for tenant in shops.values())):
         platform, vancl, taobao, four, templates = _programmes(shops)
+        add_rules(shops)
     now = clock.now()
     for user in shoppers:
         join_programme(platform, user, now - timedelta(days=400))

@@ -32,6 +32,7 @@ from plugins.loyalty.checkout.receivers import _NEW_CREDIT, _paid_work, reversal
 from plugins.loyalty.coupons.models import CouponTemplate
 from plugins.loyalty.demo.activity import Activity
 from plugins.loyalty.demo.ledgers import Ledgers
+from plugins.loyalty.demo.rules import StoryRules
 from plugins.loyalty.members.operations import effective_tier
 from plugins.loyalty.points.operations import kept_quantities, metric_for, paid_goods
 from plugins.loyalty.programmes.models import PLATFORM, Programme
@@ -53,6 +54,7 @@ class LoyaltyVolume(VolumeHooks):
         self.redeems: dict[tuple[int, int], object] = {}  # (order id, membership id) → redeem entry
         self.orders: dict[int, list] = {}  # user id → the orders they placed
         self.activity = Activity(self)
+        self.rule_story = StoryRules(story)
 
     def programme_of(self, tenant_id: int | None):
         """The shop's programme (the platform's for None)."""
@@ -167,7 +169,8 @@ class LoyaltyVolume(VolumeHooks):
 
     def _capture(self, order, redemption, earns, payments, at) -> None:
         member = redemption.member if redemption is not None else earns[1]
-        figures, posting, last = _paid_work(order, *earns, at, payments) if earns else ({}, None, None)
+        earning = self.rule_story.earning(order, *earns, payments, at) if earns else None
+        figures, posting, last = _paid_work(order, *earns, at, earning) if earns else ({}, None, None)
         if redemption is not None:
             self.redeems[(order.id, member.id)] = self.ledgers.debit(
                 member, redemption.points, "redeem", keys.redeem(order.id, member.id), at, order_id=order.id)
@@ -238,7 +241,8 @@ class LoyaltyVolume(VolumeHooks):
         """What the refund undoes in one programme (receivers.reversal), written as receivers._apply does."""
         row = self._credit_row(order, member)
         rev = reversal(order, programme, member, row, everything, share,
-                       redeemed=lambda order, member: self.redeems.get((order.id, member.id)))
+                       redeemed=lambda order, member: self.redeems.get((order.id, member.id)),
+                       grants=self.rule_story.given)
         if rev.give_back:
             points_key = keys.refund_points(key, member.id)
             if rev.redeem_entry is not None:
@@ -276,7 +280,8 @@ class LoyaltyVolume(VolumeHooks):
         self.activity.tick(at)
 
     def finish(self) -> None:
-        """Templates count what they issued."""
+        """Templates count what they issued; budgets what they spent."""
+        self.rule_story.finish()
         for template_id, issued in self.ledgers.issued.items():
             if issued != self.templates[template_id].issued:
                 self.story.rows.update("loyalty_coupon_templates", template_id, issued=issued)

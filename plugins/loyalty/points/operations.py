@@ -44,38 +44,6 @@ def kept_paid(line, kept_qty: int) -> Fraction:
     return Fraction(line.paid) * kept_fraction(line, kept_qty)
 
 
-def method_shares(payments) -> dict[str, Fraction]:
-    """Each payment method's share of the money an order was paid with, from its (method, amount) pairs."""
-    total = sum((Fraction(amount) for _method, amount in payments), Fraction(0))
-    if not total:
-        return {}
-    shares: dict[str, Fraction] = {}
-    for method, amount in payments:
-        shares[method] = shares.get(method, Fraction(0)) + Fraction(amount) / total
-    return shares
-
-
-def points_for(order, rules, multiplier: Decimal, kept: dict[int, int] | None = None, payments=None) -> int:
-    """Points an order earns in a programme (kept: line id → units still kept; default all).
-
-    `payments` are (method, amount) pairs, by default the order's stored payments. Fractions are
-    carried exactly and floored once for the order.
-    """
-    shares = method_shares(payments if payments is not None else [(p.method, p.amount) for p in order.payments])
-    listed = {m: s for m, s in shares.items() if m in rules.method_rates}
-    rest = 1 - sum(listed.values(), Fraction(0))
-    total = Fraction(0)
-    for line in order.lines:
-        qty = line.qty if kept is None else kept.get(line.id, 0)
-        if qty <= 0:
-            continue
-        paid = kept_paid(line, qty)
-        line_rate = rules.sale_rate if line.sale else rules.rate
-        rate = rest * line_rate + sum((s * rules.method_rates[m] for m, s in listed.items()), Fraction(0))
-        total += paid * rate / Fraction(rules.per_amount)
-    return math.floor(total * Fraction(multiplier))
-
-
 def kept_quantities(order) -> dict[int, int]:
     """Units of each line not refunded."""
     return {line.id: line.qty - line.refunded_qty for line in order.lines}

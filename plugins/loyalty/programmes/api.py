@@ -10,11 +10,13 @@ from mall.tenants.access import actor, operator_required, staff_required
 from mall.tenants.models import StaffRole
 from plugins.loyalty.programmes import schemas as docs
 from plugins.loyalty.programmes.operations import save_document
+from plugins.loyalty.rules.operations import shown_rules
 from plugins.loyalty.web.api import api_bp, programme_or_404
 
 
 def _document_reply(programme):
-    return {"programme": {**programme.document, "version": programme.version}}
+    points = {**programme.document["points"], "rules": shown_rules(programme, programme.document)}
+    return {"programme": {**programme.document, "points": points, "version": programme.version}}
 
 
 

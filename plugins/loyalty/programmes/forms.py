@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import copy
-import math
-from decimal import Decimal
-from fractions import Fraction
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,9 +13,9 @@ from wtforms.validators import Optional
 
 from mall import form_numbers
 from mall.i18n import localized
-from mall.money import round_half_up
 from plugins.loyalty.referrals.forms import INTEGERS as REFERRAL_INTEGERS
 from plugins.loyalty.referrals.forms import referee_bonus_field, referee_coupon_field
+from plugins.loyalty.rules.forms import SAMPLE, RuleFields, apply_rules, fill_rules, rule_field
 
 #: A new programme starts from this: one tier, a point per yuan, no expiry.
 STARTER = {
@@ -28,7 +25,6 @@ STARTER = {
     "levels": {"metric": "spend", "window": {"kind": "lifetime"},
                "tiers": [{"code": "member", "name": "Member", "threshold": "0"}]},
 }
-SAMPLE = "500.00"
 TIER_FIELDS = ("code", "name", "name_en", "threshold", "keep", "discount", "points_multiplier", "rebate_rate", "fee",
                "duration_days")
 INTEGERS = {"points__expiry__days", "points__expiry__years_after", "points__redeem__points_per_unit",
@@ -96,7 +92,7 @@ class TierForm(Form):
     remove = BooleanField(_l("Remove this tier"))
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(RuleFields, FlaskForm):
     """Every rule of PROGRAMME.md a merchant sets by hand; the rest of the document is kept as it is."""
 
     name = StringField(_l("Programme name"), description=_l("Up to 80 characters."))
@@ -193,6 +189,7 @@ def fill(form: ProgrammeForm, document: dict) -> None:
                           "coupons": [{"template": str(c["template"]), "every": c["every"]}
                                       for c in tier.get("coupons") or []]}
                          for tier in document["levels"]["tiers"]])
+    fill_rules(form, document)
 
 
 def _refill(field_list, rows) -> None:
@@ -300,7 +297,9 @@ def document_from(form: ProgrammeForm, current: dict) -> tuple[dict, list]:
         *parents, leaf = name.split("__")
         target = doc
         for key in parents:
-            target = target.setdefault(key, {}) if isinstance(target.get(key), dict | None) else target[key]
+            if target.get(key) is None:
+                target[key] = {}  # a null section (no redemption) the form's boxes fill in; see `redeem` below
+            target = target[key]
         if isinstance(field, BooleanField):
             target[leaf] = bool(field.data)
         else:
@@ -316,6 +315,7 @@ def document_from(form: ProgrammeForm, current: dict) -> tuple[dict, list]:
     if not doc["levels"].get("activity"):
         doc["levels"].pop("activity", None)  # both left empty: the schema's defaults apply
     doc["levels"]["tiers"], rows = _tiers(form)
+    apply_rules(form, doc)
     return doc, rows
 
 
@@ -369,28 +369,8 @@ def _field_at(form: ProgrammeForm, path: str, rows: list):
                 and int(parts[4]) < len(coupon_rows):
             return getattr(tier.coupons.entries[coupon_rows[int(parts[4])]].form, parts[5], None)
         return getattr(tier, parts[3], None)
+    if path.startswith("points.rules."):
+        return rule_field(form, path)
     if path == "name":
         return form.name
     return form._fields.get(path.replace(".", "__"))
-
-
-def sample_amount(form: ProgrammeForm) -> Decimal:
-    """The preview's sample order: an amount from 0 with at most two decimals (FieldErrors on the sample field)."""
-    return form_numbers.amount(form.sample.data or SAMPLE, "sample")
-
-
-def preview(document: dict, amount: Decimal = Decimal(SAMPLE)) -> list[dict]:
-    """What a sample order of regular goods costs and earns at each tier under the document's rules, and what
-    a member needs to reach the tier."""
-    earn = document["points"]["earn"]
-    rate = Fraction(Decimal(earn["points"])) / Fraction(Decimal(earn["per_amount"]))
-    metric = document["levels"].get("metric", "spend")
-    rows = []
-    for tier in document["levels"]["tiers"]:
-        paid = round_half_up(amount * Decimal(tier.get("discount") or "1"))
-        points = math.floor(Fraction(paid) * rate * Fraction(Decimal(tier.get("points_multiplier") or "1")))
-        rows.append({"tier": localized(tier, "name"), "paid": paid, "points": points, "amount": amount,
-                     "rebate": round_half_up(paid * Decimal(tier.get("rebate_rate") or "0")),
-                     "threshold": Decimal(tier["threshold"]), "metric": metric, "fee": tier.get("fee"),
-                     "threshold_text": f"{Decimal(tier['threshold']).normalize():f}"})
-    return rows

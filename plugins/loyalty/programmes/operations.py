@@ -133,9 +133,12 @@ def save_document(tenant, raw, actor=None) -> Programme:
 
     Raises ValidationError with field messages; nothing is written then.
     """
+    from plugins.loyalty.rules.operations import check_references
+
     document = validate_document(raw)
     programme = programme_for(tenant)
     _check_coupon_references(document, programme)
+    check_references(document, tenant)
     if programme is None:
         programme = Programme(key=key_for(tenant), tenant_id=getattr(tenant, "id", None), version=1,
                               document=document)

@@ -232,6 +232,15 @@ class PointsSchema(Strict):
         values=fields.Nested(EventSchema), load_default=dict, validate=validate.Length(max=MAX_EVENTS))
     reminders = fields.Nested(RemindersSchema, load_default=lambda: RemindersSchema().load({}))
 
+    @validates_schema
+    def _rule_names(self, data, **kwargs):
+        # A rule's name owns its budget and caps ("rule:<name>"): two rules of one name would share them.
+        names = [rule.get("name") for rule in data.get("rules") or []]
+        errors = {f"rules.{i}.name": [_l("Another rule has this name.")]
+                  for i, name in enumerate(names) if name in names[:i]}
+        if errors:
+            raise ValidationError(errors)
+
 
 class WindowSchema(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(["lifetime", "validity", "rolling"]))

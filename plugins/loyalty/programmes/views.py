@@ -27,8 +27,6 @@ from plugins.loyalty.programmes.forms import (
     offer_coupons,
     pad,
     place_errors,
-    preview,
-    sample_amount,
     take_streak_text,
 )
 from plugins.loyalty.programmes.models import Programme, ProgrammeVersion
@@ -40,6 +38,7 @@ from plugins.loyalty.programmes.operations import (
     save_document,
 )
 from plugins.loyalty.programmes.schemas import validate_document
+from plugins.loyalty.rules.forms import offer_rule_choices, preview, sample_of
 
 admin_bp = Blueprint("loyalty_admin", __name__)
 programme_bp = Blueprint("loyalty_programme", __name__)
@@ -79,6 +78,7 @@ class _Editor:
         pad(form, tiers=int(more == "add_tier"), streaks=int(more == "add_streak"))
         offer_coupons(form, coupon_templates(programme))
         document = programme.document if programme else STARTER
+        offer_rule_choices(form, programme, self.tenant, document)
         raw.setdefault("json_text", json.dumps(document, ensure_ascii=False, indent=2))
         return render_template("loyalty/programmes/programme_editor.html", layout=self.layout, form=form,
                                programme=programme, sample=sample, endpoint=self.endpoint, url_args=self.url_args,
@@ -106,7 +106,7 @@ def _edit(page: _Editor):
         return _save_json(page, form, current)
     if not form.is_submitted():
         fill(form, current)
-        return page.show(form, preview(current))
+        return page.show(form, preview(current, programme=programme_for(page.tenant)))
     take_streak_text(form)
     if action in ("add_tier", "add_streak"):
         return page.show(form, more=action)
@@ -121,9 +121,11 @@ def _preview(page: _Editor, form: ProgrammeForm, current: dict):
     """The form's programme applied to a sample order, without saving it."""
     document, rows = document_from(form, current)
     try:
-        return page.show(form, preview(validate_document(document), sample_amount(form)))
+        return page.show(form, preview(validate_document(document), sample_of(form), programme_for(page.tenant)))
     except ValidationError as exc:
         place_errors(form, translate_messages(exc.messages), rows)
+    except FieldErrors as exc:
+        show_field_errors(form, exc)
     return page.show(form, status=422)
 
 
@@ -172,7 +174,8 @@ def _save_json(page: _Editor, form: ProgrammeForm, current: dict):
     if saved is not None:
         return page.saved(_("Programme saved as version %(v)d.", v=saved.version))
     fill(form, current)
-    return page.show(form, preview(current), status=422, json_text=text, json_errors=errors, json_open=True)
+    return page.show(form, preview(current, programme=programme_for(page.tenant)), status=422, json_text=text,
+                     json_errors=errors, json_open=True)
 
 
 def _live_preview(page: _Editor):
@@ -183,7 +186,7 @@ def _live_preview(page: _Editor):
     if form.validate() & check_rows(form):
         document, tier_rows = document_from(form, _current(page))
         try:
-            rows = preview(validate_document(document), sample_amount(form))
+            rows = preview(validate_document(document), sample_of(form), programme_for(page.tenant))
         except ValidationError as exc:
             place_errors(form, translate_messages(exc.messages), tier_rows)
         except FieldErrors as exc:
