@@ -17,6 +17,7 @@ from wtforms.validators import Optional
 from mall import form_numbers
 from mall.i18n import localized
 from mall.money import round_half_up
+from plugins.loyalty.reminders import forms as reminder_forms
 
 #: A new programme starts from this: one tier, a point per yuan, no expiry.
 STARTER = {
@@ -152,6 +153,7 @@ class ProgrammeForm(FlaskForm):
     levels__activity__sleeping_days = StringField(_l("Sleeping after (days)"), validators=[Optional()],
                                                   description=_l("1–3650, more than the active days."))
     tiers = FieldList(FormField(TierForm), min_entries=1)
+    reminders = FormField(reminder_forms.ProgrammeRemindersForm)
     sample = StringField(_l("Sample order (¥)"), default=SAMPLE, validators=[Optional()])
 
 
@@ -180,6 +182,7 @@ def fill(form: ProgrammeForm, document: dict) -> None:
     form.name.data = document.get("name")
     form.name_en.data = document.get("name_en")
     form.redeem.data = bool(document["points"].get("redeem"))
+    reminder_forms.fill(form.reminders.form, document)
     _refill(form.streak, [{"day": day, "points": points} for day, points in sorted(
         (document["points"].get("bonuses") or {}).get("check_in_streak", {}).items(), key=lambda p: int(p[0]))])
     _refill(form.tiers, [{**{k: tier.get(k) for k in TIER_FIELDS}, "free_shipping": tier.get("free_shipping"),
@@ -311,6 +314,7 @@ def document_from(form: ProgrammeForm, current: dict) -> tuple[dict, list]:
     if not doc["levels"].get("activity"):
         doc["levels"].pop("activity", None)  # both left empty: the schema's defaults apply
     doc["levels"]["tiers"], rows = _tiers(form)
+    reminder_forms.apply(form.reminders.form, doc)
     return doc, rows
 
 
@@ -366,6 +370,8 @@ def _field_at(form: ProgrammeForm, path: str, rows: list):
         return getattr(tier, parts[3], None)
     if path == "name":
         return form.name
+    if parts[:2] == ["points", "reminders"]:
+        return reminder_forms.field_at(form.reminders.form, parts[2:])
     return form._fields.get(path.replace(".", "__"))
 
 
