@@ -343,3 +343,24 @@ def test_programme_editor_edits_the_reminder_days(client, make_shop, make_user, 
     db.session.expire_all()
     saved = programme_for(shop).document["points"]["reminders"]
     assert saved == {"expiry_days": [60, 14, 3], "tier_days": None}
+
+
+def test_the_demo_leaves_reminders_in_the_shoppers_inboxes():
+    """After the demo: Bob is reminded that his 100 four-tier joining points lapse, Carol what keeps her Fresh Orchard
+    silver card (¥300.00, none of it counted at the next evaluation), and both were told the tiers they reached."""
+    from mall.accounts.models import User
+    from mall.demo import load_demo
+
+    assert load_demo() is True
+    bob, carol = User.by_email("bob@mall-demo.cn"), User.by_email("carol@mall-demo.cn")
+    bob_says = [_words(n) for n in _messages(bob)]
+    carol_says = [_words(n) for n in _messages(carol)]
+    assert any(text.startswith("Mingxiang Tea House: 100 points expire on") for text in bob_says)
+    assert "Taobao Handmade: you reached VIP." in bob_says
+    assert "Fresh Orchard: you reached Silver card." in carol_says
+    keep = [text for text in carol_says if text.startswith("Fresh Orchard: keep Silver card — spend ¥300.00 more by")]
+    # Due 30 days before the next month begins: every day but the first of a 31-day month.
+    from plugins.loyalty.reminders.operations import next_boundary
+
+    due = clock.now() >= next_boundary(clock.now(), "Asia/Shanghai", "month") - timedelta(days=30)
+    assert len(keep) == (1 if due else 0)

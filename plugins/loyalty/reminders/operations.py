@@ -137,7 +137,7 @@ def _keep(programme, member: Membership, at: datetime) -> int:
     if kind == "validity":
         ends, missing = member.period_end, tier.keep - member.period_metric
     else:
-        ends = _next_boundary(at, clock.zone_of(programme.tenant), r.window.get("evaluate", "month"))
+        ends = next_boundary(at, clock.zone_of(programme.tenant), r.window.get("evaluate", "month"))
         counted = db.session.execute(
             db.select(db.func.coalesce(db.func.sum(LevelCredit.amount), 0))
             .where(LevelCredit.membership_id == member.id, LevelCredit.at > ends - timedelta(days=r.window["days"]),
@@ -161,7 +161,7 @@ def _keep(programme, member: Membership, at: datetime) -> int:
     return 1
 
 
-def _next_boundary(at: datetime, zone: str, every: str) -> datetime:
+def next_boundary(at: datetime, zone: str, every: str) -> datetime:
     """The start of the next calendar month or quarter in the shop's zone: when a rolling window is re-evaluated."""
     local = at.astimezone(ZoneInfo(zone))
     months = 3 if every == "quarter" else 1
