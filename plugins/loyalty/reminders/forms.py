@@ -17,10 +17,11 @@ class ReminderChoiceForm(FlaskForm):
     """Which reminders the member receives."""
 
     expiry = BooleanField(_l("Points about to expire"),
-                          description=_l("“N points expire on <date>”, before they lapse."))
+                          description=_l("For example “120 points expire on Jan 5, 2027.”, some days before "
+                                         "points lapse."))
     tier = BooleanField(_l("Keeping and reaching a tier"),
-                        description=_l("“Keep <tier>: spend ¥X by <date>” before a level period ends, and "
-                                       "“You reached <tier>”."))
+                        description=_l("For example “Keep VIP: spend ¥300.00 more by Dec 31, 2026.” before a level "
+                                       "period ends, and “You reached VIP.”"))
 
 
 class ProgrammeRemindersForm(Form):
