@@ -58,6 +58,9 @@ def set_preferences(user_id: int, expiry: bool, tier: bool) -> dict:
 
 def remind(programme, member: Membership, at: datetime) -> int:
     """The tick's step for one member: the expiry and keep-tier reminders now due; returns how many were sent."""
+    wanted = rules(programme).reminders or {}
+    if not wanted.get("expiry_days") and wanted.get("tier_days") is None:
+        return 0  # the programme sends none: no query for this member
     chosen = preferences(member.user_id)
     sent = 0
     if chosen["expiry"]:
