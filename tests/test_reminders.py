@@ -20,6 +20,7 @@ from plugins.loyalty.programmes.operations import programme_for
 from plugins.loyalty.reminders.models import Reminder
 from plugins.loyalty.reminders.operations import set_preferences
 from plugins.loyalty.seeds import FOUR_TIERS, TAOBAO, VANCL
+from tests.conftest import requires_pg
 from tests.fixtures.factories import PASSWORD
 
 #: 10:00 in Shanghai on Monday 5 January 2026.
@@ -364,3 +365,37 @@ def test_the_demo_leaves_reminders_in_the_shoppers_inboxes():
 
     due = clock.now() >= next_boundary(clock.now(), "Asia/Shanghai", "month") - timedelta(days=30)
     assert len(keep) == (1 if due else 0)
+
+
+@requires_pg
+def test_ticks_at_once_remind_once(app, tea, make_user):
+    """PostgreSQL, 16 threads running the reminder step for the same member and moment: the UNIQUE key per lot and
+    threshold lets one through; one message, one marketing contact."""
+    import threading
+
+    from plugins.loyalty.members.models import Membership
+    from plugins.loyalty.programmes.models import Programme
+    from plugins.loyalty.reminders.operations import remind
+
+    user = make_user()
+    member = _member(tea, user)
+    _lot(member, 120, T0, "test:lot:a")
+    ids, at, sent = (tea.id, member.id), datetime(2026, 12, 6, 6, tzinfo=UTC), []
+    barrier = threading.Barrier(16)
+
+    def attempt():
+        with app.app_context(), clock.frozen_at(at):
+            barrier.wait()
+            sent.append(remind(db.session.get(Programme, ids[0]), db.session.get(Membership, ids[1]), at))
+            db.session.commit()
+            db.session.remove()
+
+    threads = [threading.Thread(target=attempt) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(sent) == [0] * 15 + [1]
+    assert len(_messages(user)) == 1
+    assert db.session.execute(db.select(db.func.count(Reminder.id))).scalar() == 1
+    assert db.session.execute(db.select(db.func.count(MarketingContact.id))).scalar() == 1
