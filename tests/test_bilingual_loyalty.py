@@ -64,7 +64,7 @@ def test_tier_change_messages_read_in_the_readers_language(client, make_shop, ma
     assert (params["tier"], params["tier_en"]) == ("银牌", "Silver")
     client.post("/login", data={"email": user.email, "password": PASSWORD})
     client.post("/lang/en")
-    assert "Four tiers: you are now Silver." in _page(client, "/member/inbox", {})
+    assert "Shop: you reached Silver." in _page(client, "/member/inbox", {})
     client.post("/lang/zh")
     assert "银牌" in _page(client, "/member/inbox", {})
 

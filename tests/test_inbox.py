@@ -37,7 +37,7 @@ def test_tier_change_and_birthday_reach_the_inbox(client, make_shop, make_user, 
     home = client.get("/").get_data(as_text=True)
     assert 'Inbox <span class="pill">2</span>' in home
     inbox = client.get("/member/inbox").get_data(as_text=True)
-    assert "VANCL style: you are now VIP." in inbox and "Happy birthday! 20 points from Four tiers." in inbox
+    assert "Shop: you reached VIP." in inbox and "Happy birthday! 20 points from Four tiers." in inbox
     assert 'class="pill"' not in client.get("/member/inbox").get_data(as_text=True).split("<main")[0]
     client.post("/lang/zh")
-    assert "VANCL style：您现在是VIP。" in client.get("/member/inbox").get_data(as_text=True)
+    assert "Shop：恭喜您升级为VIP。" in client.get("/member/inbox").get_data(as_text=True)

@@ -12,7 +12,7 @@ from mall.plugins import Plugin
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 #: The feature packages, each with a register(plugin); the shared blueprints are registered after them.
 FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "settlement",
-            "budgets", "rules", "centre", "dashboards", "roster", "referrals")
+            "budgets", "rules", "centre", "dashboards", "roster", "referrals", "reminders")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
@@ -32,6 +32,7 @@ NAV = (
     ("member", _l("Value statement"), "loyalty.statement"),
     ("member", _l("Coupon centre"), "loyalty.coupon_centre"),
     ("member", _l("Daily check-in"), "loyalty.daily_check_in"),
+    ("member", _l("Reminders"), "loyalty.reminders"),
     ("member", _l("Paid membership"), "loyalty.plus"),
     ("member", _l("Invite friends"), "loyalty.invite"),
     ("merchant", _l("Referrals"), "loyalty_merchant.referrals"),
@@ -91,5 +92,5 @@ class LoyaltyPlugin(Plugin):
 
 # Every feature's tables, so that relationships named by string resolve whichever model is imported first.
 for _feature in ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "budgets",
-                 "referrals", "rules"):
+                 "referrals", "rules", "reminders"):
     import_module(f"{__name__}.{_feature}.models")

@@ -262,3 +262,31 @@ def top_up_charge(request_key: str) -> str:
 def top_up(user_id: int, request_key: str) -> str:
     """The cash a top-up adds to the wallet."""
     return f"top-up:{user_id}:{request_key}"
+
+
+# Reminders: once per lot and threshold, per inactivity moment, per level period and per tier change.
+
+
+def expiry_reminder(lot_id: int, days: int) -> str:
+    """A lot's reminder `days` before it lapses (fixed and year-end expiry)."""
+    return f"remind:lot:{lot_id}:{days}"
+
+
+def inactivity_reminder(member_id: int, lapses_at: datetime, days: int) -> str:
+    """The reminder `days` before everything a member holds lapses for inactivity at that moment."""
+    return f"remind:idle:{member_id}:{lapses_at.isoformat()}:{days}"
+
+
+def keep_reminder(member_id: int, period_end: datetime) -> str:
+    """The reminder of what keeps the tier before a level period (or a rolling window's boundary) ends."""
+    return f"remind:keep:{member_id}:{period_end.isoformat()}"
+
+
+def reached_reminder(change_key: str) -> str:
+    """The "you reached" message of one upward tier change (its TierChange key)."""
+    return f"remind:reached:{change_key}"
+
+
+def reminder_message(reminder_key: str) -> str:
+    """The key prefix of a reminder's messages (write_marketing adds "<user>:<channel>")."""
+    return f"{reminder_key}:"

@@ -1,4 +1,5 @@
-"""Time-driven loyalty work on the core tick: expiry, level periods, rolling windows, birthdays, tier coupons."""
+"""Time-driven loyalty work on the core tick: expiry, level periods, rolling windows, birthdays, tier coupons,
+reminders."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from plugins.loyalty.members.operations import effective_tier, end_validity_peri
 from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.programmes.models import Programme
 from plugins.loyalty.programmes.operations import find_in_programme, rules
+from plugins.loyalty.reminders.operations import remind
 
 BATCH = 500
 
@@ -25,7 +27,8 @@ def on_tick(sender, at, dry_run, report, **kwargs) -> None:
     a failing chunk is rolled back and recorded, that programme stops for this tick (the next one
     finishes it; the chunks already committed are not repeated), and the other programmes go on.
     """
-    counts = {"points_expired": 0, "periods_ended": 0, "rolling_evaluated": 0, "birthday": 0, "tier_coupons": 0}
+    counts = {"points_expired": 0, "periods_ended": 0, "rolling_evaluated": 0, "birthday": 0, "tier_coupons": 0,
+              "reminders": 0}
     programmes = db.session.execute(db.select(Programme.id, Programme.tenant_id).order_by(Programme.id)).all()
     for programme_id, tenant_id in programmes:
         owner = owner_name(tenant_id)
@@ -70,6 +73,7 @@ def _member_tick(programme, member, at, dry_run, counts) -> None:
         return
     _birthday(programme, member, at, counts)
     _tier_coupons(programme, member, at, counts)
+    counts["reminders"] += remind(programme, member, at)
 
 
 def _birthday(programme, member, at, counts) -> None:

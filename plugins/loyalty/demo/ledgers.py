@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from mall import clock
 from mall.money import ZERO
+from mall.notifications.operations import content
 from plugins.loyalty import keys
 from plugins.loyalty.points.operations import lot_expiry, month_key
 from plugins.loyalty.programmes.operations import rules
@@ -236,7 +237,13 @@ class Ledgers:
         """The tier change row and, for a new tier, the member's inbox notice (_change_tier)."""
         self.rows.add("loyalty_tier_changes", membership_id=member.id, from_code=member.tier_code, to_code=to_code,
                       reason=reason, at=at, idempotency_key=key)
-        if to_code != member.tier_code:
+        if to_code != member.tier_code and reason == "up":  # "you reached", as reminders.operations.reached words it
+            r, shop = rules(member.programme), member.programme.tenant
+            self.notify(member.user_id, "loyalty.reminder_reached", keys.reminder_message(keys.reached_reminder(key))
+                        + f"{member.user_id}:inbox", at, link="/member/memberships", marketing=True,
+                        tenant_id=member.programme.tenant_id, **content("shop", shop if shop else r),
+                        **content("tier", r.tier(to_code)))
+        elif to_code != member.tier_code:
             r = rules(member.programme)
             self.notify(member.user_id, "loyalty.tier_changed", keys.tier_notice(key), at, link="/member/memberships",
                         tenant_id=member.programme.tenant_id, programme=r.name, tier=r.tier(to_code).name)

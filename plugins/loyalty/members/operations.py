@@ -26,6 +26,7 @@ from plugins.loyalty.members.models import LevelCredit, Membership, TierChange, 
 from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.programmes.models import Tier
 from plugins.loyalty.programmes.operations import find_in_programme, rules
+from plugins.loyalty.reminders.operations import reached as remind_reached
 from plugins.loyalty.wallet.operations import bonus_first, move, wallet_for
 
 PAY_WITH = ("wallet", "gateway")
@@ -132,7 +133,9 @@ def _change_tier(member: Membership, to_code: str, reason: str, at, key: str) ->
                                       reason=reason, at=at, idempotency_key=key))
     except IntegrityError:
         return
-    if to_code != member.tier_code:
+    if to_code != member.tier_code and reason == "up":
+        remind_reached(member, to_code, key, at)  # "you reached", a reminder the member may turn off
+    elif to_code != member.tier_code:
         r = rules(member.programme)
         notify(member.user_id, "loyalty.tier_changed", keys.tier_notice(key), link="/member/memberships",
                tenant_id=member.programme.tenant_id, **content("programme", r), **content("tier", r.tier(to_code)))

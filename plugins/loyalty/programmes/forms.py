@@ -15,6 +15,7 @@ from mall import form_numbers
 from mall.i18n import localized
 from plugins.loyalty.referrals.forms import INTEGERS as REFERRAL_INTEGERS
 from plugins.loyalty.referrals.forms import referee_bonus_field, referee_coupon_field
+from plugins.loyalty.reminders import forms as reminder_forms
 from plugins.loyalty.rules.forms import SAMPLE, RuleFields, apply_rules, fill_rules, rule_field
 
 #: A new programme starts from this: one tier, a point per yuan, no expiry.
@@ -153,6 +154,7 @@ class ProgrammeForm(RuleFields, FlaskForm):
     levels__activity__sleeping_days = StringField(_l("Sleeping after (days)"), validators=[Optional()],
                                                   description=_l("1–3650, more than the active days."))
     tiers = FieldList(FormField(TierForm), min_entries=1)
+    reminders = FormField(reminder_forms.ProgrammeRemindersForm)
     sample = StringField(_l("Sample order (¥)"), default=SAMPLE, validators=[Optional()])
 
 
@@ -181,6 +183,7 @@ def fill(form: ProgrammeForm, document: dict) -> None:
     form.name.data = document.get("name")
     form.name_en.data = document.get("name_en")
     form.redeem.data = bool(document["points"].get("redeem"))
+    reminder_forms.fill(form.reminders.form, document)
     _refill(form.streak, [{"day": day, "points": points} for day, points in sorted(
         (document["points"].get("bonuses") or {}).get("check_in_streak", {}).items(), key=lambda p: int(p[0]))])
     _refill(form.tiers, [{**{k: tier.get(k) for k in TIER_FIELDS}, "free_shipping": tier.get("free_shipping"),
@@ -316,6 +319,7 @@ def document_from(form: ProgrammeForm, current: dict) -> tuple[dict, list]:
         doc["levels"].pop("activity", None)  # both left empty: the schema's defaults apply
     doc["levels"]["tiers"], rows = _tiers(form)
     apply_rules(form, doc)
+    reminder_forms.apply(form.reminders.form, doc)
     return doc, rows
 
 
@@ -373,4 +377,6 @@ def _field_at(form: ProgrammeForm, path: str, rows: list):
         return rule_field(form, path)
     if path == "name":
         return form.name
+    if parts[:2] == ["points", "reminders"]:
+        return reminder_forms.field_at(form.reminders.form, parts[2:])
     return form._fields.get(path.replace(".", "__"))
