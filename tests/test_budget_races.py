@@ -7,6 +7,7 @@ from mall import clock
 from mall.accounts.models import User
 from mall.errors import DomainError
 from mall.extensions import db
+from plugins.loyalty import keys
 from plugins.loyalty.budgets import operations as budgets
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
@@ -60,7 +61,7 @@ def test_32_claims_from_a_nearly_spent_budget(app, make_shop, make_user, make_pr
     template = coupon_ops.create_template(programme, {"name": "10 off", "kind": "amount_off", "value": "10",
                                                       "valid_days": 7, "claimable": True,
                                                       "budget": {"amount": "100", "period": "campaign"}})
-    owner = f"template:{template.id}"
+    owner = keys.template_budget(template.id)
     assert budgets.take(programme, owner, template.budget, Decimal("63"), clock.now()) == Decimal("63")
     db.session.commit()
     users = [make_user().id for _ in range(THREADS)]

@@ -13,6 +13,7 @@ import pytest
 from mall import clock
 from mall.errors import Conflict
 from mall.extensions import db
+from plugins.loyalty import keys
 from plugins.loyalty.budgets import operations as budgets
 from plugins.loyalty.budgets.models import BudgetDay
 from plugins.loyalty.coupons import operations as coupon_ops
@@ -97,7 +98,7 @@ def test_monthly_budget_starts_afresh_each_month(shop):
     with pytest.raises(Conflict), db.session.begin_nested():
         coupon_ops.issue(template, users[2], "staff", at=DECEMBER)
     coupon_ops.issue(template, users[2], "staff", at=JANUARY)
-    owner = f"template:{template.id}"
+    owner = keys.template_budget(template.id)
     assert budgets.spent(shop["programme"], owner, template.budget, DECEMBER) == Decimal("20")
     assert budgets.spent(shop["programme"], owner, template.budget, JANUARY) == Decimal("10")
     days = db.session.execute(db.select(BudgetDay.day, BudgetDay.spent).order_by(BudgetDay.day)).all()
@@ -161,7 +162,7 @@ def test_cofunded_share_counts_against_the_platform_budget(shop, make_programme)
         coupon_ops.issue(full, users[3], "staff")
         coupon_ops.issue(own, users[4], "staff")
     assert budgets.spent(platform, budgets.COFUNDING, platform.cofunding_budget, DECEMBER) == Decimal("12")
-    assert budgets.spent(shop["programme"], f"template:{split.id}", split.budget, DECEMBER) == Decimal("20")
+    assert budgets.spent(shop["programme"], keys.template_budget(split.id), split.budget, DECEMBER) == Decimal("20")
 
 
 def test_percent_off_counts_its_largest_discount(shop):

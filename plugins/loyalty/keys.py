@@ -237,3 +237,13 @@ def top_up_charge(request_key: str) -> str:
 def top_up(user_id: int, request_key: str) -> str:
     """The cash a top-up adds to the wallet."""
     return f"top-up:{user_id}:{request_key}"
+
+
+def template_budget(template_id: int) -> str:
+    """The owner name of a coupon template's budget (its spend rows hold it)."""
+    return f"template:{template_id}"
+
+
+def push_budget(push_id: int) -> str:
+    """The owner name of a push's budget (its spend rows hold it)."""
+    return f"push:{push_id}"

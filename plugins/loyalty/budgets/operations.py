@@ -18,6 +18,7 @@ from mall import clock
 from mall.extensions import db
 from mall.insert_once import insert_once_values
 from mall.money import round_half_up
+from plugins.loyalty import keys
 from plugins.loyalty.budgets.models import BudgetDay, BudgetSpend
 
 ZERO = Decimal("0")
@@ -172,9 +173,9 @@ def issue_charges(template, *, paid_points: bool = False, push=None) -> list[tup
     if template.budget:
         unit = face_value(template) if template.budget.get("amount") is not None else \
             Decimal(template.points_price or 0) if paid_points else ZERO
-        charges.append((programme, f"template:{template.id}", template.budget, unit))
+        charges.append((programme, keys.template_budget(template.id), template.budget, unit))
     if push is not None and push.budget:
-        charges.append((programme, f"push:{push.id}", push.budget, face_value(template)))
+        charges.append((programme, keys.push_budget(push.id), push.budget, face_value(template)))
     share = platform_share(template)
     if share > 0 and not programme.is_platform:
         platform = platform_programme()

@@ -16,6 +16,7 @@ from mall.i18n import localized
 from mall.money import format_money
 from mall.tenants.access import actor, login_required, open_shop_or_404, operator_required, staff_required
 from mall.tenants.models import StaffRole
+from plugins.loyalty import keys
 from plugins.loyalty.budgets import operations as budget_ops
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons import schemas as docs
@@ -42,7 +43,7 @@ def template_json(t) -> dict:
             "per_member_limit": t.per_member_limit, "valid_days": t.valid_days, "valid_from": iso(t.valid_from),
             "valid_until": iso(t.valid_until), "claimable": t.claimable, "points_price": t.points_price,
             "funded_by": t.funded_by, "active": t.is_active,
-            "budget": budget_ops.shown(t.programme, f"template:{t.id}", t.budget, clock.now())}
+            "budget": budget_ops.shown(t.programme, keys.template_budget(t.id), t.budget, clock.now())}
 
 
 @api_bp.route("/shops/<shop>/coupon-templates", methods=["POST"])

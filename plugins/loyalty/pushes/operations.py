@@ -14,6 +14,7 @@ from mall.extensions import db
 from mall.money import ZERO, format_money
 from mall.notifications.models import Notification
 from mall.orders.models import Order
+from plugins.loyalty import keys
 from plugins.loyalty.budgets import operations as budgets
 from plugins.loyalty.budgets.schemas import push_budget_problem
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
@@ -131,7 +132,7 @@ def progress_of(listed: list[Push]) -> dict[int, dict]:
             "channels": push.channels, "used": used, "revenue": format_money(revenue),
             "coupons": sum(c for *_rest, c in mine),
             "scheduled_at": push.scheduled_at.isoformat() if push.scheduled_at else None,
-            "budget": budgets.shown(push.template.programme, f"push:{push.id}", push.budget, clock.now())}
+            "budget": budgets.shown(push.template.programme, keys.push_budget(push.id), push.budget, clock.now())}
     return out
 
 
