@@ -59,7 +59,7 @@ def change_template(template: CouponTemplate, raw) -> dict:
     problem = template_budget_problem(after["budget"], template.kind, template.max_discount, after["points_price"])
     if problem:
         raise ValidationError({"budget" if "budget" in data else "points_price": [problem]})
-    if data.get("valid_days", template.valid_days) is None and template.valid_until is None:
+    if "valid_days" in data and data["valid_days"] is None and template.valid_until is None:
         raise ValidationError({"valid_days": [_l("Give the number of days a coupon stays valid.")]})
     changes = {}
     if "stock" in data and data["stock"] != template.stock:
