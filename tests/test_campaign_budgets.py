@@ -249,3 +249,60 @@ def test_foreign_template_ids_are_404(shop, make_shop, make_user, api, make_prog
     assert operator.get(f"/api/v1/platform/coupon-templates/{mine.id}").status_code == 404
     assert operator.patch(f"/api/v1/platform/coupon-templates/{mine.id}", {"name": "x"}).status_code == 404
     assert operator.get(f"/api/v1/platform/coupon-templates/{platform_template.id}").status_code == 200
+
+
+def _login(client, user):
+    client.post("/lang/en")
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+
+
+def test_budgets_page_empty_then_with_a_burn_down(client, shop):
+    """No budget: the page says how to get one. A 45-yuan template budget with two coupons issued shows ¥20.00
+    spent, ¥25.00 left, 44 % used, and a line chart of the month so far; the edit form shows the budget."""
+    _login(client, shop["owner"])
+    assert "No budgets yet" in client.get("/admin/tea/loyalty/budgets").get_data(as_text=True)
+    template = coupon_ops.create_template(shop["programme"], {**TEN_OFF, "budget": {"amount": "45",
+                                                                                    "period": "month"}})
+    for user in shop["users"][:2]:
+        coupon_ops.issue(template, user, "staff")
+    db.session.commit()
+    page = client.get("/admin/tea/loyalty/budgets").get_data(as_text=True)
+    for text in ("¥20.00", "¥25.00", "¥45.00", "44%", 'data-chart=', "10 off"):
+        assert text in page, text
+    edit = client.get(f"/admin/tea/loyalty/coupons/{template.id}").get_data(as_text=True)
+    assert 'value="45.00"' in edit
+
+
+def test_coupon_forms_take_a_budget_and_refuse_a_bad_one(client, shop):
+    """The new-coupon form saves a 300-point monthly budget with a points price; the edit form re-shows a
+    points budget without a points price (422) with the message beside the budget, and saves an amount."""
+    _login(client, shop["owner"])
+    form = {"name": "Tea 10", "kind": "amount_off", "value": "10", "min_spend": "0", "per_member_limit": "1",
+            "validity": "days", "valid_days": "30", "points_price": "100", "budget_kind": "points",
+            "budget": "300", "budget_period": "month"}
+    assert client.post("/admin/tea/loyalty/coupons", data=form).status_code == 302
+    template = db.session.execute(db.select(coupon_ops.CouponTemplate)).scalar_one()
+    assert template.budget == {"points": 300, "period": "month"}
+    url = f"/admin/tea/loyalty/coupons/{template.id}"
+    edit = {"name": "Tea 10", "per_member_limit": "1", "valid_days": "30", "points_price": "", "budget_kind": "points",
+            "budget": "300", "budget_period": "month"}
+    refused = client.post(url, data=edit)
+    assert refused.status_code == 422 and "give it a points price" in refused.get_data(as_text=True)
+    assert client.post(url, data={**edit, "budget_kind": "amount", "budget": "12.5"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(coupon_ops.CouponTemplate, template.id).budget == {"amount": "12.50", "period": "month"}
+
+
+def test_platform_sets_its_co_funding_budget(client, make_user, make_programme):
+    """The operator saves a 5000-yuan monthly co-funding budget; a budget of 0 is re-shown with its message."""
+    platform = make_programme(None, PLATFORM_PROGRAMME)
+    _login(client, make_user(operator=True))
+    assert "No budgets yet" in client.get("/platform/loyalty/budgets").get_data(as_text=True)
+    bad = client.post("/platform/loyalty/budgets", data={"budget_kind": "amount", "budget": "0",
+                                                         "budget_period": "month"})
+    assert bad.status_code == 422
+    assert client.post("/platform/loyalty/budgets", data={"budget_kind": "amount", "budget": "5000",
+                                                          "budget_period": "month"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(platform), platform.id).cofunding_budget == {"amount": "5000.00", "period": "month"}
+    assert "Shop coupons the platform funds" in client.get("/platform/loyalty/budgets").get_data(as_text=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
@@ -64,3 +65,15 @@ class PushBudgetFields(BudgetFields):
     budget_kind = SelectField(_l("Budget"), choices=[
         SelectChoice("", _l("No budget")), SelectChoice("amount", _l("Face value of coupons issued (¥)"))],
         validators=[Optional()])
+
+
+class CofundingForm(FlaskForm):
+    """The platform's co-funding budget: the platform's share of co-funded shop coupons it may issue."""
+
+    budget_kind = SelectField(_l("Co-funding budget"), choices=[
+        SelectChoice("", _l("No budget")), SelectChoice("amount", _l("Face value of the platform's share (¥)"))],
+        validators=[Optional()])
+    budget = BudgetFields.budget
+    budget_period = BudgetFields.budget_period
+    budget_raw = BudgetFields.budget_raw
+    fill_budget = BudgetFields.fill_budget

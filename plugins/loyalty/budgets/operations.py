@@ -8,10 +8,11 @@ budget the points a member pays to claim it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from mall import clock
@@ -188,3 +189,59 @@ def issue_charges(template, *, paid_points: bool = False, push=None) -> list[tup
 def take_for_issue(template, n: int, at: datetime, *, paid_points: bool = False, push=None) -> int:
     """How many of `n` coupons of the template the budgets let issue now, taken from them (n when unbudgeted)."""
     return take_units(issue_charges(template, paid_points=paid_points, push=push), n, at)
+
+
+#: How many budgets of each kind the budgets page reads (newest first).
+PAGE_LIMIT = 50
+
+
+def owned_budgets(programme) -> list[dict]:
+    """Every budget of a programme, newest first: its templates', its pushes', its earning rules' (from the
+    document) and, on the platform programme, the co-funding budget. Each as {kind, owner, budget, name, object}."""
+    from plugins.loyalty.coupons.models import CouponTemplate
+    from plugins.loyalty.programmes.operations import rules
+    from plugins.loyalty.pushes.models import Push
+
+    out = []
+    if programme.is_platform and programme.cofunding_budget:
+        out.append({"kind": "cofunding", "owner": COFUNDING, "budget": programme.cofunding_budget, "object": None})
+    templates = db.session.execute(db.select(CouponTemplate).where(CouponTemplate.programme_id == programme.id)
+                                   .order_by(CouponTemplate.is_active.desc(), CouponTemplate.id.desc())
+                                   .limit(PAGE_LIMIT * 4)).scalars()
+    out += [{"kind": "template", "owner": keys.template_budget(t.id), "budget": t.budget, "object": t}
+            for t in templates if t.budget][:PAGE_LIMIT]
+    pushes = db.session.execute(db.select(Push).where(Push.programme_id == programme.id)
+                                .order_by(Push.id.desc()).limit(PAGE_LIMIT * 4)).scalars()
+    out += [{"kind": "push", "owner": keys.push_budget(p.id), "budget": p.budget, "object": p}
+            for p in pushes if p.budget][:PAGE_LIMIT]
+    # A rule's owner name is the one the earning rules take from ("rule:<name>").
+    out += [{"kind": "rule", "owner": "rule:" + rule["name"], "budget": rule["budget"], "object": rule}
+            for rule in rules(programme).earning_rules if rule.get("budget")]
+    return out
+
+
+def burn_down(programme, owner: str, budget: dict, at: datetime) -> dict:
+    """The budget's current period as figures and as a chart (the dashboards' chart spec): what it had given by
+    the end of each day of the period so far, against its limit."""
+    period, limit = period_of(budget, programme, at), limit_of(budget)
+    today = _local(programme, at).date()
+    days = dict(db.session.execute(db.select(BudgetDay.day, BudgetDay.spent).where(
+        BudgetDay.programme_id == programme.id, BudgetDay.owner == owner, BudgetDay.period == period)).all())
+    first = today.replace(day=1) if period != "campaign" else min([today, *days])
+    first = max(first, today - timedelta(days=365))  # a long campaign shows its last year
+    labels, data = [], []
+    total = sum((Decimal(v) for d, v in days.items() if d < first), ZERO)
+    for n in range((today - first).days + 1):
+        day = first + timedelta(days=n)
+        total += Decimal(days.get(day, 0))
+        labels.append(day.strftime("%m-%d"))
+        data.append(str(total) if budget.get("amount") is not None else int(total))
+    used = spent(programme, owner, budget, at)
+    money = budget.get("amount") is not None
+    line = [str(limit) if money else int(limit)] * len(data)
+    return {"key": period, "limit": limit, "spent": used, "left": max(limit - used, ZERO), "money": money,
+            "percent": int(used * 100 / limit) if limit else 0, "period": budget.get("period"),
+            "chart": {"type": "line", "labels": labels, "money": money, "integer": not money,
+                      "x": str(_l("Day")), "y": str(_l("Spent (¥)") if money else _l("Points spent")),
+                      "series": [{"label": str(_l("Spent")), "data": data},
+                                 {"label": str(_l("Budget")), "data": line}]}}
