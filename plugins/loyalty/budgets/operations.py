@@ -242,6 +242,6 @@ def burn_down(programme, owner: str, budget: dict, at: datetime) -> dict:
     return {"key": period, "limit": limit, "spent": used, "left": max(limit - used, ZERO), "money": money,
             "percent": int(used * 100 / limit) if limit else 0, "period": budget.get("period"),
             "chart": {"type": "line", "labels": labels, "money": money, "integer": not money,
-                      "x": str(_l("Day")), "y": str(_l("Spent (¥)") if money else _l("Points spent")),
-                      "series": [{"label": str(_l("Spent")), "data": data},
+                      "x": str(_l("Day")), "y": None if money else str(_l("Points")),
+                      "series": [{"label": str(_l("Spent so far")), "data": data},
                                  {"label": str(_l("Budget")), "data": line}]}}

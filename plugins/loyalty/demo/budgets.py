@@ -26,7 +26,7 @@ def load(platform, four, shoppers: list):
         "name": "300积分换12元券", "name_en": "¥12 coupon for 300 points", "kind": "amount_off", "value": "12.00",
         "min_spend": "60.00", "valid_days": 30, "claimable": True, "points_price": 300, "per_member_limit": 5,
         "budget": {"points": 30000, "period": "month"}})
-    create_template(four, {
+    shared = create_template(four, {
         "name": "平台共担满150减20", "name_en": "Co-funded: ¥20 off ¥150", "kind": "amount_off", "value": "20.00",
         "min_spend": "150.00", "valid_days": 14, "claimable": True, "funded_by": "split", "platform_share": "0.5",
         "budget": {"amount": "2000.00", "period": "campaign"}})
@@ -36,6 +36,6 @@ def load(platform, four, shoppers: list):
     # Partly spent: Alice and Bob (members of the shop) claimed at moments spread over the month so far.
     for n, share in enumerate(CLAIMS):
         issue(capped, shoppers[n % 2], "claim", at=began + (now - began) * share + timedelta(seconds=n))
-    # A push whose 45-yuan budget covers three coupons of 15: the other members are recorded as budget spent.
-    pushes.create_push(four, {"template_id": capped.id, "filter": {}, "channels": ["inbox"],
-                              "budget": {"amount": "45.00", "period": "campaign"}})
+    # A push whose 30-yuan budget covers one coupon of 20: the other members are recorded as budget spent.
+    pushes.create_push(four, {"template_id": shared.id, "filter": {}, "channels": ["inbox"],
+                              "budget": {"amount": "30.00", "period": "campaign"}})
