@@ -306,3 +306,18 @@ def test_platform_sets_its_co_funding_budget(client, make_user, make_programme):
     db.session.expire_all()
     assert db.session.get(type(platform), platform.id).cofunding_budget == {"amount": "5000.00", "period": "month"}
     assert "Shop coupons the platform funds" in client.get("/platform/loyalty/budgets").get_data(as_text=True)
+
+
+def test_push_form_sends_with_a_budget_and_refuses_a_bad_one(client, shop):
+    """The push form's budget of 25 yuan reaches the push (two 10-yuan coupons issue, five are budget spent);
+    a budget of 0 re-shows the form (422) with the message beside the budget."""
+    template = coupon_ops.create_template(shop["programme"], TEN_OFF)
+    db.session.commit()
+    _login(client, shop["owner"])
+    form = {"template_id": str(template.id), "segment_id": "", "channels": "inbox", "action": "send",
+            "budget_kind": "amount", "budget": "0", "budget_period": "campaign"}
+    refused = client.post("/admin/tea/loyalty/pushes/new", data=form)
+    assert refused.status_code == 422 and "Must be at least 0.01." in refused.get_data(as_text=True)
+    assert client.post("/admin/tea/loyalty/pushes/new", data={**form, "budget": "25"}).status_code == 302
+    push_id = db.session.execute(db.select(PushResult.push_id)).scalars().first()
+    assert _results(push_id) == {("issued", None): 2, ("skipped", "budget_spent"): 5}

@@ -65,6 +65,8 @@ class PushBudgetFields(BudgetFields):
     budget_kind = SelectField(_l("Budget"), choices=[
         SelectChoice("", _l("No budget")), SelectChoice("amount", _l("Face value of coupons issued (¥)"))],
         validators=[Optional()])
+    budget = MoneyField(_l("Budget (yuan)"), places=2, validators=[Optional()],
+                        description=_l("Issuing stops when the coupons issued in the period reach it."))
 
 
 class CofundingForm(FlaskForm):
@@ -73,7 +75,7 @@ class CofundingForm(FlaskForm):
     budget_kind = SelectField(_l("Co-funding budget"), choices=[
         SelectChoice("", _l("No budget")), SelectChoice("amount", _l("Face value of the platform's share (¥)"))],
         validators=[Optional()])
-    budget = BudgetFields.budget
+    budget = MoneyField(_l("Budget (yuan)"), places=2, validators=[Optional()])
     budget_period = BudgetFields.budget_period
     budget_raw = BudgetFields.budget_raw
     fill_budget = BudgetFields.fill_budget
