@@ -271,6 +271,8 @@ def test_budgets_page_empty_then_with_a_burn_down(client, shop):
         assert text in page, text
     edit = client.get(f"/admin/tea/loyalty/coupons/{template.id}").get_data(as_text=True)
     assert 'value="45.00"' in edit
+    listed = client.get("/admin/tea/loyalty/coupons").get_data(as_text=True)
+    assert "¥20.00 of ¥45.00 spent" in listed
 
 
 def test_coupon_forms_take_a_budget_and_refuse_a_bad_one(client, shop):
@@ -321,3 +323,25 @@ def test_push_form_sends_with_a_budget_and_refuses_a_bad_one(client, shop):
     assert client.post("/admin/tea/loyalty/pushes/new", data={**form, "budget": "25"}).status_code == 302
     push_id = db.session.execute(db.select(PushResult.push_id)).scalars().first()
     assert _results(push_id) == {("issued", None): 2, ("skipped", "budget_spent"): 5}
+
+
+def test_rule_budgets_from_the_document_show_on_the_budgets_page(client, shop, make_programme):
+    """An earning rule with a 5,000-point monthly budget of which 1,200 were taken shows under its name with
+    3,800 left and 24 % used; the OpenAPI document describes budgets on templates and pushes."""
+    import copy
+
+    doc = copy.deepcopy(FOUR_TIERS)
+    doc["points"]["rules"] = [{"name": "周末双倍", "name_en": "Double weekend", "weekdays": [6, 7], "multiplier": "2",
+                               "budget": {"points": 5000, "period": "month"}}]
+    programme = make_programme(shop["tenant"], doc)
+    budgets.take(programme, "rule:周末双倍", {"points": 5000, "period": "month"}, 1200, clock.now())
+    db.session.commit()
+    _login(client, shop["owner"])
+    page = client.get("/admin/tea/loyalty/budgets").get_data(as_text=True)
+    for text in ("Double weekend", "1,200 pts", "3,800 pts", "24%"):
+        assert text in page, text
+    spec = client.get("/api/v1/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    assert "budget" in schemas["CouponTemplateBody"]["properties"]
+    assert "budget" in schemas["PushBody"]["properties"]
+    assert "patch" in spec["paths"]["/api/v1/shops/{shop}/coupon-templates/{template_id}"]

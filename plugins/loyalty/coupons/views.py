@@ -20,6 +20,8 @@ from mall.money import format_money
 from mall.pagination import paginate
 from mall.tenants.access import actor, login_required, operator_required, staff_required
 from mall.tenants.models import StaffRole, Tenant, TenantStatus
+from plugins.loyalty import keys
+from plugins.loyalty.budgets import operations as budget_ops
 from plugins.loyalty.budgets.forms import flat_budget_errors
 from plugins.loyalty.centre import operations as centre
 from plugins.loyalty.coupons import operations as coupon_ops
@@ -191,9 +193,11 @@ def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dic
         status = 422
     page = paginate(db.select(CouponTemplate).where(CouponTemplate.programme_id == programme.id)
                     .order_by(CouponTemplate.is_active.desc(), CouponTemplate.id.desc()))
+    now = clock.now()
+    shown = {t.id: budget_ops.shown(programme, keys.template_budget(t.id), t.budget, now) for t in page.items}
     return render_template("loyalty/coupons/merchant_templates.html", layout=layout, shop=tenant, form=form, page=page,
                            roi=coupon_ops.roi_of([t.id for t in page.items]), conditions=coupon_conditions,
-                           endpoint=endpoint, url_args=url_args, can_edit=can_edit), status
+                           budgets=shown, endpoint=endpoint, url_args=url_args, can_edit=can_edit), status
 
 
 #: Products a coupon's scope picker lists (by name); a bigger catalogue scopes by category.
