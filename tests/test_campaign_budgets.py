@@ -345,3 +345,21 @@ def test_rule_budgets_from_the_document_show_on_the_budgets_page(client, shop, m
     assert "budget" in schemas["CouponTemplateBody"]["properties"]
     assert "budget" in schemas["PushBody"]["properties"]
     assert "patch" in spec["paths"]["/api/v1/shops/{shop}/coupon-templates/{template_id}"]
+
+
+def test_joining_coupons_stop_when_their_budget_is_spent(shop, make_user, make_programme):
+    """A 10-yuan joining coupon with a 20-yuan budget: the first two new members get one, the third joins with
+    its points but without the coupon."""
+    import copy
+
+    template = coupon_ops.create_template(shop["programme"], {**TEN_OFF, "budget": {"amount": "20",
+                                                                                    "period": "campaign"}})
+    doc = copy.deepcopy(FOUR_TIERS)
+    doc["points"]["join_coupon"] = template.id
+    programme = make_programme(shop["tenant"], doc)
+    joined = [make_user() for _ in range(3)]
+    for user in joined:
+        join_programme(programme, user)
+    holders = set(db.session.execute(db.select(Coupon.user_id).where(Coupon.template_id == template.id)).scalars())
+    assert holders == {joined[0].id, joined[1].id}
+    assert membership(programme, joined[2]).points_available == 100  # the joining points still came
