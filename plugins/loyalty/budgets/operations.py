@@ -197,7 +197,7 @@ PAGE_LIMIT = 50
 
 def owned_budgets(programme) -> list[dict]:
     """Every budget of a programme, newest first: its templates', its pushes', its earning rules' (from the
-    document) and, on the platform programme, the co-funding budget. Each as {kind, owner, budget, name, object}."""
+    document) and, on the platform programme, the co-funding budget. Each as {kind, owner, budget, object}."""
     from plugins.loyalty.coupons.models import CouponTemplate
     from plugins.loyalty.programmes.operations import rules
     from plugins.loyalty.pushes.models import Push
