@@ -120,6 +120,7 @@ def test_coupon_centre_claim_refused_when_spent(client, shop, make_user):
     client.post("/login", data={"email": second.email, "password": PASSWORD})
     page = client.post(f"/member/coupon-centre/{template.id}/claim", follow_redirects=True).get_data(as_text=True)
     assert "the budget for these coupons is used up" in page
+    assert "data-state=\"sold_out\"" in client.get("/member/coupon-centre").get_data(as_text=True)
     assert [c.user_id for c in db.session.execute(db.select(Coupon)).scalars()] == [first.id]
 
 

@@ -191,6 +191,13 @@ def take_for_issue(template, n: int, at: datetime, *, paid_points: bool = False,
     return take_units(issue_charges(template, paid_points=paid_points, push=push), n, at)
 
 
+def room_for_one(template, at: datetime) -> bool:
+    """Whether the budgets a claim of the template draws on have room for one more coupon now (a read, for the
+    coupon centre; the claim itself takes with take_for_issue)."""
+    return all(spent(p, owner, budget, at) + unit <= limit_of(budget)
+               for p, owner, budget, unit in issue_charges(template, paid_points=bool(template.points_price)))
+
+
 #: How many budgets of each kind the budgets page reads (newest first).
 PAGE_LIMIT = 50
 
