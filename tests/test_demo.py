@@ -62,7 +62,10 @@ def test_demo_spreads_shoppers_over_tiers_and_leaves_points_about_to_lapse():
         PointsLot.membership_id == bob.id, PointsLot.remaining > 0,
         PointsLot.expires_at <= clock.now() + timedelta(days=30))).scalars().all()
     assert sum(lot.remaining for lot in soon) == 100
-    push = db.session.execute(db.select(Push)).scalar_one()
+    budgeted, push = db.session.execute(db.select(Push).order_by(Push.id)).scalars().all()
+    # The budgeted push of 20-yuan coupons to Alice and Bob: its 30 yuan cover one; the other is budget spent.
+    shown = progress(budgeted)
+    assert (shown["issued"], shown["skipped_by_reason"], shown["budget"]["spent"]) == (1, {"budget_spent": 1}, "20.00")
     state = progress(push)
     # Alice already holds the monthly 银牌 coupon (the per-member limit is 1); Bob gets one.
     assert (state["status"], state["targeted"], state["issued"], state["skipped_by_reason"]) == (

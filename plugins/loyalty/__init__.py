@@ -24,6 +24,8 @@ NAV = (
     ("merchant", _l("Settlement"), "loyalty_settlement.shop_statement"),
     ("merchant", _l("Coupons"), "loyalty_merchant.coupon_templates"),
     ("merchant", _l("Pushes"), "loyalty_merchant.push_list"),
+    ("merchant", _l("Budgets"), "loyalty_merchant.budget_list"),
+    ("platform", _l("Platform budgets"), "loyalty_platform.budgets"),
     ("member", _l("Overview"), "loyalty.overview"),
     ("member", _l("My memberships"), "loyalty.memberships"),
     ("member", _l("My points"), "loyalty.points"),
@@ -47,7 +49,7 @@ AUDIT_LABELS = {
     "campaign.saved": _l("Win-back campaign saved"), "segment.saved": _l("Segment saved"),
     "segment.deleted": _l("Segment deleted"), "member.tagged": _l("Member tagged"),
     "member.untagged": _l("Member tag removed"), "member.noted": _l("Member note saved"),
-    "coupon.sent": _l("Coupon sent to a member"),
+    "coupon.sent": _l("Coupon sent to a member"), "budget.cofunding_saved": _l("Co-funding budget saved"),
 }
 AUDIT_FIELDS = {
     "version": _l("Version"), "delta": _l("Points"), "amount": _l("Amount"), "balance": _l("Balance"),
@@ -59,7 +61,7 @@ AUDIT_FIELDS = {
     "joined_before": _l("Joined before"), "points_min": _l("Points from"), "points_max": _l("Points up to"),
     "preferred_category": _l("Preferred category"), "recent": _l("Recent orders"), "slept_since": _l("Asleep since"),
     "q": _l("Search"), "days": _l("Days"), "min_orders": _l("Minimum orders"), "member": _l("Member"),
-    "note": _l("Note"), "template": _l("Coupon"),
+    "note": _l("Note"), "template": _l("Coupon"), "budget": _l("Budget"),
 }
 AUDIT_VALUES = {"cash": _l("Cash"), "bonus": _l("Bonus"), "month": _l("Month"), "quarter": _l("Quarter"),
                 "win_back": _l("Win-back campaign"), "never_bought": _l("Never bought"), "one_time": _l("Bought once"),

@@ -290,3 +290,11 @@ def reached_reminder(change_key: str) -> str:
 def reminder_message(reminder_key: str) -> str:
     """The key prefix of a reminder's messages (write_marketing adds "<user>:<channel>")."""
     return f"{reminder_key}:"
+def template_budget(template_id: int) -> str:
+    """The owner name of a coupon template's budget (its spend rows hold it)."""
+    return f"template:{template_id}"
+
+
+def push_budget(push_id: int) -> str:
+    """The owner name of a push's budget (its spend rows hold it)."""
+    return f"push:{push_id}"

@@ -2,4 +2,5 @@
 
 
 def register(plugin) -> None:
-    """Budgets have no pages of their own yet; their features show them."""
+    """Add the budgets pages (merchant and platform); coupons and pushes take from budgets as they issue."""
+    from plugins.loyalty.budgets import views  # noqa: F401  (its routes join the shared blueprints)

@@ -16,6 +16,7 @@ from mall import clock
 from mall.catalog.models import Category, Product
 from mall.extensions import db
 from mall.i18n import is_english, localized, number
+from plugins.loyalty.budgets import operations as budgets
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
 from plugins.loyalty.members.models import Membership
 from plugins.loyalty.members.operations import effective_tier, next_tier_progress
@@ -235,11 +236,14 @@ def held_counts(user_id: int, template_ids: list[int]) -> dict[int, int]:
 
 
 def centre_state(template: CouponTemplate, held: int) -> str | None:
-    """A coupon-centre stub's state: claimed up to the member's limit, sold out, or None (claimable)."""
+    """A coupon-centre stub's state: claimed up to the member's limit, sold out (or its budget spent), or None
+    (claimable)."""
     if held >= template.per_member_limit:
         return "claimed"
     if template.stock is not None and template.issued >= template.stock:
         return "sold_out"
+    if template.budget and not budgets.room_for_one(template, clock.now()):
+        return "sold_out"  # for this budget period
     return None
 
 

@@ -16,9 +16,12 @@ from mall.i18n import localized
 from mall.money import format_money
 from mall.tenants.access import actor, login_required, open_shop_or_404, operator_required, staff_required
 from mall.tenants.models import StaffRole
+from plugins.loyalty import keys
+from plugins.loyalty.budgets import operations as budget_ops
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons import schemas as docs
-from plugins.loyalty.coupons.models import Coupon
+from plugins.loyalty.coupons.models import Coupon, CouponTemplate
+from plugins.loyalty.programmes.operations import get_in_programme_or_404
 from plugins.loyalty.web.api import api_bp, programme_or_404
 
 
@@ -39,8 +42,8 @@ def template_json(t) -> dict:
             "exclude_sale_items": t.exclude_sale_items, "stock": t.stock, "issued": t.issued,
             "per_member_limit": t.per_member_limit, "valid_days": t.valid_days, "valid_from": iso(t.valid_from),
             "valid_until": iso(t.valid_until), "claimable": t.claimable, "points_price": t.points_price,
-            "funded_by": t.funded_by, "active": t.is_active}
-
+            "funded_by": t.funded_by, "active": t.is_active,
+            "budget": budget_ops.shown(t.programme, keys.template_budget(t.id), t.budget, clock.now())}
 
 
 @api_bp.route("/shops/<shop>/coupon-templates", methods=["POST"])
@@ -63,6 +66,74 @@ def create_platform_template():
     template = coupon_ops.create_template(programme_or_404(None), json_body())
     record("coupon_template.created", template.name, actor=actor(), template_id=template.id)
     return 201, {"template": template_json(template)}
+
+
+def _templates_json(programme):
+    rows = db.session.execute(db.select(CouponTemplate).where(CouponTemplate.programme_id == programme.id)
+                              .order_by(CouponTemplate.id.desc()).limit(500)).scalars()
+    return jsonify({"items": [template_json(t) for t in rows]})
+
+
+def _patch(programme, template_id: int, tenant=None):
+    """Change a template (TemplatePatchSchema), audited with each change's old and new value."""
+    template = get_in_programme_or_404(CouponTemplate, template_id, programme)
+    changes = coupon_ops.change_template(template, json_body())
+    if changes:
+        record("coupon_template.changed", template.name, actor=actor(), tenant=tenant, template_id=template.id,
+               changes=changes)
+    return 200, {"template": template_json(template)}
+
+
+@api_bp.route("/shops/<shop>/coupon-templates", methods=["GET"])
+@documented(response=docs.TemplatesReply)
+@staff_required(StaffRole.SUPPORT)
+def shop_templates(shop: str):
+    """The shop's coupon templates, newest first, each with its budget and what it has spent this period."""
+    return _templates_json(programme_or_404(g.tenant))
+
+
+@api_bp.route("/platform/coupon-templates", methods=["GET"])
+@documented(response=docs.TemplatesReply)
+@operator_required
+def platform_templates():
+    """The platform's coupon templates, newest first, each with its budget and what it has spent this period."""
+    return _templates_json(programme_or_404(None))
+
+
+@api_bp.route("/shops/<shop>/coupon-templates/<int:template_id>", methods=["GET"])
+@documented(response=docs.TemplateReply)
+@staff_required(StaffRole.SUPPORT)
+def shop_template(shop: str, template_id: int):
+    """One of the shop's coupon templates, with its budget."""
+    template = get_in_programme_or_404(CouponTemplate, template_id, programme_or_404(g.tenant))
+    return jsonify({"template": template_json(template)})
+
+
+@api_bp.route("/platform/coupon-templates/<int:template_id>", methods=["GET"])
+@documented(response=docs.TemplateReply)
+@operator_required
+def platform_template(template_id: int):
+    """One of the platform's coupon templates, with its budget."""
+    template = get_in_programme_or_404(CouponTemplate, template_id, programme_or_404(None))
+    return jsonify({"template": template_json(template)})
+
+
+@api_bp.route("/shops/<shop>/coupon-templates/<int:template_id>", methods=["PATCH"])
+@documented(docs.CouponTemplatePatch, docs.TemplateReply)
+@staff_required(StaffRole.MANAGER)
+@write
+def change_shop_template(shop: str, template_id: int):
+    """Change a shop template's names, stock, limits, claiming, points price or budget (null removes it)."""
+    return _patch(programme_or_404(g.tenant), template_id, g.tenant)
+
+
+@api_bp.route("/platform/coupon-templates/<int:template_id>", methods=["PATCH"])
+@documented(docs.CouponTemplatePatch, docs.TemplateReply)
+@operator_required
+@write
+def change_platform_template(template_id: int):
+    """Change a platform template's names, stock, limits, claiming, points price or budget (null removes it)."""
+    return _patch(programme_or_404(None), template_id)
 
 
 @api_bp.route("/shops/<shop>/coupon-templates/<int:template_id>/claim", methods=["POST"])

@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mall.forms import MoneyField, local_midnight
+from plugins.loyalty.budgets.forms import BudgetFields
 
 
 class PickField(SelectMultipleField):
@@ -28,7 +29,7 @@ class PickField(SelectMultipleField):
             raise ValidationError(_("Choose from the list."))
 
 
-class TemplateEditForm(FlaskForm):
+class TemplateEditForm(BudgetFields, FlaskForm):
     """What may change on a template that may already have issued coupons."""
 
     name = StringField(_l("Name in Chinese"), validators=[InputRequired(), Length(max=80)])
@@ -59,7 +60,7 @@ class TemplateEditForm(FlaskForm):
         return valid
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(BudgetFields, FlaskForm):
     """A coupon template as a merchant fills it in; the template schema checks the combination."""
 
     name = StringField(_l("Name in Chinese"), validators=[InputRequired(), Length(max=80)])
@@ -113,4 +114,6 @@ class TemplateForm(FlaskForm):
         for name in ("stock", "points_price"):
             if getattr(self, name).data is not None:
                 raw[name] = getattr(self, name).data
+        if (budget := self.budget_raw()) is not None:
+            raw["budget"] = budget
         return raw

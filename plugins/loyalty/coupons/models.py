@@ -46,6 +46,8 @@ class CouponTemplate(db.Model):
     funded_by = db.Column(db.String(10), nullable=False, default="shop")
     platform_share = db.Column(db.Numeric(5, 4), nullable=False, default=0)
     is_active = db.Column(db.Boolean, nullable=False, default=True)
+    #: {"amount" | "points", "period"}: what issuing may give per period (plugins/loyalty/budgets), or None.
+    budget = db.Column(db.JSON, nullable=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
 
     programme = db.relationship("Programme")

@@ -22,6 +22,7 @@ from mall.money import format_money
 from mall.orders.models import Order
 from mall.request_cache import remembered
 from plugins.loyalty import keys
+from plugins.loyalty.budgets import operations as budgets
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
 from plugins.loyalty.coupons.schemas import TemplateSchema
 from plugins.loyalty.members import operations as member_ops
@@ -38,10 +39,40 @@ def create_template(programme, raw: dict) -> CouponTemplate:
     if programme.is_platform and data["product_ids"]:
         raise ValidationError({"product_ids": [_l("Platform coupons apply to whole orders.")]})
     _check_scope(programme, data)
+    data["budget"] = budgets.stored(data.get("budget"))
     template = CouponTemplate(programme_id=programme.id, tenant_id=programme.tenant_id, funded_by=funded, **data)
     db.session.add(template)
     db.session.flush()
     return template
+
+
+def change_template(template: CouponTemplate, raw) -> dict:
+    """Apply a PATCH (TemplatePatchSchema) to a template: stock never below what is issued, a budget that fits
+    the template as changed (422 naming the field). The changes, each as [old, new], for the audit."""
+    from plugins.loyalty.budgets.schemas import template_budget_problem
+    from plugins.loyalty.coupons.schemas import TemplatePatchSchema
+
+    data = TemplatePatchSchema().load(raw if isinstance(raw, dict) else {})
+    if "budget" in data:
+        data["budget"] = budgets.stored(data["budget"])
+    after = {name: data.get(name, getattr(template, name)) for name in ("budget", "points_price")}
+    problem = template_budget_problem(after["budget"], template.kind, template.max_discount, after["points_price"])
+    if problem:
+        raise ValidationError({"budget" if "budget" in data else "points_price": [problem]})
+    if "valid_days" in data and data["valid_days"] is None and template.valid_until is None:
+        raise ValidationError({"valid_days": [_l("Give the number of days a coupon stays valid.")]})
+    changes = {}
+    if "stock" in data and data["stock"] != template.stock:
+        changes["stock"] = [str(template.stock), str(data["stock"])]
+        change_stock(template, data.pop("stock"))
+        db.session.refresh(template)
+    data.pop("stock", None)
+    for name, new in data.items():
+        if new != getattr(template, name):
+            changes[name] = [str(getattr(template, name)), str(new)]
+            setattr(template, name, new)
+    db.session.flush()
+    return changes
 
 
 def _check_scope(programme, data: dict) -> None:
@@ -90,7 +121,8 @@ def unusable(template: CouponTemplate, at) -> str | None:
 #: What a refused issue says, by reason (a push records the reason on its result row instead).
 REFUSALS = {"coupon_stopped": _l("This coupon is no longer offered."), "coupon_expired": _l("This coupon has expired."),
             "coupon_limit": _l("You already have as many of these coupons as allowed."),
-            "coupon_out_of_stock": _l("Sorry, these coupons are all gone.")}
+            "coupon_out_of_stock": _l("Sorry, these coupons are all gone."),
+            "coupon_budget_spent": _l("Sorry, the budget for these coupons is used up: no more can be issued for now.")}
 
 
 def held(template_id: int, user_id):
@@ -150,6 +182,9 @@ def issue(template: CouponTemplate, user, source: str, issue_key: str | None = N
         raise Conflict(_("This coupon was already issued."), code="coupon_issued")
     if not take_stock(template.id, 1):
         _refuse("coupon_out_of_stock")
+    # After the stock, so every issuer locks the template's row before the budgets' rows.
+    if not budgets.take_for_issue(template, 1, at, paid_points=source == "exchange"):
+        _refuse("coupon_budget_spent")
     coupon = Coupon(template_id=template.id, programme_id=template.programme_id, user_id=user.id, source=source,
                     issue_key=issue_key, valid_from=valid_from, valid_until=valid_until, created_at=at)
     try:

@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from mall.validation import Id, Int, Moment, Money, Points, Text
+from plugins.loyalty.budgets.schemas import BudgetShown, budget_field, template_budget_problem
+from plugins.loyalty.programmes.schemas import BudgetSchema
 from plugins.loyalty.web.schemas import MoneyString
 
 KINDS = ("amount_off", "percent_off", "free_shipping")
@@ -42,11 +44,16 @@ class TemplateSchema(Schema):
     funded_by = fields.String(load_default=None, validate=validate.OneOf(["shop", "platform", "split"]))
     platform_share = fields.Decimal(load_default=Decimal("0"), allow_nan=False, places=4,
                                     validate=validate.Range(min=0, max=1))
+    budget = budget_field(metadata={"description": "face value (amount) or points paid that issuing may give "
+                                                   "per month or for the whole campaign"})
 
     @validates_schema
     def _rules(self, data, **kwargs):
         errors = {}
         kind, value = data.get("kind"), data.get("value")
+        problem = template_budget_problem(data.get("budget"), kind, data.get("max_discount"), data.get("points_price"))
+        if problem:
+            errors["budget"] = [problem]
         if kind == "amount_off" and (value is None or value <= 0):
             errors["value"] = [_l("An amount-off coupon needs an amount above 0.")]
         if kind == "percent_off" and (value is None or not 0 < value < 1):
@@ -67,6 +74,26 @@ class TemplateSchema(Schema):
 
 class CouponTemplateBody(TemplateSchema):
     """A coupon template."""
+
+
+class TemplatePatchSchema(Schema):
+    """What may change on a template that may already have issued coupons; absent fields stay as they are."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = Text(80, 1)
+    name_en = Text(80)
+    stock = Int(0, 10_000_000, allow_none=True)
+    per_member_limit = Int(1, 100)
+    valid_days = Int(1, FAR_FUTURE_DAYS, allow_none=True)
+    claimable = fields.Boolean()
+    points_price = Points(1, 10_000_000, allow_none=True)
+    budget = fields.Nested(BudgetSchema, allow_none=True, metadata={"description": "null removes the budget"})
+
+
+class CouponTemplatePatch(TemplatePatchSchema):
+    """Changes to a coupon template."""
 
 
 class Coupon(Schema):
@@ -97,7 +124,38 @@ class CouponsReply(Schema):
     items = fields.List(fields.Nested(Coupon))
 
 
-class TemplateReply(Schema):
-    """A template just created."""
+class Template(Schema):
+    """A coupon template, with its budget and what the budget's current period has spent."""
 
-    template = fields.Dict()
+    id = fields.Integer()
+    name = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    kind = fields.String(metadata={"enum": list(KINDS)})
+    value = fields.String()
+    min_spend = MoneyString()
+    max_discount = MoneyString(allow_none=True)
+    exclude_sale_items = fields.Boolean()
+    stock = fields.Integer(allow_none=True)
+    issued = fields.Integer()
+    per_member_limit = fields.Integer()
+    valid_days = fields.Integer(allow_none=True)
+    valid_from = fields.DateTime(allow_none=True)
+    valid_until = fields.DateTime(allow_none=True)
+    claimable = fields.Boolean()
+    points_price = fields.Integer(allow_none=True)
+    funded_by = fields.String(metadata={"enum": ["shop", "platform", "split"]})
+    active = fields.Boolean()
+    budget = fields.Nested(BudgetShown, allow_none=True)
+
+
+class TemplateReply(Schema):
+    """One template."""
+
+    template = fields.Nested(Template)
+
+
+class TemplatesReply(Schema):
+    """A programme's templates, newest first."""
+
+    items = fields.List(fields.Nested(Template))

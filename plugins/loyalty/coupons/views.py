@@ -20,6 +20,9 @@ from mall.money import format_money
 from mall.pagination import paginate
 from mall.tenants.access import actor, login_required, operator_required, staff_required
 from mall.tenants.models import StaffRole, Tenant, TenantStatus
+from plugins.loyalty import keys
+from plugins.loyalty.budgets import operations as budget_ops
+from plugins.loyalty.budgets.forms import flat_budget_errors
 from plugins.loyalty.centre import operations as centre
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.forms import TemplateEditForm, TemplateForm
@@ -37,13 +40,19 @@ def _edit(programme, tenant, template_id: int, layout: str, back: str, url_args:
     template = get_in_programme_or_404(CouponTemplate, template_id, programme)
     window = template.valid_from is not None and template.valid_until is not None
     form = TemplateEditForm(obj=template, issued=template.issued, window=window)
+    if request.method == "GET":
+        form.fill_budget(template.budget)
     if form.validate_on_submit():
         try:
             coupon_ops.change_stock(template, form.stock.data)
+            budget = coupon_ops.change_template(template, {"budget": form.budget_raw(),
+                                                           "points_price": form.points_price.data})
         except FieldErrors as exc:
             show_field_errors(form, exc)
+        except ValidationError as exc:
+            show_validation_errors(form, ValidationError(flat_budget_errors(exc.messages)))
         else:
-            _save_changes(template, form, tenant, window)
+            _save_changes(template, form, tenant, window, budget)
             flash(_("%(name)s saved.", name=localized(template, "name")), "success")
             return redirect(url_for(back, **url_args))
     status = 422 if request.method == "POST" else 200
@@ -52,9 +61,9 @@ def _edit(programme, tenant, template_id: int, layout: str, back: str, url_args:
                            warning=coupon_ops.spend_warning(template)), status
 
 
-def _save_changes(template: CouponTemplate, form: TemplateEditForm, tenant, window: bool) -> None:
-    """Copy the edited fields onto the template, audited with each change's old and new value."""
-    changes = {}
+def _save_changes(template: CouponTemplate, form: TemplateEditForm, tenant, window: bool, changes: dict) -> None:
+    """Copy the edited fields onto the template, audited with each change's old and new value (with `changes`,
+    those already made: the budget and points price)."""
     for name in EDITABLE:
         new = getattr(form, name).data
         if name == "valid_days" and window:
@@ -172,7 +181,7 @@ def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dic
         try:
             template = coupon_ops.create_template(programme, form.raw(clock.zone_of(tenant)))
         except ValidationError as exc:
-            show_validation_errors(form, exc)
+            show_validation_errors(form, ValidationError(flat_budget_errors(exc.messages)))
             status = 422
         else:
             record("coupon_template.created", template.name, actor=actor(), tenant=tenant, template_id=template.id)
@@ -184,9 +193,11 @@ def _templates_page(programme, tenant, layout: str, endpoint: str, url_args: dic
         status = 422
     page = paginate(db.select(CouponTemplate).where(CouponTemplate.programme_id == programme.id)
                     .order_by(CouponTemplate.is_active.desc(), CouponTemplate.id.desc()))
+    now = clock.now()
+    shown = {t.id: budget_ops.shown(programme, keys.template_budget(t.id), t.budget, now) for t in page.items}
     return render_template("loyalty/coupons/merchant_templates.html", layout=layout, shop=tenant, form=form, page=page,
                            roi=coupon_ops.roi_of([t.id for t in page.items]), conditions=coupon_conditions,
-                           endpoint=endpoint, url_args=url_args, can_edit=can_edit), status
+                           budgets=shown, endpoint=endpoint, url_args=url_args, can_edit=can_edit), status
 
 
 #: Products a coupon's scope picker lists (by name); a bigger catalogue scopes by category.

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from mall import clock
 from plugins.loyalty.coupons.operations import create_template, issue
-from plugins.loyalty.demo import referrals, reminders
+from plugins.loyalty.demo import budgets, referrals, reminders
 from plugins.loyalty.demo.data import COUPON_NAMES_EN, FRESH, GADGET, PROGRAMME_NAMES_EN, TEMPLATES, TIER_NAMES_EN
 from plugins.loyalty.demo.rules import add_rules
 from plugins.loyalty.members import operations as member_ops
@@ -52,6 +52,7 @@ def load(shops: dict, shoppers: list):
     save_segment(four, "老顾客 Repeat buyers", {"lifecycle": "repeat"})
     save_segment(four, "沉睡会员 Sleeping", {"activity": "sleeping"})
     save_win_back(four, {"template_id": templates["monthly"].id, "channels": ["inbox", "email"], "period": "quarter"})
+    budgets.load(platform, four, shoppers)
     # Once the demo is saved, push the four-tier shop's 9-折 coupon to all its members through the queue
     # (inbox only, so the demo's report is the same at any hour: e-mail would wait out the quiet hours).
     monthly = templates["monthly"].id

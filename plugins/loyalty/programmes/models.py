@@ -134,6 +134,9 @@ class Programme(db.Model):
     tenant_id = db.Column(db.Integer, db.ForeignKey("tenants.id"), nullable=True, unique=True)
     version = db.Column(db.Integer, nullable=False, default=1)
     document = db.Column(db.JSON, nullable=False)
+    #: On the platform programme: {"amount", "period"}, the platform's share of co-funded shop coupons it may
+    #: issue per period (plugins/loyalty/budgets); None = no limit.
+    cofunding_budget = db.Column(db.JSON, nullable=True)
     updated_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
 
     tenant = db.relationship("Tenant")

@@ -19,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from mall.forms import MoneyField, local_midnight, plausible_moment
 from mall.validation import translate_messages
+from plugins.loyalty.budgets.forms import PushBudgetFields
 
 CHANNEL_CHOICES = [SelectChoice("inbox", _l("Inbox")), SelectChoice("email", _l("E-mail")),
                    SelectChoice("sms", _l("SMS"))]
@@ -44,7 +45,7 @@ def _whole(label, help_text):
     return IntegerField(label, description=help_text, validators=[Optional()])
 
 
-class PushForm(FlaskForm):
+class PushForm(PushBudgetFields, FlaskForm):
     """Which coupon, to whom (a saved segment or any of the segment filters), on which channels, and when.
 
     The filters are only read here; SegmentSchema, the rule the API applies, judges them (see `segment`).

@@ -12,6 +12,7 @@ from mall.notifications.delivery import queue_delivery
 from mall.notifications.marketing import write_marketing
 from mall.notifications.operations import content
 from plugins.loyalty import keys
+from plugins.loyalty.budgets import operations as budgets
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
 from plugins.loyalty.members.models import Membership
@@ -24,7 +25,7 @@ from plugins.loyalty.segments.schemas import SegmentSchema
 CHUNK = 1000
 #: The reason a push's result records for each refusal a claim would meet (coupon_ops.REFUSALS).
 SKIP_REASONS = {"coupon_stopped": "stopped", "coupon_expired": "expired", "coupon_limit": "limit",
-                "coupon_out_of_stock": "out_of_stock"}
+                "coupon_out_of_stock": "out_of_stock", "coupon_budget_spent": "budget_spent"}
 
 
 def queue_start(push: Push) -> None:
@@ -83,7 +84,7 @@ def run_chunk(push_id: int, low: int, high: int) -> None:
         return
     template = push.template
     room = None
-    if template.stock is None:
+    if template.stock is None and not budgets.issue_charges(template, push=push):
         _chunk_lock(push_id, low)
     else:
         room = db.session.execute(
@@ -131,6 +132,10 @@ def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -
     eligible = [uid for uid in todo if uid not in skipped]
     take = eligible if room is None else eligible[:max(room, 0)]
     skipped.update((uid, SKIP_REASONS["coupon_out_of_stock"]) for uid in eligible[len(take):])
+    # The template's row is locked (run_chunk), so the budgets' rows are always locked after it.
+    granted = budgets.take_for_issue(template, len(take), at, push=push)
+    skipped.update((uid, SKIP_REASONS["coupon_budget_spent"]) for uid in take[granted:])
+    take = take[:granted]
     held_back: dict[int, str] = {}
     if take:
         valid_from, valid_until = coupon_ops.validity(template, at)

@@ -28,6 +28,8 @@ class Push(db.Model):
     #: Pushes a campaign made: which campaign, for which period ("2026-11" or "2026-Q4").
     campaign_id = db.Column(db.Integer, db.ForeignKey("loyalty_campaigns.id"), nullable=True, index=True)
     period = db.Column(db.String(8), nullable=True)
+    #: {"amount", "period"}: the face value this push may issue per period (plugins/loyalty/budgets), or None.
+    budget = db.Column(db.JSON, nullable=True)
     created_by = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
     started_at = db.Column(UTCDateTime, nullable=True)
@@ -59,7 +61,7 @@ class PushResult(db.Model):
     push_id = db.Column(db.Integer, db.ForeignKey("loyalty_pushes.id"), nullable=False)
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
     outcome = db.Column(db.String(10), nullable=False)  # issued | skipped
-    reason = db.Column(db.String(20), nullable=True)  # out_of_stock | limit | stopped | expired
+    reason = db.Column(db.String(20), nullable=True)  # out_of_stock | limit | stopped | expired | budget_spent
     coupon_id = db.Column(db.Integer, db.ForeignKey("loyalty_coupons.id"), nullable=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
 

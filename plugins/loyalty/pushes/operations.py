@@ -14,6 +14,9 @@ from mall.extensions import db
 from mall.money import ZERO, format_money
 from mall.notifications.models import Notification
 from mall.orders.models import Order
+from plugins.loyalty import keys
+from plugins.loyalty.budgets import operations as budgets
+from plugins.loyalty.budgets.schemas import push_budget_problem
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
 from plugins.loyalty.programmes.operations import find_in_programme
 from plugins.loyalty.pushes.jobs import queue_start
@@ -64,10 +67,12 @@ def create_push(programme, raw, actor=None) -> Push:
     template = find_in_programme(CouponTemplate, data["template_id"], programme)
     if template is None:
         raise ValidationError({"template_id": [_l("Not a coupon template of this programme.")]})
+    if problem := push_budget_problem(data["budget"], template):
+        raise ValidationError({"budget": [problem]})
     push = Push(programme_id=programme.id, tenant_id=programme.tenant_id, template_id=template.id,
                 filter=SegmentSchema().dump(segment), channels=sorted(set(data["channels"])),
                 status="scheduled" if data["scheduled_at"] else "queued", scheduled_at=data["scheduled_at"],
-                created_by=getattr(actor, "id", None), created_at=clock.now())
+                budget=budgets.stored(data["budget"]), created_by=getattr(actor, "id", None), created_at=clock.now())
     db.session.add(push)
     db.session.flush()
     record("push.created", template.name, actor=actor, tenant=programme.tenant_id, push_id=push.id)
@@ -126,7 +131,8 @@ def progress_of(listed: list[Push]) -> dict[int, dict]:
             "skipped": sum(skipped.values()), "skipped_by_reason": skipped, "template_id": push.template_id,
             "channels": push.channels, "used": used, "revenue": format_money(revenue),
             "coupons": sum(c for *_rest, c in mine),
-            "scheduled_at": push.scheduled_at.isoformat() if push.scheduled_at else None}
+            "scheduled_at": push.scheduled_at.isoformat() if push.scheduled_at else None,
+            "budget": budgets.shown(push.template.programme, keys.push_budget(push.id), push.budget, clock.now())}
     return out
 
 

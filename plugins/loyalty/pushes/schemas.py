@@ -7,6 +7,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from mall import clock
 from mall.validation import Id, Moment
+from plugins.loyalty.budgets.schemas import BudgetShown, budget_field
 
 CHANNELS = ("inbox", "email", "sms")
 PERIODS = ("month", "quarter")
@@ -39,6 +40,8 @@ class PushSchema(Schema):
                            validate=validate.Length(min=1, max=3))
     #: Start at this moment (the tick starts it) instead of now.
     scheduled_at = Moment(load_default=None)
+    budget = budget_field(metadata={"description": "the face value of coupons this push may issue, per month "
+                                                   "or for the whole push (an amount only: pushed coupons are free)"})
 
     @validates_schema
     def _one_audience(self, data, **kwargs):
@@ -60,6 +63,9 @@ class PushState(Schema):
     targeted = fields.Integer()
     issued = fields.Integer()
     skipped = fields.Integer()
+    skipped_by_reason = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                                    metadata={"description": "out_of_stock, limit, stopped, expired, budget_spent …"})
+    budget = fields.Nested(BudgetShown, allow_none=True)
 
 
 class PushReply(Schema):

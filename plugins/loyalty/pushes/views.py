@@ -20,6 +20,7 @@ from mall.pagination import paginate
 from mall.tenants.access import actor, staff_required
 from mall.tenants.models import StaffRole
 from mall.validation import translate_messages
+from plugins.loyalty.budgets.forms import flat_budget_errors
 from plugins.loyalty.coupons.models import CouponTemplate
 from plugins.loyalty.programmes.operations import find_in_programme, get_in_programme_or_404, rules
 from plugins.loyalty.pushes import operations as pushes
@@ -109,7 +110,7 @@ def _show_errors(form: PushForm, messages: dict) -> None:
     if isinstance(messages.get("filter"), dict):
         form.show_segment_errors(messages.pop("filter"))
     if messages:
-        show_validation_errors(form, ValidationError(messages))
+        show_validation_errors(form, ValidationError(flat_budget_errors(messages)))
 
 
 def _form_page(form: PushForm, seen=None, status: int = 200):
@@ -162,6 +163,7 @@ def _send(programme, form: PushForm, body: dict, shop: str):
     audience = {"segment_id": _whole(body["segment_id"]) or 0} if "segment_id" in body else body
     push = pushes.create_push(programme, {
         "template_id": form.template_id.data, **audience, "channels": form.channels.data or ["inbox"],
+        **({"budget": form.budget_raw()} if form.budget_kind.data else {}),
         **({"scheduled_at": when.replace(tzinfo=ZoneInfo(g.tenant.timezone)).isoformat()} if when else {})}, actor())
     flash(_("The push is scheduled.") if push.status == "scheduled" else _("The push is on its way."), "success")
     return redirect(url_for("loyalty_merchant.push_detail", shop=shop, push_id=push.id))

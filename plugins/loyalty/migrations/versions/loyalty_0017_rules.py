@@ -1,7 +1,7 @@
 """earning rules: what each rule gave each order
 
 Revision ID: loyalty_0017_rules
-Revises: loyalty_0015_reminders
+Revises: loyalty_0016_campaign_budgets
 Create Date: 2026-12-21 09:00:00
 
 """
@@ -13,7 +13,7 @@ import mall.dbtypes  # noqa: F401  (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'loyalty_0017_rules'
-down_revision = 'loyalty_0015_reminders'
+down_revision = 'loyalty_0016_campaign_budgets'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,47 @@
+"""Budget shapes: the budget object templates and pushes take (BudgetSchema) and what makes one fit its owner."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields
+
+from plugins.loyalty.programmes.schemas import BudgetSchema
+
+
+def budget_field(**kwargs):
+    """A budget, or null for none: {"amount": "500.00" | "points": 5000, "period": "month" | "campaign"}."""
+    return fields.Nested(BudgetSchema, load_default=None, allow_none=True, **kwargs)
+
+
+def template_budget_problem(budget: dict | None, kind: str, max_discount, points_price) -> str | None:
+    """Why a budget cannot count a template's coupons (an amount needs a face value, points a points price)."""
+    if not budget:
+        return None
+    if budget.get("amount") is not None:
+        if kind == "free_shipping":
+            return _l("A free-shipping coupon has no face value: give its budget in points, with a points price.")
+        if kind == "percent_off" and max_discount is None:
+            return _l("An amount budget counts a percent-off coupon at its largest discount: give one.")
+    elif not points_price:
+        return _l("A points budget counts the points members pay for the coupon: give it a points price.")
+    return None
+
+
+def push_budget_problem(budget: dict | None, template) -> str | None:
+    """Why a budget cannot count a push's coupons: pushed coupons are free, so only an amount of face value."""
+    if not budget:
+        return None
+    if budget.get("amount") is None:
+        return _l("Pushed coupons are free: give the push's budget as an amount.")
+    if template is not None and template_budget_problem(budget, template.kind, template.max_discount, 1):
+        return template_budget_problem(budget, template.kind, template.max_discount, 1)
+    return None
+
+
+class BudgetShown(Schema):
+    """A budget with what its current period has spent."""
+
+    amount = fields.String(metadata={"description": "yuan of face value per period (or points)"})
+    points = fields.Integer()
+    period = fields.String(metadata={"enum": ["month", "campaign"]})
+    spent = fields.Raw(metadata={"description": "spent in the current period: yuan as a string, or points"})
