@@ -295,6 +295,16 @@ def template_budget(template_id: int) -> str:
     return f"template:{template_id}"
 
 
+def rule_budget(rule_name: str) -> str:
+    """The owner name of an earning rule's budget (the earning rules take from it; the Budgets page reads it)."""
+    return f"rule:{rule_name}"
+
+
+def rule_member_cap(rule_name: str, membership_id: int) -> str:
+    """The owner name of one member's cap under an earning rule."""
+    return f"rule:{rule_name}:member:{membership_id}"
+
+
 def push_budget(push_id: int) -> str:
     """The owner name of a push's budget (its spend rows hold it)."""
     return f"push:{push_id}"

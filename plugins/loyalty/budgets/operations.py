@@ -236,8 +236,7 @@ def owned_budgets(programme) -> list[dict]:
                                 .order_by(Push.id.desc()).limit(PAGE_LIMIT * 4)).scalars()
     out += [{"kind": "push", "owner": keys.push_budget(p.id), "budget": p.budget, "object": p}
             for p in pushes if p.budget][:PAGE_LIMIT]
-    # A rule's owner name is the one the earning rules take from ("rule:<name>").
-    out += [{"kind": "rule", "owner": "rule:" + rule["name"], "budget": rule["budget"], "object": rule}
+    out += [{"kind": "rule", "owner": keys.rule_budget(rule["name"]), "budget": rule["budget"], "object": rule}
             for rule in rules(programme).earning_rules if rule.get("budget")]
     return out
 

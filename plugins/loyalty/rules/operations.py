@@ -202,13 +202,13 @@ def earning_at(order, programme, r, tier, at, payments=None) -> Earning:
 
 
 def member_owner(rule: dict, membership_id: int) -> str:
-    """The budget owner of a rule's cap per member."""
-    return f"rule:{rule['name']}:member:{membership_id}"
+    """The owner name of a member's cap under a rule."""
+    return keys.rule_member_cap(rule["name"], membership_id)
 
 
 def rule_owner(rule: dict) -> str:
-    """The budget owner of a rule's budget for everyone."""
-    return f"rule:{rule['name']}"
+    """The owner name of a rule's budget."""
+    return keys.rule_budget(rule["name"])
 
 
 def grant(items, at) -> None:
