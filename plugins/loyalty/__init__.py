@@ -11,8 +11,9 @@ from mall.plugins import Plugin
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 #: The feature packages, each with a register(plugin); the shared blueprints are registered after them.
-FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "settlement",
-            "budgets", "centre", "dashboards", "roster")
+# "pointsmall" comes before "checkout": a redeemed line is priced before member prices, coupons and points.
+FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "pointsmall", "checkout",
+            "settlement", "budgets", "centre", "dashboards", "roster")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
@@ -24,6 +25,8 @@ NAV = (
     ("merchant", _l("Settlement"), "loyalty_settlement.shop_statement"),
     ("merchant", _l("Coupons"), "loyalty_merchant.coupon_templates"),
     ("merchant", _l("Pushes"), "loyalty_merchant.push_list"),
+    ("merchant", _l("Points mall"), "loyalty_merchant.points_mall"),
+    ("platform", _l("Points mall"), "loyalty_platform.points_mall"),
     ("member", _l("Overview"), "loyalty.overview"),
     ("member", _l("My memberships"), "loyalty.memberships"),
     ("member", _l("My points"), "loyalty.points"),
@@ -31,6 +34,7 @@ NAV = (
     ("member", _l("My wallet"), "loyalty.wallet"),
     ("member", _l("Value statement"), "loyalty.statement"),
     ("member", _l("Coupon centre"), "loyalty.coupon_centre"),
+    ("member", _l("Points mall"), "loyalty.points_malls"),
     ("member", _l("Daily check-in"), "loyalty.daily_check_in"),
     ("member", _l("Paid membership"), "loyalty.plus"),
 )
@@ -87,5 +91,6 @@ class LoyaltyPlugin(Plugin):
 
 
 # Every feature's tables, so that relationships named by string resolve whichever model is imported first.
-for _feature in ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "budgets"):
+for _feature in ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "budgets",
+                 "pointsmall"):
     import_module(f"{__name__}.{_feature}.models")

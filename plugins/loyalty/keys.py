@@ -237,3 +237,16 @@ def top_up_charge(request_key: str) -> str:
 def top_up(user_id: int, request_key: str) -> str:
     """The cash a top-up adds to the wallet."""
     return f"top-up:{user_id}:{request_key}"
+
+
+# Points mall.
+
+
+def mall_spend(line_id: int) -> str:
+    """The points an order line bought in a points mall spends (its refund finds the lots by this key)."""
+    return f"mall:{line_id}"
+
+
+def mall_return(line_id: int, returned: int) -> str:
+    """Points of a points-mall line given back once `returned` of its units in all are refunded or cancelled."""
+    return f"mall-return:{line_id}:{returned}"

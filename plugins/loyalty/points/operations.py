@@ -56,18 +56,18 @@ def method_shares(payments) -> dict[str, Fraction]:
 
 
 def points_for(order, rules, multiplier: Decimal, kept: dict[int, int] | None = None, payments=None) -> int:
-    """Points an order earns in a programme (kept: line id → units still kept; default all).
-
-    `payments` are (method, amount) pairs, by default the order's stored payments. Fractions are
-    carried exactly and floored once for the order.
-    """
+    """Points an order earns in a programme (kept: line id → units still kept; default all); `payments` are
+    (method, amount) pairs, by default the order's stored payments. Fractions are carried exactly, floored once."""
     shares = method_shares(payments if payments is not None else [(p.method, p.amount) for p in order.payments])
     listed = {m: s for m, s in shares.items() if m in rules.method_rates}
     rest = 1 - sum(listed.values(), Fraction(0))
     total = Fraction(0)
+    # Lines bought in a points mall (the order's "points_mall" adjustments name them) earn nothing.
+    bought_for_points = {a.get("variant_id") for a in getattr(order, "adjustments", None) or []
+                         if a.get("kind") == "points_mall"}
     for line in order.lines:
         qty = line.qty if kept is None else kept.get(line.id, 0)
-        if qty <= 0:
+        if qty <= 0 or line.variant_id in bought_for_points:
             continue
         paid = kept_paid(line, qty)
         line_rate = rules.sale_rate if line.sale else rules.rate
