@@ -302,7 +302,7 @@ def test_the_merchant_page_marks_items_with_errors_beside_the_boxes(shop, client
     other = make_product(make_shop(slug="elsewhere"))
     assert client.post(f"/admin/mallshop/loyalty/points-mall/{_variant(other).id}",
                        data={"points_price": "1"}).status_code == 404
-    assert client.post(f"/admin/mallshop/loyalty/points-mall/{vid}/remove").status_code == 404
+    assert client.post(f"/admin/mallshop/loyalty/points-mall/{_variant(shop['mug']).id}/remove").status_code == 404
 
 
 def test_the_platform_page_adds_items_by_variant_id(shop, make_user, make_programme, client):

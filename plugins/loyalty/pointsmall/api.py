@@ -68,7 +68,7 @@ def _listed(programme, variant: ProductVariant, tenant) -> tuple[int, dict]:
 
 
 def _unlisted(programme, variant_id: int, tenant) -> tuple[int, dict]:
-    item = mall.item_in_mall(programme, variant_id)
+    item = mall.item_in_mall(programme, variant_id, active_only=False)
     if item is None:
         abort(404)
     mall.unmark(item)

@@ -40,12 +40,13 @@ class Offer:
     affordable: bool
 
 
-def item_in_mall(programme, variant_id) -> Redeemable | None:
-    """The mall's active item for a variant id, or None (another mall's, an inactive one or a malformed id)."""
+def item_in_mall(programme, variant_id, active_only: bool = True) -> Redeemable | None:
+    """The mall's (active) item for a variant id, or None (another mall's, an inactive one or a malformed id)."""
     if programme is None or not isinstance(variant_id, int) or isinstance(variant_id, bool):
         return None
-    return db.session.execute(db.select(Redeemable).filter_by(programme_id=programme.id, variant_id=variant_id,
-                                                              active=True)).scalar_one_or_none()
+    found = db.session.execute(db.select(Redeemable).filter_by(programme_id=programme.id, variant_id=variant_id)
+                               ).scalar_one_or_none()
+    return found if found is not None and (found.active or not active_only) else None
 
 
 def _check_terms(programme, variant: ProductVariant, data: dict) -> None:
@@ -90,7 +91,7 @@ def mark(programme, variant: ProductVariant, data: dict) -> Redeemable:
 
 
 def unmark(item: Redeemable) -> None:
-    """Take an item out of its mall; what members bought stays as it was."""
+    """Take an item out of its mall (again: nothing more); what members bought stays as it was."""
     item.active = False
     item.updated_at = clock.now()
 

@@ -192,7 +192,7 @@ def remove_item(shop: str, variant_id: int):
 
 
 def _remove(programme, variant_id: int, tenant) -> None:
-    item = mall.item_in_mall(programme, variant_id)
+    item = mall.item_in_mall(programme, variant_id, active_only=False)
     if item is None:
         abort(404)
     mall.unmark(item)
