@@ -15,7 +15,7 @@ import mall.dbtypes  # noqa: F401  (Money, UTCDateTime)
 revision = 'loyalty_0014_points_mall'
 down_revision = 'loyalty_0011_budgets'
 branch_labels = None
-depends_on = None
+depends_on = 'core_0008'  # product_variants
 
 
 def upgrade():
