@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from mall import clock
 from plugins.loyalty.coupons.operations import create_template, issue
+from plugins.loyalty.demo import pointsmall
 from plugins.loyalty.demo.data import COUPON_NAMES_EN, FRESH, GADGET, PROGRAMME_NAMES_EN, TEMPLATES, TIER_NAMES_EN
 from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.members.operations import join_programme
@@ -41,6 +42,7 @@ def load(shops: dict, shoppers: list):
     _bought_and_settled(carol, shops["vancl"], "oxford", 16, days_ago=300)  # 2064.00 → VIP for a year
     _bought_and_settled(alice, shops["fourtier"], "teapot", 3, days_ago=50)  # 1497.00 lifetime → 银牌
     _bought_and_settled(bob, shops["taobao"], "candle", 12, days_ago=40)  # 816.00 in 90 days → VIP
+    pointsmall.load(shops, shoppers)  # the shop's and the platform's points malls; Carol redeemed a cap
     with clock.frozen_at(now - timedelta(days=5)):
         member_ops.buy(platform, alice, "plus", "wallet", "demo:alice:plus")  # 30.00 bonus + 69.00 cash
     # A saved segment and the win-back campaign in the four-tier shop, for the pushes page.
