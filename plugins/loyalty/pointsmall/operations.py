@@ -115,15 +115,15 @@ def held(member, item_ids) -> dict[int, int]:
 
 
 def tier_refusal(item: Redeemable, member, at) -> Refusal | None:
-    """Refused for a caller who is not a member of the item's programme, or below its min_tier."""
+    """Refused for a caller below the item's min_tier (a non-member too), or not a member of its programme."""
     r = rules(item.programme)
+    if item.min_tier:
+        needed = r.tier(item.min_tier)
+        if member is None or effective_tier(member, at).rank < needed.rank:
+            return Refusal(REDEEM, _("For %(tier)s members", tier=localized(needed, "name")), "tier_too_low")
     if member is None:
         return Refusal(REDEEM, _("Join %(programme)s to redeem this item.", programme=localized(r, "name")),
                        "not_a_member")
-    if item.min_tier:
-        needed = r.tier(item.min_tier)
-        if effective_tier(member, at).rank < needed.rank:
-            return Refusal(REDEEM, _("For %(tier)s members", tier=localized(needed, "name")), "tier_too_low")
     return None
 
 
@@ -137,7 +137,8 @@ def offers(programme, user, items, at=None) -> list[Offer]:
         refused = tier_refusal(item, member, at)
         if refused is not None and refused.code == "tier_too_low" and item.hide_locked:
             continue
-        left = None if item.per_member_limit is None else max(item.per_member_limit - counts.get(item.id, 0), 0)
+        left = None if item.per_member_limit is None or member is None else max(
+            item.per_member_limit - counts.get(item.id, 0), 0)
         reason = refused.message if refused else None
         if reason is None and left == 0:
             reason = _("You have redeemed the most allowed (%(n)d per member).", n=item.per_member_limit)

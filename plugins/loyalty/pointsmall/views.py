@@ -150,9 +150,11 @@ def _save(programme, variant, form, tenant) -> bool:
 
 def _merchant_page(programme, posted: dict | None = None, status: int = 200):
     """The shop's variants, a page at a time, each with its points-mall form (a refused one as it was sent)."""
+    # Items in the mall first, then the rest of the catalogue, newest product first.
+    listed = db.select(Redeemable.id).where(Redeemable.variant_id == ProductVariant.id, Redeemable.active.is_(True))
     select = (db.select(ProductVariant).join(Product, Product.id == ProductVariant.product_id)
               .where(Product.tenant_id == g.tenant.id, ProductVariant.is_active.is_(True))
-              .order_by(Product.id.desc(), ProductVariant.position, ProductVariant.id))
+              .order_by(listed.exists().desc(), Product.id.desc(), ProductVariant.position, ProductVariant.id))
     page = paginate(select)
     items = {r.variant_id: r for r in db.session.execute(db.select(Redeemable).where(
         Redeemable.variant_id.in_([v.id for v in page.items]))).scalars()} if page.items else {}
