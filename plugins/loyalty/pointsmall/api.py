@@ -90,7 +90,7 @@ def put_shop_item(shop: str, variant_id: int):
 @staff_required(StaffRole.MANAGER)
 @write
 def delete_shop_item(shop: str, variant_id: int):
-    """Take a variant out of the shop's points mall (404 when it is not listed there)."""
+    """Take a variant out of the shop's points mall (again: the same answer; 404 when it was never listed there)."""
     return _unlisted(programme_or_404(g.tenant), variant_id, g.tenant)
 
 
