@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 
 from mall import clock
 from mall.checkout.operations import place_checkout
@@ -28,6 +29,14 @@ from tests.fixtures.programmes import START
 FIXED = copy.deepcopy(VANCL)
 FIXED["points"]["expiry"] = {"policy": "fixed", "days": 365}
 SOON, LATER = START + timedelta(days=10), START + timedelta(days=100)
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages in English: the operations' here, the pages' and the API's by their request's language."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
@@ -137,10 +146,10 @@ def test_a_tier_gated_item_is_locked_for_lower_tiers_and_open_to_svip(shop, make
     member = _member(shop["programme"], svip, tier="svip")
     error = _refused(regular, shop["lamp"])
     assert error.code == "tier_too_low" and error.fields == {"lines.0.redeem": ["For SVIP members"]}
-    body = api(regular).get("/api/v1/shops/mallshop/points-mall").get_json()
+    body = api(regular).get("/api/v1/shops/mallshop/points-mall", headers=EN).get_json()
     assert [(i["locked"], i["reason"], i["min_tier"]) for i in body["items"]] == [(True, "For SVIP members", "svip")]
     reply = api(regular).post("/api/v1/checkout", json={"lines": [
-        {"variant_id": _variant(shop["lamp"]).id, "qty": 1, "redeem": True}]})
+        {"variant_id": _variant(shop["lamp"]).id, "qty": 1, "redeem": True}]}, headers=EN)
     assert reply.status_code == 422 and reply.get_json()["error"]["fields"]["lines.0.redeem"] == ["For SVIP members"]
     _redeem(svip, shop["lamp"])
     assert _available(member) == 1000  # 3000 − 2000
@@ -266,6 +275,7 @@ def test_the_shopper_pages_show_cards_and_redeem(shop, make_user, client):
     user = make_user()
     member = _member(shop["programme"], user)
     client.post("/login", data={"email": user.email, "password": "secret-pass-1"})
+    client.post("/lang/en")
     page = client.get("/s/mallshop/points-mall").get_data(as_text=True)
     assert "800 points" in page and "¥20.00" in page and "For SVIP members" in page and "Your points: 3,000" in page
     assert "points-mall" in client.get("/s/mallshop/").get_data(as_text=True)
@@ -285,6 +295,7 @@ def test_the_merchant_page_marks_items_with_errors_beside_the_boxes(shop, client
     """The merchant lists every variant with a form; a bad cash part is shown beside its box (422); a good one
     lists the item; removing asks first; another shop's variant is a 404."""
     client.post("/login", data={"email": shop["manager"].email, "password": "secret-pass-1"})
+    client.post("/lang/en")
     page = client.get("/admin/mallshop/loyalty/points-mall").get_data(as_text=True)
     assert "Umbrella" in page or "雨伞" in page
     vid = _variant(shop["umbrella"]).id
@@ -310,6 +321,7 @@ def test_the_platform_page_adds_items_by_variant_id(shop, make_user, make_progra
     make_programme(None, PLATFORM_PROGRAMME)
     operator = make_user(operator=True)
     client.post("/login", data={"email": operator.email, "password": "secret-pass-1"})
+    client.post("/lang/en")
     assert client.get("/platform/loyalty/points-mall").status_code == 200
     missing = client.post("/platform/loyalty/points-mall/add", data={"v0-variant_id": "999999", "v0-points_price": "5"})
     assert missing.status_code == 422 and "No such variant." in missing.get_data(as_text=True)

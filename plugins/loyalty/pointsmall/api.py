@@ -11,7 +11,14 @@ from mall.catalog.models import ProductVariant
 from mall.extensions import db
 from mall.i18n import localized
 from mall.money import format_money
-from mall.tenants.access import actor, get_in_tenant_or_404, open_shop_or_404, operator_required, staff_required
+from mall.tenants.access import (
+    actor,
+    get_in_tenant_or_404,
+    login_required,
+    open_shop_or_404,
+    operator_required,
+    staff_required,
+)
 from mall.tenants.models import StaffRole
 from plugins.loyalty.members.operations import effective_tier, membership
 from plugins.loyalty.pointsmall import operations as mall
@@ -47,6 +54,7 @@ def mall_json(programme) -> dict:
 
 @api_bp.route("/shops/<shop>/points-mall", methods=["GET"])
 @documented(response=docs.MallReply)
+@login_required
 def shop_mall(shop: str):
     """The shop's points mall for the caller: items with points and cash prices, locked ones with the reason."""
     return jsonify(mall_json(programme_or_404(open_shop_or_404(shop))))
@@ -54,6 +62,7 @@ def shop_mall(shop: str):
 
 @api_bp.route("/platform/points-mall", methods=["GET"])
 @documented(response=docs.MallReply)
+@login_required
 def platform_mall():
     """The platform's points mall (items of any shop, paid with platform points) for the caller."""
     return jsonify(mall_json(programme_or_404(None)))

@@ -26,6 +26,7 @@ from mall.tenants.access import (
     login_required,
     open_shop_or_404,
     operator_required,
+    public,
     staff_required,
 )
 from mall.tenants.models import StaffRole
@@ -54,6 +55,7 @@ def _mall_context(programme) -> dict:
 
 
 @member_bp.route("/s/<shop>/points-mall")
+@public
 def shop_mall(shop: str):
     """A shop's points mall for anyone: cards with points and cash prices; locked items say why."""
     tenant = open_shop_or_404(shop)
@@ -84,8 +86,8 @@ def _redeem_page(item, form, errors=None, status=200):
         quote = build_quote(actor(), lines)
     except FieldErrors as exc:
         errors = errors or exc
-    if errors is not None and status == 200:
-        status = 422
+    if errors is not None and request.method == "POST":
+        status = 422  # a GET shows why the item cannot be redeemed as it is
     addresses = addresses_of(actor())
     return render_template("loyalty/pointsmall/redeem.html", item=item, form=form, quote=quote, errors=errors,
                            addresses=addresses, member=membership(item.programme, actor()),
