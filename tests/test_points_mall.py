@@ -330,3 +330,23 @@ def test_the_platform_page_adds_items_by_variant_id(shop, make_user, make_progra
     assert added.status_code == 302
     assert "Mug" in client.get("/platform/loyalty/points-mall").get_data(as_text=True) or True
     assert client.post("/platform/loyalty/points-mall/999999", data={}).status_code == 404
+
+
+def test_a_declined_card_then_cancelling_gives_the_points_back(shop, make_user):
+    """The card for the 20.00 cash part is declined: the order waits, its 800 points already spent; cancelling it
+    puts them back in the lot they came from (the SOON lot, whole again)."""
+    from mall.checkout.operations import CheckoutDeclined
+    from mall.orders.models import Order
+
+    _list(shop["programme"], shop["umbrella"], 800, "20.00")
+    user = make_user()
+    member = _member(shop["programme"], user)
+    with clock.frozen_at(START + timedelta(days=1)), pytest.raises(CheckoutDeclined) as declined:
+        place_checkout(user, [{"variant_id": _variant(shop["umbrella"]).id, "qty": 1, "redeem": True}], {},
+                       payment_token="decline-card")
+    assert _lots(member) == [(1000, 200, SOON), (2000, 2000, LATER)]
+    order = db.session.get(Order, declined.value.order_ids[0])
+    orders.cancel(order, None)
+    db.session.commit()
+    assert _lots(member) == [(1000, 1000, SOON), (2000, 2000, LATER)]
+    assert violations() == []
