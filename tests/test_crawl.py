@@ -8,6 +8,7 @@ from mall.demo import OPERATOR, PASSWORD, load_demo
 from mall.extensions import db
 from mall.tenants.models import Staff, Tenant
 from plugins.loyalty.coupons.models import CouponTemplate
+from plugins.loyalty.pointsmall.models import Redeemable
 from plugins.loyalty.programmes.models import Programme, ProgrammeVersion
 from plugins.loyalty.pushes.models import Push
 
@@ -94,6 +95,9 @@ def demo_ids(app):
         "push_id": db.session.execute(db.select(Push.id)).scalars().first(),
         "platform_template_id": db.session.execute(db.select(CouponTemplate.id).filter_by(
             programme_id=platform.id)).scalars().first(),
+        # The shop's tea cups, in the platform's points mall.
+        "variant_id": db.session.execute(db.select(Redeemable.variant_id).filter_by(
+            tenant_id=tenant.id)).scalars().first(),
     }
 
 

@@ -34,6 +34,7 @@ from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.invariants import violations
 from plugins.loyalty.members.operations import check_in, join_programme, membership
+from plugins.loyalty.pointsmall import operations as mall_ops
 from plugins.loyalty.programmes.operations import save_document
 from plugins.loyalty.wallet import operations as wallet_ops
 from tests.conftest import IS_PG, fresh_g, wipe_tables
@@ -87,6 +88,8 @@ TEMPLATES = {
     PLATFORM: {"name": "10 off 50", "kind": "amount_off", "value": "10", "min_spend": "50", "stock": 4,
                "per_member_limit": 1, "claimable": True, "valid_days": 365},
 }
+#: Points-mall items: (selling shop, price, points, cash part, per-member limit) in alpha's mall and the platform's.
+MALL = {"alpha": ("alpha", "30.00", 150, "1.00", 2), PLATFORM: ("beta", "12.00", 40, "0", None)}
 
 
 def r2(x) -> D:
@@ -178,6 +181,13 @@ class LoyaltyMachine(RuleBasedStateMachine):
                     "name": f"{slug} {i}", "price": D(price), "stock": 100000, "sale": False,
                     "category": "General"}) for i, price in enumerate(spec["prices"])]
             self.templates = {k: coupon_ops.create_template(self.programmes[k], raw) for k, raw in TEMPLATES.items()}
+            self.mall = {}
+            for key, (slug, price, points, cash, limit) in MALL.items():
+                variant = catalog.save_product(self.shops[slug], None, {
+                    "name": f"{key} gift", "price": D(price), "stock": 100000, "category": "General"}).variants[0]
+                mall_ops.mark(self.programmes[key], variant, {"points_price": points, "cash_price": D(cash),
+                                                              "per_member_limit": limit})
+                self.mall[key] = variant.id
             self.users = [accounts.register(f"shopper{i}@example.com", "secret-pass-1", f"Shopper {i}")
                           for i in range(2)]
             for user in self.users:
@@ -192,6 +202,8 @@ class LoyaltyMachine(RuleBasedStateMachine):
         self.coupons: dict[int, ModelCoupon] = {}
         self.issued = dict.fromkeys(TEMPLATES, 0)
         self.orders: list[ModelOrder] = []
+        self.mall_orders: list[list] = []  # [order id, user, mall, qty, units refunded]
+        self.mall_held: dict = {}  # (user, mall) → units held against the per-member limit
         self.checkouts = 0
         self.rule_left = RULE_BUDGET
         self.top_up_keys: list = []
@@ -567,6 +579,38 @@ class LoyaltyMachine(RuleBasedStateMachine):
                         c.used_checkout = None
         elif mo.status != "settled":
             mo.status = "partially_refunded"
+
+    @rule(user=st.integers(0, 1), mall=st.sampled_from(["alpha", PLATFORM]), qty=st.integers(1, 3))
+    def redeem_in_mall(self, user, mall, qty):
+        """Redeem a points-mall item: its points leave the balance, the line earns nothing; refused when the
+        shopper is no member, the points are short or the per-member limit would be passed."""
+        _slug, _price, points, _cash, limit = MALL[mall]
+        held = self.mall_held.get((user, mall), 0)
+        expected = ((user, mall) in self.joined and self._pts(user, mall) >= points * qty
+                    and (limit is None or held + qty <= limit))
+        lines = [{"variant_id": self.mall[mall], "qty": qty, "redeem": True}]
+        assert self._attempt(lambda: place_checkout(self.users[user], lines, {})) == expected
+        if expected:
+            self._add(user, mall, -points * qty)
+            self.mall_held[(user, mall)] = held + qty
+            self.mall_orders.append([self.result.orders[0].id, user, mall, qty, 0])
+
+    @precondition(lambda self: self.mall_orders)
+    @rule(pick=st.integers(0, 10_000), partial=st.booleans())
+    def refund_mall_order(self, pick, partial):
+        """Refund a points-mall order, or one unit of it: the points go back to their lots, the units no longer
+        count against the limit."""
+        order = self.mall_orders[pick % len(self.mall_orders)]
+        real = db.session.get(Order, order[0])
+        left = order[3] - order[4]
+        partial = partial and left >= 2
+        lines = [{"line_id": real.lines[0].id, "qty": 1}] if partial else None
+        assert self._attempt(lambda: orders.refund(real, None, lines, full=not partial)) == (left > 0)
+        if left > 0:
+            k = 1 if partial else left
+            order[4] += k
+            self._add(order[1], order[2], MALL[order[2]][2] * k)
+            self.mall_held[(order[1], order[2])] -= k
 
     @precondition(lambda self: self.orders)
     @rule(pick=st.integers(0, 10_000), event=st.sampled_from(["paid", "settled", "refunded"]))

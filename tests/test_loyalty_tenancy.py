@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
 
 from mall.accounts.models import ApiToken, User
+from mall.catalog import operations as catalog
 from mall.extensions import db
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME, VANCL
 from tests.fixtures.factories import PASSWORD
@@ -76,6 +78,21 @@ CASES = {
     "/platform/programmes/<int:programme_id>/versions/<int:version>/diff":
         Case("operator", {"programme_id": ("a.programme", ()), "version": ("a.version", ("a.first_version",))}),
     "/platform/loyalty/settlement/<slug>": Case("operator", {"slug": ("a.slug", ())}),
+    # Points mall: "a.variant" is listed in shop A's mall, "a.plain" in none, "platform.variant" (shop B's) in the
+    # platform's. Taking out an item already taken out answers as the first time (DELETE is idempotent).
+    "/api/v1/shops/<shop>/points-mall/<int:variant_id>":
+        Case("staff", {"variant_id": ("a.variant", ("b.variant", "platform.variant"))}, {"points_price": 10}),
+    "/admin/<shop>/loyalty/points-mall/<int:variant_id>":
+        Case("staff", {"variant_id": ("a.variant", ("b.variant", "platform.variant"))}),
+    "/points-mall/<int:variant_id>/redeem": Case("shopper", {"variant_id": ("a.variant", ("a.plain",))}),
+    "/admin/<shop>/loyalty/points-mall/<int:variant_id>/remove":
+        Case("staff", {"variant_id": ("a.variant", ("b.variant", "platform.variant", "a.plain"))}),
+    "/api/v1/platform/points-mall/<int:variant_id>":
+        Case("operator", {"variant_id": ("platform.variant", ())}, {"points_price": 10}),
+    "/platform/loyalty/points-mall/<int:variant_id>":
+        Case("operator", {"variant_id": ("platform.variant", ("a.variant",))}),
+    "/platform/loyalty/points-mall/<int:variant_id>/remove":
+        Case("operator", {"variant_id": ("platform.variant", ("a.variant",))}),
 }
 
 
@@ -132,6 +149,10 @@ def world(app, make_user, make_shop, make_programme, api):
         ids[f"platform.{name}"] = reply.json["template"]["id"]
     for key, shop, owner in (("a", shop_a, owner_a), ("b", shop_b, owner_b)):
         ids.update(_shop_objects(key, shop, api(owner), Caller(app, owner), api(make_user())))
+        ids.update(_mall_items(key, shop, api(owner)))
+    ids["platform.variant"] = _variant_of(shop_b, "platform gift")
+    listed = api(operator).put(f"/api/v1/platform/points-mall/{ids['platform.variant']}", {"points_price": 10})
+    assert listed.status_code == 200, listed.json
     return {"ids": ids, "shop": shop_a.slug, "staff": Caller(app, owner_a), "operator": Caller(app, operator),
             "shopper": Caller(app, db.session.get(User, ids["a.member"])), "shop_b": shop_b.slug,
             "owner_b": Caller(app, owner_b), "shopper_b": Caller(app, db.session.get(User, ids["b.member"]))}
@@ -164,6 +185,22 @@ def _shop_objects(key: str, shop, owner_api, owner_pages: Caller, shopper_api) -
     out[f"{key}.segment"] = db.session.execute(text(
         "SELECT s.id FROM loyalty_saved_segments s JOIN loyalty_programmes p ON p.id = s.programme_id "
         "WHERE p.tenant_id = :tenant"), {"tenant": shop.id}).scalar_one()
+    return out
+
+
+def _variant_of(shop, name: str) -> int:
+    """A new product's one variant in the shop (committed)."""
+    product = catalog.save_product(shop, None, {"name": name, "price": Decimal("20.00"), "stock": 5,
+                                                "category": "General"})
+    db.session.commit()
+    return product.variants[0].id
+
+
+def _mall_items(key: str, shop, owner_api) -> dict:
+    """A variant listed in the shop's points mall and one listed nowhere."""
+    out = {f"{key}.variant": _variant_of(shop, "mall item"), f"{key}.plain": _variant_of(shop, "plain item")}
+    listed = owner_api.put(f"/api/v1/shops/{shop.slug}/points-mall/{out[f'{key}.variant']}", {"points_price": 10})
+    assert listed.status_code == 200, listed.json
     return out
 
 

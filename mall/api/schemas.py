@@ -154,6 +154,8 @@ class CheckoutLineSchema(Schema):
     variant_id = Id(load_default=None)
     product_id = Id(load_default=None)
     qty = Int(1, MAX_QTY, required=True)
+    redeem = fields.Boolean(load_default=False, metadata={
+        "description": "buy the line for points in a points mall (its points_price and cash_price)"})
 
 
 class CheckoutSchema(Schema):

@@ -108,7 +108,7 @@ def quote_json(quote) -> dict:
         body = {"id": None, "status": "quote", **_order_fields(oq, oq.tenant.slug)}
         body["lines"] = [
             {"id": None, "product_id": lq.product.id, "variant_id": lq.variant.id, "variant_label": lq.label,
-             "name": localized(lq.product, "name"), "qty": lq.qty,
+             "name": localized(lq.product, "name"), "qty": lq.qty, "redeem": lq.redeem,
              "unit_price": format_money(lq.unit_price), "base": format_money(lq.base), "net": format_money(lq.net),
              "paid": format_money(lq.paid), "points_value": format_money(lq.points_value),
              "adjustments": [{"kind": a.kind, "label": a.label, "amount": format_money(a.amount),

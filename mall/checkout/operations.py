@@ -70,7 +70,10 @@ def place_unpaid(user, raw_lines, options: dict | None = None, *, address_id: in
     orders = [_create_order(checkout, user, oq, address) for oq in quote.orders]
     db.session.flush()
     # reserve_stock locks rows in one fixed order (variant id) so concurrent checkouts cannot deadlock.
-    reserve_stock({lq.variant.id: lq.qty for oq in quote.orders for lq in oq.lines})
+    wanted: dict[int, int] = {}
+    for lq in (lq for oq in quote.orders for lq in oq.lines):
+        wanted[lq.variant.id] = wanted.get(lq.variant.id, 0) + lq.qty  # a variant bought for points and for money
+    reserve_stock(wanted)
     app = current_app._get_current_object()
     for order in orders:
         signals.order_placed.send(app, order=order)

@@ -24,6 +24,8 @@ MAX_QTY = 999
 MAX_ORDER_GOODS = Decimal("1000000.00")
 #: Request keys only plugins understand; without a plugin that takes them they are refused.
 PLUGIN_OPTIONS = ("coupons", "points", "wallet")
+#: The line option only a plugin understands: `"redeem": true` buys the line for points (a points mall).
+REDEEM = "redeem"
 
 
 @dataclass
@@ -58,6 +60,10 @@ class LineQuote:
     points_value: Decimal = ZERO
     #: The OrderLine created from this quote line at checkout.
     line: object = None
+    #: Bought for points (`"redeem": true` on the request line): a plugin prices it and marks "redeem" consumed.
+    redeem: bool = False
+    #: The line's position in the request, for field errors ("lines.<index>.qty").
+    index: int = 0
 
     @property
     def unit_price(self) -> Decimal:
@@ -178,10 +184,12 @@ class LineRequest:
     variant_id: int | None
     product_id: int | None
     qty: int
+    redeem: bool = False
 
 
 def parse_lines(raw) -> list[LineRequest]:
-    """Validate `[{"variant_id" | "product_id", "qty"}]` (a product_id names a product with one variant)."""
+    """Validate `[{"variant_id" | "product_id", "qty", "redeem"?}]` (a product_id names a product with one
+    variant; `redeem`, a boolean, asks a plugin to sell the line for points)."""
     if not isinstance(raw, list) or not raw:
         raise FieldErrors(_("Your cart is empty."), {"lines": [_("Add at least one product.")]})
     if len(raw) > MAX_LINES:
@@ -202,8 +210,11 @@ def parse_lines(raw) -> list[LineRequest]:
                                                  "variant).")]
         if not _is_int(qty) or not 1 <= qty <= MAX_QTY:
             errors[f"lines.{i}.qty"] = [_("Quantity must be a whole number from 1 to %(n)d.", n=MAX_QTY)]
+        redeem = item.get(REDEEM, False)
+        if not isinstance(redeem, bool):
+            errors[f"lines.{i}.{REDEEM}"] = [_("Give true or false.")]
         if not any(key.startswith(f"lines.{i}.") for key in errors):
-            parsed.append(LineRequest(i, vid, pid, qty))
+            parsed.append(LineRequest(i, vid, pid, qty, redeem))
     if errors:
         raise FieldErrors(_("Please correct the cart."), errors)
     return parsed
@@ -257,22 +268,27 @@ def _resolve(requests: list[LineRequest], errors: dict) -> list[tuple[LineReques
 def build_quote(user, raw_lines, options: dict | None = None) -> Quote:
     """Price a cart for a user: load the variants, split by shop, run plugins, decide shipping."""
     errors: dict = {}
-    merged: OrderedDict[int, list] = OrderedDict()  # variant id → [first line's request, variant, qty]
+    # (variant id, redeem) → [first line's request, variant, qty]: a line bought for points stays apart.
+    merged: OrderedDict[tuple, list] = OrderedDict()
     for r, variant in _resolve(parse_lines(raw_lines), errors):
-        if variant.id in merged:
-            merged[variant.id][2] += r.qty
+        if (variant.id, r.redeem) in merged:
+            merged[(variant.id, r.redeem)][2] += r.qty
         else:
-            merged[variant.id] = [r, variant, r.qty]
+            merged[(variant.id, r.redeem)] = [r, variant, r.qty]
+    wanted: dict[int, int] = {}
+    for _r, variant, qty in merged.values():
+        wanted[variant.id] = wanted.get(variant.id, 0) + qty
     moment = clock.now()
     by_shop: dict[int, list[LineQuote]] = {}
     for r, variant, qty in merged.values():
-        problem = _unavailable(variant, qty, moment)
+        problem = _unavailable(variant, wanted[variant.id], moment)
         if problem:
             named = "variant_id" if r.variant_id is not None else "product_id"
             errors[f"lines.{r.index}.{named if problem[0] == 'item' else problem[0]}"] = [problem[1]]
             continue
         product = variant.product
-        by_shop.setdefault(product.tenant_id, []).append(LineQuote(product=product, qty=qty, variant=variant))
+        by_shop.setdefault(product.tenant_id, []).append(
+            LineQuote(product=product, qty=qty, variant=variant, redeem=r.redeem, index=r.index))
     if errors:
         raise FieldErrors(_("Some items cannot be bought as requested."), errors)
     orders = [
@@ -326,6 +342,9 @@ def _refuse_unconsumed(quote: Quote) -> None:
         for key in PLUGIN_OPTIONS
         if quote.options.get(key) and key not in quote.consumed
     }
+    if REDEEM not in quote.consumed:
+        errors.update({f"lines.{lq.index}.{REDEEM}": [_("Items cannot be bought for points in this mall.")]
+                       for oq in quote.orders for lq in oq.lines if lq.redeem})
     if errors:
         raise FieldErrors(_("Some options are not available."), errors)
 

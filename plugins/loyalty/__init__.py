@@ -11,8 +11,9 @@ from mall.plugins import Plugin
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 #: The feature packages, each with a register(plugin); the shared blueprints are registered after them.
-FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "settlement",
-            "budgets", "rules", "centre", "dashboards", "roster", "referrals", "reminders")
+# "pointsmall" comes before "checkout": a redeemed line is priced before member prices, coupons and points.
+FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "pointsmall", "checkout",
+            "settlement", "budgets", "rules", "centre", "dashboards", "roster", "referrals", "reminders")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
@@ -26,6 +27,8 @@ NAV = (
     ("merchant", _l("Pushes"), "loyalty_merchant.push_list"),
     ("merchant", _l("Budgets"), "loyalty_merchant.budget_list"),
     ("platform", _l("Platform budgets"), "loyalty_platform.budgets"),
+    ("merchant", _l("Points mall"), "loyalty_merchant.points_mall"),
+    ("platform", _l("Points mall"), "loyalty_platform.points_mall"),
     ("member", _l("Overview"), "loyalty.overview"),
     ("member", _l("My memberships"), "loyalty.memberships"),
     ("member", _l("My points"), "loyalty.points"),
@@ -33,6 +36,7 @@ NAV = (
     ("member", _l("My wallet"), "loyalty.wallet"),
     ("member", _l("Value statement"), "loyalty.statement"),
     ("member", _l("Coupon centre"), "loyalty.coupon_centre"),
+    ("member", _l("Points mall"), "loyalty.points_malls"),
     ("member", _l("Daily check-in"), "loyalty.daily_check_in"),
     ("member", _l("Reminders"), "loyalty.reminders"),
     ("member", _l("Paid membership"), "loyalty.plus"),
@@ -94,5 +98,5 @@ class LoyaltyPlugin(Plugin):
 
 # Every feature's tables, so that relationships named by string resolve whichever model is imported first.
 for _feature in ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "budgets",
-                 "referrals", "rules", "reminders"):
+                 "referrals", "rules", "reminders", "pointsmall"):
     import_module(f"{__name__}.{_feature}.models")

@@ -308,3 +308,14 @@ def rule_member_cap(rule_name: str, membership_id: int) -> str:
 def push_budget(push_id: int) -> str:
     """The owner name of a push's budget (its spend rows hold it)."""
     return f"push:{push_id}"
+# Points mall.
+
+
+def mall_spend(line_id: int) -> str:
+    """The points an order line bought in a points mall spends (its refund finds the lots by this key)."""
+    return f"mall:{line_id}"
+
+
+def mall_return(line_id: int, returned: int) -> str:
+    """Points of a points-mall line given back once `returned` of its units in all are refunded or cancelled."""
+    return f"mall-return:{line_id}:{returned}"

@@ -107,6 +107,8 @@ def shopper_offers(tenant, user, at) -> list:
 def _member_price(oq, offers) -> None:
     labels = {}  # one translated label per tier, not one per line
     for lq in oq.lines:
+        if lq.redeem:
+            continue  # a line bought for points has its points-mall price, no member price
         best = member_tier(lq.sale, offers)
         if best is None:
             continue
@@ -150,10 +152,11 @@ def _apply_coupons(quote, at) -> None:
     for index in sorted(shop_coupons):
         coupon = shop_coupons[index]
         oq = quote.orders[index]
-        _apply_one(coupon, [(oq, lq) for lq in oq.lines], [oq])
+        _apply_one(coupon, [(oq, lq) for lq in oq.lines if not lq.redeem], [oq])
         plan.coupons.append((coupon, index))
     if platform_coupon is not None:
-        _apply_one(platform_coupon, [(oq, lq) for oq in quote.orders for lq in oq.lines], quote.orders)
+        _apply_one(platform_coupon, [(oq, lq) for oq in quote.orders for lq in oq.lines if not lq.redeem],
+                   quote.orders)
         plan.coupons.append((platform_coupon, 0))
 
 
@@ -207,7 +210,7 @@ def points_cap(programme, orders) -> Decimal:
     redeem = rules(programme).redeem if programme is not None else None
     if not redeem:
         return ZERO
-    goods = sum((oq.goods_net for oq in orders), ZERO)
+    goods = sum((lq.net for oq in orders for lq in oq.lines if not lq.redeem), ZERO)  # not points-mall lines
     cap = floor_to_cent(Decimal(redeem["max_order_fraction"]) * goods)
     if programme.is_platform:
         cap = min(cap, goods - sum((_shop_points_value(oq) for oq in orders), ZERO))
@@ -262,7 +265,7 @@ def _apply_points(quote, shop_members, platform, p_member) -> None:
     if PLATFORM in wanted:
         n = wanted[PLATFORM]
         value = _check_points(p_member, n, quote.orders, f"points.{PLATFORM}")
-        weights = [oq.goods_net - oq.points_value for oq in quote.orders]
+        weights = [sum((lq.net for lq in oq.lines if not lq.redeem), ZERO) - oq.points_value for oq in quote.orders]
         values = spread_pro_rata(value, weights)
         counts = _spread_int(n, values)
         for index, (oq, part, count) in enumerate(zip(quote.orders, values, counts, strict=True)):
@@ -276,7 +279,7 @@ def _apply_points(quote, shop_members, platform, p_member) -> None:
 
 
 def _spread_points(lines, value: Decimal) -> None:
-    shares = spread_pro_rata(value, [lq.net - lq.points_value for lq in lines])
+    shares = spread_pro_rata(value, [ZERO if lq.redeem else lq.net - lq.points_value for lq in lines])
     for lq, share in zip(lines, shares, strict=True):
         lq.points_value += share
 

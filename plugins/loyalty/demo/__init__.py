@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from mall import clock
 from plugins.loyalty.coupons.operations import create_template, issue
-from plugins.loyalty.demo import budgets, referrals, reminders
+from plugins.loyalty.demo import budgets, pointsmall, referrals, reminders
 from plugins.loyalty.demo.data import COUPON_NAMES_EN, FRESH, GADGET, PROGRAMME_NAMES_EN, TEMPLATES, TIER_NAMES_EN
 from plugins.loyalty.demo.rules import add_rules
 from plugins.loyalty.members import operations as member_ops
@@ -46,6 +46,7 @@ def load(shops: dict, shoppers: list):
     _bought_and_settled(bob, shops["taobao"], "candle", 12, days_ago=40)  # 816.00 in 90 days → VIP
     referrals.load(shops, shoppers, platform)  # Alice's friends: two rewarded, one pending, one held
     reminders.load(shops, shoppers)  # Carol's silver card at Fresh Orchard, for the reminders the tick sends
+    pointsmall.load(shops, shoppers)  # the shop's and the platform's points malls; Carol redeemed a cap
     with clock.frozen_at(now - timedelta(days=5)):
         member_ops.buy(platform, alice, "plus", "wallet", "demo:alice:plus")  # 30.00 bonus + 69.00 cash
     # A saved segment and the win-back campaign in the four-tier shop, for the pushes page.

@@ -47,6 +47,8 @@ def _fraction(value) -> Fraction:
 def _platform_share(source: str | None, platform_codes: set[str], shop_codes: set[str]) -> Fraction:
     """The platform's share of a discount, from the adjustment's source ("coupon:7", "tier:plus")."""
     kind, _sep, ref = (source or "").partition(":")
+    if kind == "points_mall":  # an item of the platform's points mall is the platform's gift; a shop's, the shop's
+        return Fraction(1) if ref == PLATFORM else Fraction(0)
     if kind == "coupon" and is_whole_number(ref):
         coupon = db.session.get(Coupon, int(ref))
         if coupon is None:
@@ -73,7 +75,7 @@ def platform_funded(order: Order) -> Decimal:
     kept = kept_quantities(order)
     total = Fraction(0)
     for row in order.adjustments or []:
-        if row.get("kind") in ("member_price", "coupon"):
+        if row.get("kind") in ("member_price", "coupon", "points_mall"):
             line = by_variant.get(row["variant_id"]) if "variant_id" in row else by_product.get(row.get("product_id"))
             if line is None:
                 continue

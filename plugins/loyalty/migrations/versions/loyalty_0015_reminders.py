@@ -1,7 +1,7 @@
 """reminders: each reminder decided (once per key) and each member's choice of reminders
 
 Revision ID: loyalty_0015_reminders
-Revises: loyalty_0012_referrals
+Revises: loyalty_0014_points_mall
 Create Date: 2026-12-21 09:00:00
 
 """
@@ -13,7 +13,7 @@ import mall.dbtypes  # noqa: F401  (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'loyalty_0015_reminders'
-down_revision = 'loyalty_0012_referrals'
+down_revision = 'loyalty_0014_points_mall'
 branch_labels = None
 depends_on = None
 
