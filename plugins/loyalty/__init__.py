@@ -12,7 +12,7 @@ from mall.plugins import Plugin
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 #: The feature packages, each with a register(plugin); the shared blueprints are registered after them.
 FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "settlement",
-            "budgets", "centre", "dashboards", "roster")
+            "budgets", "centre", "dashboards", "roster", "events")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
@@ -87,5 +87,6 @@ class LoyaltyPlugin(Plugin):
 
 
 # Every feature's tables, so that relationships named by string resolve whichever model is imported first.
-for _feature in ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "budgets"):
+for _feature in ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "budgets",
+                 "events"):
     import_module(f"{__name__}.{_feature}.models")

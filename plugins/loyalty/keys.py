@@ -237,3 +237,16 @@ def top_up_charge(request_key: str) -> str:
 def top_up(user_id: int, request_key: str) -> str:
     """The cash a top-up adds to the wallet."""
     return f"top-up:{user_id}:{request_key}"
+
+
+# Member events.
+
+
+def event_report(programme_id: int, source: str, key: str) -> str:
+    """A member event reported to a programme under its reporter's key (source "api", or a built-in event's name)."""
+    return f"event-report:{programme_id}:{source}:{key}"
+
+
+def event(member_id: int, name: str, slot: str) -> str:
+    """A member event's points in one slot of its limit: the n-th time ("1"), a local day or an ISO week."""
+    return f"event:{member_id}:{name}:{slot}"
