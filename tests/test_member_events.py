@@ -244,3 +244,68 @@ def test_eight_reports_of_a_once_event_at_the_same_moment_credit_once(app, world
     assert sorted(results) == [(200, 0)] * 7 + [(201, 30)], results
     assert _available(programme, member) == 130
     assert db.session.query(EventReport).filter_by(event="follow_shop").count() == 8
+
+
+def test_the_editor_has_event_rows_with_errors_beside_each_box(client, world, add_staff):
+    """The owner adds "checkin_photo" (12 points, 2 times) in the spare row and changes share to weekly; a
+    number of times of 5000 and a code given twice are refused beside their boxes and nothing is saved."""
+    from tests.fixtures.factories import PASSWORD
+    from tests.test_programme_editor import _form
+
+    shop, programme = world["shop"], world["programme"]
+    client.post("/lang/en")
+    client.post("/login", data={"email": world["owner"].email, "password": PASSWORD})
+    url = f"/admin/{shop.slug}/loyalty/programme"
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('class="event-row"') == 5 and page.count("event-row spare") == 1
+    data = _form(client, url)
+    rows = {data[f"events-{i}-code"]: i for i in range(5)}
+    spare = {"events-5-code": "checkin_photo", "events-5-points": "12", "events-5-limit": "times",
+             "events-5-times": "2", "events-5-name_en": "A photo of your purchase"}
+    saved = client.post(url, data={**data, **spare, f"events-{rows['share']}-limit": "weekly", "action": "save"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    events = programme.document["points"]["events"]
+    assert events["checkin_photo"] == {"points": 12, "limit": 2, "name_en": "A photo of your purchase"}
+    assert events["share"] == {"points": 5, "limit": "weekly"} and len(events) == 6
+    data = _form(client, url)
+    row = {data[f"events-{i}-code"]: i for i in range(6)}["survey"]
+    bad = client.post(url, data={**data, f"events-{row}-times": "5000", "action": "save"})
+    assert bad.status_code == 422 and "Use once, daily, weekly or a number of times from 1 to 1000." in bad.get_data(
+        as_text=True)
+    twice = client.post(url, data={**data, "events-6-code": "survey", "events-6-points": "1", "action": "save"})
+    assert twice.status_code == 422 and "This event is given twice." in twice.get_data(as_text=True)
+    db.session.expire_all()
+    assert programme.version == 2
+
+
+def test_a_limit_error_is_flattened_to_the_events_own_path():
+    from marshmallow import ValidationError
+
+    from plugins.loyalty.programmes.schemas import validate_document
+
+    doc = copy.deepcopy(DOC)
+    doc["points"]["events"]["share"]["limit"] = "hourly"
+    doc["points"]["events"]["Bad Name"] = {"points": 1}
+    with pytest.raises(ValidationError) as refused:
+        validate_document(doc)
+    assert set(refused.value.messages) == {"points.events.share.limit", "points.events.Bad Name"}
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", ["Ways to earn", "Follow the shop", "+30 points", "once", "Done", "+5 points", "once a day",
+            "Done today", "up to 3 times", "2 more times", "Complete your profile", "for each review",
+            "Event bonus · Follow the shop"]),
+    ("zh", ["赚积分", "关注店铺", "+30 积分", "每天一次", "今日已完成", "最多 3 次", "还可 2 次", "完善资料",
+            "每次评价", "任务奖励 · 关注店铺"])])
+def test_the_member_sees_ways_to_earn_and_the_history_names_the_event(app, world, lang, words):
+    """After follow_shop, one share today and one survey: follow is done, share done today, survey 2 more."""
+    send, member = world["send"], world["member"]
+    now = clock.now()
+    for event, key in (("follow_shop", "f"), ("share", "s"), ("survey", "q")):
+        assert send(event, key, at=now).status_code == 201
+    client = signed_in(app, member)
+    client.post(f"/lang/{lang}")
+    page = client.get(f"/member/points?programme={world['shop'].slug}").get_data(as_text=True)
+    for text in words:
+        assert text in page, text

@@ -186,6 +186,7 @@ def ways_to_earn(member, at=None) -> list[dict]:
             done, left = len(slots) >= event.times, max(event.times - len(slots), 0)
         else:
             done, left = event.limit in now_slot and now_slot[event.limit] in slots, None
-        out.append({"name": event.name, "label": event_name(programme, event.name), "points": event.points,
+        out.append({"name": event.name, "label": event_name(programme, event.name), "own_words": bool(event.words),
+                    "points": event.points,
                     "limit": event.limit, "times": event.times, "left": left, "done": done, "count": len(slots)})
     return out

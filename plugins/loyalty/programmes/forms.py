@@ -17,6 +17,7 @@ from wtforms.validators import Optional
 from mall import form_numbers
 from mall.i18n import localized
 from mall.money import round_half_up
+from plugins.loyalty.events.forms import EventForm, EventRows, event_field, events_of, fill_events
 
 #: A new programme starts from this: one tier, a point per yuan, no expiry.
 STARTER = {
@@ -152,6 +153,7 @@ class ProgrammeForm(FlaskForm):
     levels__activity__sleeping_days = StringField(_l("Sleeping after (days)"), validators=[Optional()],
                                                   description=_l("1–3650, more than the active days."))
     tiers = FieldList(FormField(TierForm), min_entries=1)
+    events = EventRows(FormField(EventForm))
     sample = StringField(_l("Sample order (¥)"), default=SAMPLE, validators=[Optional()])
 
 
@@ -180,6 +182,7 @@ def fill(form: ProgrammeForm, document: dict) -> None:
     form.name.data = document.get("name")
     form.name_en.data = document.get("name_en")
     form.redeem.data = bool(document["points"].get("redeem"))
+    fill_events(form.events, document)
     _refill(form.streak, [{"day": day, "points": points} for day, points in sorted(
         (document["points"].get("bonuses") or {}).get("check_in_streak", {}).items(), key=lambda p: int(p[0]))])
     _refill(form.tiers, [{**{k: tier.get(k) for k in TIER_FIELDS}, "free_shipping": tier.get("free_shipping"),
@@ -306,6 +309,7 @@ def document_from(form: ProgrammeForm, current: dict) -> tuple[dict, list]:
                 target[leaf] = value
     doc["points"].setdefault("bonuses", {})["check_in_streak"] = {
         (e.form.day.data or "").strip(): _value("points", e.form.points.data) for e in _streak_rows(form)}
+    doc["points"]["events"] = events_of(form.events)
     if not form.redeem.data:
         doc["points"]["redeem"] = None
     if not doc["levels"].get("activity"):
@@ -350,6 +354,8 @@ def place_errors(form: ProgrammeForm, messages: dict, rows: list) -> None:
 def _field_at(form: ProgrammeForm, path: str, rows: list):
     """The form field a document path is shown in, or None (then the message goes above the form)."""
     parts = path.split(".")
+    if path.startswith("points.events."):
+        return event_field(form.events, path)
     if path.startswith(STREAK + "."):
         day = path[len(STREAK) + 1:].rsplit(".", 1)
         for entry in _streak_rows(form):
