@@ -309,3 +309,11 @@ def test_the_member_sees_ways_to_earn_and_the_history_names_the_event(app, world
     page = client.get(f"/member/points?programme={world['shop'].slug}").get_data(as_text=True)
     for text in words:
         assert text in page, text
+
+
+def test_the_event_endpoints_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    shop = paths["/api/v1/shops/{shop}/events"]["post"]
+    assert set(shop["responses"]) >= {"200", "201", "403", "404", "409", "422"}
+    body = shop["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/EventReportBody") and "/api/v1/platform/events" in paths

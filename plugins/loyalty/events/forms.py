@@ -17,15 +17,14 @@ PREFIX = "points.events."
 class EventForm(Form):
     """One event: its code, what members read, its points and how often it pays; a row without a code is left out."""
 
-    code = StringField(_l("Event code"), validators=[Optional()],
-                       description=_l("What staff report: lowercase letters, digits or _ (1–40)."))
-    name = StringField(_l("Name in Chinese"), validators=[Optional()], description=_l("Up to 40 characters."))
+    code = StringField(_l("Event code"), validators=[Optional()])
+    name = StringField(_l("Name in Chinese"), validators=[Optional()])
     name_en = StringField(_l("Name in English (optional)"), validators=[Optional()])
-    points = StringField(_l("Points"), validators=[Optional()], description=_l("1–100000"))
+    points = StringField(_l("Points"), validators=[Optional()])
     limit = SelectField(_l("How often"), default="once", choices=[
         SelectChoice("once", _l("Once per member")), SelectChoice("daily", _l("Once a day")),
         SelectChoice("weekly", _l("Once a week")), SelectChoice(TIMES, _l("A number of times"))])
-    times = StringField(_l("Times in all"), validators=[Optional()], description=_l("1–1000, for a number of times."))
+    times = StringField(_l("Times"), validators=[Optional()])
     remove = BooleanField(_l("Remove"))
 
 
