@@ -54,6 +54,9 @@ order_cancelled = _signals.signal("order-cancelled")
 #: kwargs: review. Sent after a buyer reviews an order line.
 review_posted = _signals.signal("review-posted")
 
+#: kwargs: user. Sent when a user saves their profile (name, phone, birthday, consent) on the account page.
+profile_saved = _signals.signal("profile-saved")
+
 #: kwargs: at (datetime), dry_run (bool), report (dict to add counts to). Sent by
 #: `flask mall tick` after the core's own time-driven work, to each receiver in turn on a clean
 #: session: a receiver runs each shop's batch through `mall.tenant_work.in_own_transaction`, which

@@ -76,6 +76,10 @@ RULE_CAP, RULE_BUDGET = 40, 150
 PROGRAMMES["beta"]["points"]["rules"] = [{"name": "double", "multiplier": "2", "stacking": "add",
                                           "cap_per_order": RULE_CAP,
                                           "budget": {"points": RULE_BUDGET, "period": "campaign"}}]
+#: Member events in alpha: once, daily (Shanghai days) and twice in all.
+EVENTS = {"follow": {"points": 30, "limit": "once"}, "share": {"points": 7, "limit": "daily"},
+          "survey": {"points": 4, "limit": 2}}
+PROGRAMMES["alpha"]["points"]["events"] = EVENTS
 RATE = {k: Fraction(D(d["points"]["earn"]["points"])) / Fraction(D(d["points"]["earn"]["per_amount"]))
         for k, d in PROGRAMMES.items()}
 SHOPS = {"alpha": {"fee": D("0.00"), "window": 7, "prices": ["120.00", "35.00"]},
@@ -208,6 +212,8 @@ class LoyaltyMachine(RuleBasedStateMachine):
         self.rule_left = RULE_BUDGET
         self.top_up_keys: list = []
         self.used_keys: set = set()
+        self.event_keys: dict = {}  # report key → (user, event)
+        self.event_slots: dict = {}  # (user, event) → slots credited (local days, or 1, 2, …)
 
     # -- helpers -----------------------------------------------------------------
 
@@ -282,6 +288,25 @@ class LoyaltyMachine(RuleBasedStateMachine):
             self.check_ins[(user, programme)] = (today, streak)
             bonuses = PROGRAMMES[programme]["points"]["bonuses"]
             self._add(user, programme, bonuses["check_in"] + bonuses["check_in_streak"].get(str(streak), 0))
+
+    @rule(user=st.integers(0, 1), name=st.sampled_from([*sorted(EVENTS), "nope"]), key=st.integers(0, 3))
+    def report_event(self, user, name, key):
+        """A member event reported to alpha: credited within its limit; a replayed key answers the first report,
+        a key reused for another member or event and an unknown event or non-member are refused."""
+        from plugins.loyalty.events.operations import report
+
+        ok = self._attempt(lambda: report(self.programmes["alpha"], self.users[user], name, f"k{key}"))
+        if key in self.event_keys:
+            assert ok == (self.event_keys[key] == (user, name))
+            return
+        assert ok == (name in EVENTS and (user, "alpha") in self.joined)
+        if ok:
+            self.event_keys[key] = (user, name)
+            limit, slots = EVENTS[name]["limit"], self.event_slots.setdefault((user, name), [])
+            slot = self.now.astimezone(TZ).date() if limit == "daily" else len(slots) + 1
+            if slot not in slots and (limit == "daily" or len(slots) < (1 if limit == "once" else limit)):
+                slots.append(slot)
+                self._add(user, "alpha", EVENTS[name]["points"])
 
     @rule(user=st.integers(0, 1), programme=st.sampled_from([PLATFORM, "alpha", "beta"]))
     def claim(self, user, programme):

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from mall import signals
 from mall.accounts import operations
 from mall.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from mall.boundary import commits
@@ -99,6 +100,7 @@ def profile():
         user.birthday = form.birthday.data
         user.consent_email = form.consent_email.data
         user.consent_sms = form.consent_sms.data
+        signals.profile_saved.send(current_app._get_current_object(), user=user)
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"))
     return _profile_page(user, form, PasswordForm(prefix="pw"), 422 if request.method == "POST" else 200)

@@ -319,3 +319,14 @@ def mall_spend(line_id: int) -> str:
 def mall_return(line_id: int, returned: int) -> str:
     """Points of a points-mall line given back once `returned` of its units in all are refunded or cancelled."""
     return f"mall-return:{line_id}:{returned}"
+# Member events.
+
+
+def event_report(programme_id: int, source: str, key: str) -> str:
+    """A member event reported to a programme under its reporter's key (source "api", or a built-in event's name)."""
+    return f"event-report:{programme_id}:{source}:{key}"
+
+
+def event(member_id: int, name: str, slot: str) -> str:
+    """A member event's points in one slot of its limit: the n-th time ("1"), a local day or an ISO week."""
+    return f"event:{member_id}:{name}:{slot}"

@@ -22,7 +22,7 @@ from plugins.loyalty.programmes.operations import rules
 from plugins.loyalty.segments.operations import BOUGHT, activity
 
 #: Points entries that give points, take spent points, or let them lapse.
-ISSUED = ("earn", "join", "check_in", "review", "birthday", "referral", "referee", "return", "adjust")
+ISSUED = ("earn", "join", "check_in", "review", "birthday", "referral", "referee", "return", "adjust", "event")
 REDEEMED = ("redeem", "exchange", "mall")
 EXPIRED = ("expire",)
 #: Each KPI's name and how it is counted: the card's label and its help text.

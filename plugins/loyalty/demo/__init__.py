@@ -10,6 +10,7 @@ from decimal import Decimal
 from mall import clock
 from plugins.loyalty.coupons.operations import create_template, issue
 from plugins.loyalty.demo import budgets, pointsmall, referrals, reminders
+from plugins.loyalty.demo import events as demo_events
 from plugins.loyalty.demo.data import COUPON_NAMES_EN, FRESH, GADGET, PROGRAMME_NAMES_EN, TEMPLATES, TIER_NAMES_EN
 from plugins.loyalty.demo.rules import add_rules
 from plugins.loyalty.members import operations as member_ops
@@ -36,6 +37,7 @@ def load(shops: dict, shoppers: list):
                                   (four, alice, 60), (four, bob, 350)):
         # Bob's 100 joining points in the four-tier shop lapse 365 days after joining: in 15 days.
         join_programme(programme, user, now - timedelta(days=days))
+    demo_events.load({"vancl": vancl, "fourtier": four}, shoppers)
     issue(templates["shipping"], bob, "staff")
     move(wallet_for(alice), "cash", Decimal("500.00"), "top_up", "demo:alice:top-up")
     move(wallet_for(alice), "bonus", Decimal("30.00"), "adjust", "demo:alice:gift", reason="Welcome gift 新人礼金")

@@ -47,6 +47,9 @@ def join_programme(programme, user, at=None):
         if r.window["kind"] == "rolling":
             member.evaluated_for = ledger.month_key(at, clock.zone_of(programme.tenant), r.window["evaluate"])
         db.session.flush()
+        from plugins.loyalty.events.receivers import on_joined  # events build on memberships
+
+        on_joined(member, at)
     return member, created
 
 

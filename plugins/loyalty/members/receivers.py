@@ -1,4 +1,4 @@
-"""Member receivers: every new account joins the platform programme; a review earns its bonus."""
+"""Member receivers: every new account joins the platform programme; a review earns its growth value."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from mall import signals
 from mall.extensions import db
 from plugins.loyalty import keys
 from plugins.loyalty.members.operations import credit_metric, join_programme, membership
-from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.programmes.operations import platform_programme, programme_for, rules
 
 
@@ -26,7 +25,7 @@ def on_user_registered(sender, user, **kwargs) -> None:
 
 
 def on_review_posted(sender, review, **kwargs) -> None:
-    """A review earns the shop programme's review bonus (and growth value)."""
+    """A review earns the shop programme's growth value (its points are a built-in member event's)."""
     tenant_id = getattr(review, "tenant_id", None)
     from mall.tenants.models import Tenant
 
@@ -38,6 +37,5 @@ def on_review_posted(sender, review, **kwargs) -> None:
     if member is None:
         return
     r = rules(programme)
-    ledger.credit(member, r.bonuses.get("review", 0), "review", keys.review(review.id), funded_by="shop")
     if r.metric == "growth" and r.growth.get("review"):
         credit_metric(member, Decimal(r.growth["review"]), keys.growth_review(review.id))

@@ -13,6 +13,7 @@ from wtforms.validators import Optional
 
 from mall import form_numbers
 from mall.i18n import localized
+from plugins.loyalty.events.forms import EventForm, EventRows, event_field, events_of, fill_events
 from plugins.loyalty.referrals.forms import INTEGERS as REFERRAL_INTEGERS
 from plugins.loyalty.referrals.forms import referee_bonus_field, referee_coupon_field
 from plugins.loyalty.reminders import forms as reminder_forms
@@ -155,6 +156,7 @@ class ProgrammeForm(RuleFields, FlaskForm):
                                                   description=_l("1–3650, more than the active days."))
     tiers = FieldList(FormField(TierForm), min_entries=1)
     reminders = FormField(reminder_forms.ProgrammeRemindersForm)
+    events = EventRows(FormField(EventForm))
     sample = StringField(_l("Sample order (¥)"), default=SAMPLE, validators=[Optional()])
 
 
@@ -184,6 +186,7 @@ def fill(form: ProgrammeForm, document: dict) -> None:
     form.name_en.data = document.get("name_en")
     form.redeem.data = bool(document["points"].get("redeem"))
     reminder_forms.fill(form.reminders.form, document)
+    fill_events(form.events, document)
     _refill(form.streak, [{"day": day, "points": points} for day, points in sorted(
         (document["points"].get("bonuses") or {}).get("check_in_streak", {}).items(), key=lambda p: int(p[0]))])
     _refill(form.tiers, [{**{k: tier.get(k) for k in TIER_FIELDS}, "free_shipping": tier.get("free_shipping"),
@@ -313,6 +316,7 @@ def document_from(form: ProgrammeForm, current: dict) -> tuple[dict, list]:
                 target[leaf] = value
     doc["points"].setdefault("bonuses", {})["check_in_streak"] = {
         (e.form.day.data or "").strip(): _value("points", e.form.points.data) for e in _streak_rows(form)}
+    doc["points"]["events"] = events_of(form.events)
     if not form.redeem.data:
         doc["points"]["redeem"] = None
     if not doc["levels"].get("activity"):
@@ -359,6 +363,8 @@ def place_errors(form: ProgrammeForm, messages: dict, rows: list) -> None:
 def _field_at(form: ProgrammeForm, path: str, rows: list):
     """The form field a document path is shown in, or None (then the message goes above the form)."""
     parts = path.split(".")
+    if path.startswith("points.events."):
+        return event_field(form.events, path)
     if path.startswith(STREAK + "."):
         day = path[len(STREAK) + 1:].rsplit(".", 1)
         for entry in _streak_rows(form):

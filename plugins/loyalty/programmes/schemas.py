@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -193,6 +194,8 @@ class EventSchema(Strict):
     points = _int(1, MAX_BONUS, required=True)
     #: "once", "daily", "weekly", or a whole number of times in all.
     limit = fields.Raw(load_default="once")
+    name = fields.String(validate=validate.Length(max=40))  # what members read; else the mall names known events
+    name_en = fields.String(validate=validate.Length(max=40))
 
     @validates_schema
     def _limit(self, data, **kwargs):
@@ -230,6 +233,11 @@ class PointsSchema(Strict):
     events = fields.Dict(keys=fields.String(validate=validate.Regexp(
         r"^[a-z0-9_]{1,40}$", error=_l("Use 1–40 lowercase letters, digits or _."))),
         values=fields.Nested(EventSchema), load_default=dict, validate=validate.Length(max=MAX_EVENTS))
+
+    @validates_schema
+    def _review_is_a_bonus(self, data, **kwargs):
+        if "review" in (data.get("events") or {}):
+            raise ValidationError(_l("The review event pays bonuses.review; set it there."), "events.review")
     reminders = fields.Nested(RemindersSchema, load_default=lambda: RemindersSchema().load({}))
 
     @validates_schema
@@ -362,8 +370,16 @@ def validate_document(raw) -> dict:
     try:
         loaded = ProgrammeSchema().load(raw)
     except ValidationError as exc:
-        raise ValidationError(flatten(exc.messages)) from None
+        raise ValidationError(_event_paths(flatten(exc.messages))) from None
     return ProgrammeSchema().dump(loaded)
+
+
+def _event_paths(messages: dict) -> dict:
+    """An event's messages at "points.events.x.limit" (its name's at "points.events.x"), not under key / value."""
+    out: dict = {}
+    for path, texts in messages.items():
+        out.setdefault(re.sub(r"^(points\.events\.[^.]+)\.(?:key|value)\b", r"\1", path), []).extend(texts)
+    return out
 
 
 def flatten(messages, prefix: str = "") -> dict:

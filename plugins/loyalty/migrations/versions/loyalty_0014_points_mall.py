@@ -1,7 +1,7 @@
 """points mall: items sold for points, purchases and per-member counts
 
 Revision ID: loyalty_0014_points_mall
-Revises: loyalty_0012_referrals
+Revises: loyalty_0013_events
 Create Date: 2026-12-20 11:00:00
 
 """
@@ -13,7 +13,7 @@ import mall.dbtypes  # noqa: F401  (Money, UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'loyalty_0014_points_mall'
-down_revision = 'loyalty_0012_referrals'
+down_revision = 'loyalty_0013_events'
 branch_labels = None
 depends_on = 'core_0008'  # product_variants
 
