@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields
+from decimal import Decimal
 
-from plugins.loyalty.programmes.schemas import BudgetSchema
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from plugins.loyalty.programmes.bounds import MAX_BUDGET_AMOUNT, MAX_BUDGET_POINTS, Strict, decimal_field, int_field
+
+
+class BudgetSchema(Strict):
+    """A campaign's budget: money of discount (`amount`) or `points`, per calendar month or for the whole campaign."""
+
+    amount = decimal_field(Decimal("0.01"), MAX_BUDGET_AMOUNT)
+    points = int_field(1, MAX_BUDGET_POINTS)
+    period = fields.String(required=True, validate=validate.OneOf(["month", "campaign"]))
+
+    @validates_schema
+    def _one(self, data, **kwargs):
+        if ("amount" in data) == ("points" in data):
+            raise ValidationError(_l("Give either an amount or points."), "_schema")
 
 
 def budget_field(**kwargs):

@@ -14,8 +14,8 @@ from mall.tenants.access import actor, operator_required, staff_required
 from mall.tenants.models import StaffRole
 from plugins.loyalty.budgets import operations as budgets
 from plugins.loyalty.budgets.forms import CofundingForm, flat_budget_errors
+from plugins.loyalty.budgets.schemas import BudgetSchema
 from plugins.loyalty.programmes.operations import platform_programme
-from plugins.loyalty.programmes.schemas import BudgetSchema
 from plugins.loyalty.web.blueprints import merchant_bp, platform_bp, shop_programme
 
 

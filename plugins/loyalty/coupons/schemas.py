@@ -9,8 +9,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from mall.validation import Id, Int, Moment, Money, Points, Text
-from plugins.loyalty.budgets.schemas import BudgetShown, budget_field, template_budget_problem
-from plugins.loyalty.programmes.schemas import BudgetSchema
+from plugins.loyalty.budgets.schemas import BudgetSchema, BudgetShown, budget_field, template_budget_problem
 from plugins.loyalty.web.schemas import MoneyString
 
 KINDS = ("amount_off", "percent_off", "free_shipping")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mall.validation import Id, Text
+from plugins.loyalty.programmes.bounds import MAX_BONUS, MAX_EVENT_TIMES, Strict, int_field
 from plugins.loyalty.web.schemas import Body
 
 
@@ -27,3 +29,21 @@ class EventReportReply(Schema):
     credited = fields.Integer()
     reason = fields.String(allow_none=True, metadata={"enum": ["limit"]})
     reported_at = fields.DateTime()
+
+
+class EventSchema(Strict):
+    """Points for a member event (a completed profile, a review with a photo): how many and how often."""
+
+    points = int_field(1, MAX_BONUS, required=True)
+    #: "once", "daily", "weekly", or a whole number of times in all.
+    limit = fields.Raw(load_default="once")
+    name = fields.String(validate=validate.Length(max=40))  # what members read; else the mall names known events
+    name_en = fields.String(validate=validate.Length(max=40))
+
+    @validates_schema
+    def _limit(self, data, **kwargs):
+        limit = data.get("limit")
+        if isinstance(limit, bool) or not (limit in ("once", "daily", "weekly")
+                                           or (isinstance(limit, int) and 1 <= limit <= MAX_EVENT_TIMES)):
+            raise ValidationError(_l("Use once, daily, weekly or a number of times from 1 to %(n)d.",
+                                     n=MAX_EVENT_TIMES), "limit")

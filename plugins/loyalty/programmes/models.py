@@ -11,7 +11,7 @@ from sqlalchemy import UniqueConstraint
 from mall import clock
 from mall.dbtypes import UTCDateTime
 from mall.extensions import db
-from plugins.loyalty.programmes.schemas import DEFAULT_REFERRALS_A_MONTH
+from plugins.loyalty.programmes.bounds import DEFAULT_REFERRALS_A_MONTH
 
 PLATFORM = "platform"
 

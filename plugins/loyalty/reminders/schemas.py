@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields
+from marshmallow import ValidationError, fields, validate, validates_schema
 
+from plugins.loyalty.programmes.bounds import Strict, int_field
 from plugins.loyalty.web.schemas import Body
 
 
@@ -31,3 +32,16 @@ class RemindersReply(Body):
 
     expiry = fields.Boolean()
     tier = fields.Boolean()
+
+
+class RemindersSchema(Strict):
+    """When members are reminded: days before points expire, and before a tier's validity period ends."""
+
+    expiry_days = fields.List(int_field(1, 365), load_default=lambda: [30, 7], validate=validate.Length(max=5))
+    tier_days = int_field(1, 365, load_default=30, allow_none=True)
+
+    @validates_schema
+    def _distinct(self, data, **kwargs):
+        days = data.get("expiry_days") or []
+        if len(set(days)) != len(days):
+            raise ValidationError(_l("Each number of days once."), "expiry_days")
