@@ -67,10 +67,10 @@ def portions(order, r, kept: dict[int, int] | None = None, payments=None) -> lis
     out = []
     # Lines bought in a points mall (the order's "points_mall" adjustments name them) earn nothing.
     bought_for_points = {a.get("variant_id") for a in getattr(order, "adjustments", None) or []
-                         if a.get("kind") == "points_mall"}
+                         if a.get("kind") == "points_mall"} - {None}
     for line in order.lines:
         qty = line.qty if kept is None else kept.get(line.id, 0)
-        if qty <= 0 or line.variant_id in bought_for_points:
+        if qty <= 0 or getattr(line, "variant_id", None) in bought_for_points:
             continue
         paid = kept_paid(line, qty)
         line_rate = r.sale_rate if line.sale else r.rate
