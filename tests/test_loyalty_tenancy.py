@@ -61,6 +61,10 @@ CASES = {
     "/api/v1/shops/<shop>/members/<int:user_id>/points/adjust":
         Case("staff", {"user_id": ("a.member", ("b.member", "a.stranger"))}, {"delta": 5, "reason": "goodwill"}),
     "/api/v1/shops/<shop>/pushes/<int:push_id>": Case("staff", {"push_id": ("a.push", ("b.push",))}),
+    "/api/v1/shops/<shop>/coupon-templates/<int:template_id>":
+        Case("staff", {"template_id": ("a.template", ("b.template", "platform.template"))}, {"name": "Renamed"}),
+    "/api/v1/platform/coupon-templates/<int:template_id>":
+        Case("operator", {"template_id": ("platform.template", ("b.template",))}, {"name": "Renamed"}),
     "/api/v1/shops/<shop>/coupon-templates/<int:template_id>/claim":
         Case("shopper", {"template_id": ("a.template", ("b.template", "platform.template", "a.hidden"))}),
     "/api/v1/platform/coupon-templates/<int:template_id>/claim":
