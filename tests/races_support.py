@@ -75,3 +75,39 @@ class CommitGate:
         for t in threads:
             t.join()
         return results
+
+
+def race(app, work, threads: int, catch: type[Exception] | tuple = ()) -> list[str]:
+    """Run work(i) in `threads` threads released together, each committing its own transaction.
+
+    Each result is "ok", the refusal's code (a DomainError), or the name of an exception listed in `catch`
+    (a deadlock or a lost update would show there); anything else fails the thread's result as its name too.
+    """
+    from mall.errors import DomainError
+    from mall.extensions import db
+
+    results: list[str] = [""] * threads
+    barrier = threading.Barrier(threads)
+
+    def attempt(i):
+        with app.app_context():
+            barrier.wait()
+            try:
+                work(i)
+                db.session.commit()
+                results[i] = "ok"
+            except DomainError as exc:
+                db.session.rollback()
+                results[i] = exc.code
+            except catch as exc:
+                db.session.rollback()
+                results[i] = type(exc).__name__
+            finally:
+                db.session.remove()
+
+    started = [threading.Thread(target=attempt, args=(i,)) for i in range(threads)]
+    for t in started:
+        t.start()
+    for t in started:
+        t.join()
+    return results

@@ -1,11 +1,9 @@
 """Budgets under concurrency on PostgreSQL: 32 members claim at once from coupons whose budgets are nearly spent."""
 
-import threading
 from decimal import Decimal
 
 from mall import clock
 from mall.accounts.models import User
-from mall.errors import DomainError
 from mall.extensions import db
 from plugins.loyalty import keys
 from plugins.loyalty.budgets import operations as budgets
@@ -15,34 +13,11 @@ from plugins.loyalty.invariants import violations
 from plugins.loyalty.programmes.models import Programme
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME
 from tests.conftest import requires_pg
+from tests.races_support import race
 
 THREADS = 32
 
 
-def _race(app, work) -> list[str]:
-    """Run work(i) in 32 threads released together, each committing its own claim; "ok" or the refusal's code."""
-    results: list[str] = []
-    barrier = threading.Barrier(THREADS)
-
-    def attempt(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                work(i)
-                db.session.commit()
-                results.append("ok")
-            except DomainError as exc:
-                db.session.rollback()
-                results.append(exc.code)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def _claims(programme_ids: list[int], template_ids: list[int], users: list[int]):
@@ -65,7 +40,7 @@ def test_32_claims_from_a_nearly_spent_budget(app, make_shop, make_user, make_pr
     assert budgets.take(programme, owner, template.budget, Decimal("63"), clock.now()) == Decimal("63")
     db.session.commit()
     users = [make_user().id for _ in range(THREADS)]
-    results = _race(app, _claims([programme.id], [template.id], users))
+    results = race(app, _claims([programme.id], [template.id], users), THREADS)
     assert results.count("ok") == 3
     assert results.count("coupon_budget_spent") == THREADS - 3
     db.session.expire_all()
@@ -91,7 +66,7 @@ def test_two_shops_racing_for_the_platform_co_funding_budget(app, make_shop, mak
             "funded_by": "split", "platform_share": "0.4"}).id)
     db.session.commit()
     users = [make_user().id for _ in range(THREADS)]
-    results = _race(app, _claims(programmes, templates, users))
+    results = race(app, _claims(programmes, templates, users), THREADS)
     assert results.count("ok") == 7
     db.session.expire_all()
     assert budgets.spent(platform, budgets.COFUNDING, platform.cofunding_budget, clock.now()) == Decimal("49")

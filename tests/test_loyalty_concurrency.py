@@ -1,11 +1,9 @@
 """Concurrency on PostgreSQL, 32 threads: the same points, wallet and coupon spent once; stock 10 issues 10."""
 
-import threading
 from decimal import Decimal
 
 from mall.accounts.models import User
 from mall.checkout.operations import place_checkout
-from mall.errors import DomainError
 from mall.extensions import db
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
@@ -16,34 +14,11 @@ from plugins.loyalty.seeds import FOUR_TIERS
 from plugins.loyalty.wallet.models import Wallet
 from plugins.loyalty.wallet.operations import move, wallet_for
 from tests.conftest import requires_pg
+from tests.races_support import race
 
 THREADS = 32
 
 
-def _race(app, work) -> list[str]:
-    """Run work(i) in 32 threads released together; collect "ok" or the refusal's code."""
-    results: list[str] = []
-    barrier = threading.Barrier(THREADS)
-
-    def attempt(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                work(i)
-                db.session.commit()
-                results.append("ok")
-            except DomainError as exc:
-                db.session.rollback()
-                results.append(exc.code)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @requires_pg
@@ -62,7 +37,7 @@ def test_claiming_a_coupon_with_stock_10(app, make_shop, make_user, make_program
 
         coupon_ops.claim(db.session.get(Programme, pid), tid, db.session.get(User, users[i]))
 
-    results = _race(app, claim)
+    results = race(app, claim, THREADS)
     assert results.count("ok") == 10
     db.session.expire_all()
     assert db.session.get(CouponTemplate, tid).issued == 10
@@ -99,9 +74,9 @@ def test_the_same_points_wallet_and_coupon_spent_at_once(app, make_shop, make_us
     def spend_coupon(i):
         place_checkout(db.session.get(User, uid), lines, {"coupons": [cid]})
 
-    assert _race(app, spend_points).count("ok") == 2
-    assert _race(app, spend_wallet).count("ok") == 2
-    assert _race(app, spend_coupon).count("ok") == 1
+    assert race(app, spend_points, THREADS).count("ok") == 2
+    assert race(app, spend_wallet, THREADS).count("ok") == 2
+    assert race(app, spend_coupon, THREADS).count("ok") == 1
     db.session.expire_all()
     m = db.session.execute(db.select(Membership).filter_by(user_id=uid)).scalar_one()
     assert m.points_available == 0
@@ -147,7 +122,7 @@ def test_replaying_order_events_and_the_tick_credits_nothing_twice(app, make_sho
     def paid_again(i):
         signals.order_paid.send(app_, order=db.session.get(Order, oid))
 
-    assert _race(app, paid_again).count("ok") == THREADS
+    assert race(app, paid_again, THREADS).count("ok") == THREADS
     assert points() == (100, 600)
 
     with clock.frozen_at(START + timedelta(days=1)):
@@ -158,13 +133,13 @@ def test_replaying_order_events_and_the_tick_credits_nothing_twice(app, make_sho
     def tick(i):
         run_tick(settle_at)
 
-    assert _race(app, tick).count("ok") == THREADS
+    assert race(app, tick, THREADS).count("ok") == THREADS
     assert points() == (700, 0)
 
     def settled_again(i):
         signals.order_settled.send(app_, order=db.session.get(Order, oid), at=settle_at)
 
-    assert _race(app, settled_again).count("ok") == THREADS
+    assert race(app, settled_again, THREADS).count("ok") == THREADS
     assert points() == (700, 0)
 
     order = db.session.get(Order, oid)
@@ -177,7 +152,7 @@ def test_replaying_order_events_and_the_tick_credits_nothing_twice(app, make_sho
         o = db.session.get(Order, oid)
         signals.order_refunded.send(app_, order=o, refund=o.refunds[-1], actor=None)
 
-    assert _race(app, refunded_again).count("ok") == THREADS
+    assert race(app, refunded_again, THREADS).count("ok") == THREADS
     assert points() == (400, 0)
     keys = db.session.execute(db.select(PointsEntry.idempotency_key).filter_by(order_id=oid)).scalars().all()
     assert len(keys) == len(set(keys)) == 4  # earn, unlock, earned, clawback

@@ -1,11 +1,9 @@
 """Points-mall races on PostgreSQL: members redeeming the last unit at once, one member passing the limit at once."""
 
-import threading
 from decimal import Decimal
 
 from mall.accounts.models import User
 from mall.checkout.operations import place_checkout
-from mall.errors import DomainError
 from mall.extensions import db
 from plugins.loyalty.invariants import violations
 from plugins.loyalty.members.models import Membership
@@ -16,34 +14,11 @@ from plugins.loyalty.pointsmall.models import MallCount, MallPurchase
 from plugins.loyalty.seeds import VANCL
 from tests.conftest import requires_pg
 from tests.fixtures.factories import give_address
+from tests.races_support import race
 
 THREADS = 8
 
 
-def _race(app, work) -> list[str]:
-    """Run work(i) in THREADS threads released together; "ok" or the refusal's code for each."""
-    results: list[str] = []
-    barrier = threading.Barrier(THREADS)
-
-    def attempt(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                work(i)
-                db.session.commit()
-                results.append("ok")
-            except DomainError as exc:
-                db.session.rollback()
-                results.append(exc.code)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def _setup(make_shop, make_product, make_programme, make_user, stock, limit, members):
@@ -73,7 +48,7 @@ def test_members_redeeming_the_last_unit_at_once_one_gets_it(app, make_shop, mak
     """8 members redeem the one lamp left at once: one order, 100 points spent once in all, 7 refusals."""
     variant_id, users = _setup(make_shop, make_product, make_programme, make_user, stock=1, limit=None,
                                members=THREADS)
-    results = _race(app, lambda i: _redeem(variant_id, users[i]))
+    results = race(app, lambda i: _redeem(variant_id, users[i]), THREADS)
     assert results.count("ok") == 1 and results.count("out_of_stock") == THREADS - 1
     db.session.expire_all()
     assert sum(m.points_available for m in db.session.execute(db.select(Membership)).scalars()) == 1000 * THREADS - 100
@@ -85,7 +60,7 @@ def test_members_redeeming_the_last_unit_at_once_one_gets_it(app, make_shop, mak
 def test_one_member_passing_the_per_member_limit_at_once(app, make_shop, make_product, make_programme, make_user):
     """One member redeems one lamp in 8 checkouts at once with a limit of 2: two orders, 200 points, 6 refusals."""
     variant_id, users = _setup(make_shop, make_product, make_programme, make_user, stock=100, limit=2, members=1)
-    results = _race(app, lambda i: _redeem(variant_id, users[0]))
+    results = race(app, lambda i: _redeem(variant_id, users[0]), THREADS)
     assert results.count("ok") == 2 and results.count("limit_reached") == THREADS - 2
     db.session.expire_all()
     assert db.session.execute(db.select(Membership)).scalar_one().points_available == 800

@@ -1,6 +1,5 @@
 """Earning under a rule whose budget is nearly spent, 16 checkouts at once on PostgreSQL: never over the budget."""
 
-import threading
 
 from mall import clock
 from mall.accounts.models import User
@@ -13,6 +12,7 @@ from plugins.loyalty.members.operations import join_programme
 from plugins.loyalty.rules.models import RuleGrant
 from tests.conftest import requires_pg
 from tests.fixtures.factories import give_address
+from tests.races_support import race
 
 THREADS = 16
 BUDGET = {"points": 10000, "period": "campaign"}
@@ -26,30 +26,6 @@ DOC = {
 }
 
 
-def _race(app, work) -> list[str]:
-    """Run work(i) in 16 threads released together; "ok" or the exception's name for each."""
-    results: list[str] = [""] * THREADS
-    barrier = threading.Barrier(THREADS)
-
-    def attempt(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                work(i)
-                db.session.commit()
-                results[i] = "ok"
-            except Exception as exc:  # a deadlock or a lost update would show here
-                db.session.rollback()
-                results[i] = type(exc).__name__
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @requires_pg
@@ -73,7 +49,7 @@ def test_sixteen_checkouts_under_a_nearly_spent_budget_and_a_member_cap(app, mak
     def pay(i):
         place_checkout(db.session.get(User, uids[i % 8]), [{"product_id": pid, "qty": 1}], {})
 
-    assert _race(app, pay) == ["ok"] * THREADS
+    assert race(app, pay, THREADS, catch=Exception) == ["ok"] * THREADS
     db.session.expire_all()
     assert budgets.spent(programme, "rule:Double", BUDGET, clock.now()) == 10000
     given = db.session.execute(db.select(RuleGrant.membership_id, db.func.sum(RuleGrant.points))
