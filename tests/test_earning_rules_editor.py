@@ -185,3 +185,17 @@ def test_the_editor_shows_each_rule_budget_spent(client, shop, make_user, checko
         page = client.get(URL).get_data(as_text=True)
     assert "Spent this period" in page
     assert "<strong>100</strong> / 1,000" in page
+
+
+def test_the_platform_editor_offers_every_shop_s_categories_and_products_named_with_their_shop(
+        client, shop, make_user):
+    """The platform programme's rules may name any shop's categories and products: each is offered as
+    "<shop> · <name>", the shop looked up by id (categories hold no link to their shop object)."""
+    operator = make_user(operator=True)
+    client.post("/logout")
+    client.post("/login", data={"email": operator.email, "password": PASSWORD})
+    page = client.get("/platform/loyalty/programme")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    name = shop["tenant"].name
+    assert f"{name} · Shoes" in text and f"{name} · Runner" in text

@@ -30,6 +30,7 @@ from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.i18n import localized
 from mall.money import round_half_up
+from mall.tenants.models import Tenant
 from plugins.loyalty.programmes.models import Rules
 from plugins.loyalty.rules.operations import effective, evaluate, in_force, local_moment, shown_rules
 
@@ -148,8 +149,11 @@ def _catalogue(tenant) -> tuple[list, list]:
         if tenant is not None:
             query = query.where(model.tenant_id == tenant.id)
         rows = db.session.execute(query.limit(500)).scalars().all()
-        return [(str(row.id), localized(row, "name") if tenant is not None
-                 else f"{localized(row.tenant, 'name')} · {localized(row, 'name')}") for row in rows]
+        if tenant is not None:
+            return [(str(row.id), localized(row, "name")) for row in rows]
+        shops = {t.id: t for t in db.session.execute(
+            db.select(Tenant).where(Tenant.id.in_({row.tenant_id for row in rows}))).scalars()}
+        return [(str(row.id), f"{localized(shops[row.tenant_id], 'name')} · {localized(row, 'name')}") for row in rows]
     return named(Category), named(Product)
 
 
