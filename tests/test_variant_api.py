@@ -154,6 +154,6 @@ def test_the_openapi_document_describes_variants(client):
     schemas = document["components"]["schemas"]
     assert schemas["Variant"]["properties"]["options"]["maxProperties"] == 3
     assert schemas["Variant"]["properties"]["sku"]["maxLength"] == 64
-    assert set(schemas["CheckoutLine"]["properties"]) == {"variant_id", "product_id", "qty"}
+    assert set(schemas["CheckoutLine"]["properties"]) == {"variant_id", "product_id", "qty", "redeem"}
     assert "variants" in schemas["Product"]["properties"]
     assert {"patch", "delete"} <= set(document["paths"]["/api/v1/shops/{shop}/variants/{variant_id}"])
