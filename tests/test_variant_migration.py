@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 
 from mall import CORE_MIGRATIONS
 from mall.extensions import db
-from tests.conftest import IS_PG, make_test_app
+from tests.migration_support import database_at
 
 SCHEMA = "variants_migration"
 NOW = datetime(2026, 1, 5, 2, 0, tzinfo=UTC).replace(tzinfo=None)
@@ -21,21 +21,8 @@ NOW = datetime(2026, 1, 5, 2, 0, tzinfo=UTC).replace(tzinfo=None)
 @pytest.fixture
 def old_database(tmp_path):
     """An app on an empty database of its own, migrated to core_0007 (the schema before variants)."""
-    if IS_PG:
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-        app = make_test_app(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": f"-csearch_path={SCHEMA}"}})
-    else:
-        app = make_test_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.db'}")
-    with app.app_context():
-        upgrade(directory=str(CORE_MIGRATIONS), revision="core_0007")
+    with database_at(tmp_path, SCHEMA, "core_0007") as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
-    if IS_PG:
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
 
 
 def _table(name, *columns):
