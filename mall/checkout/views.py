@@ -94,14 +94,25 @@ def checkout():
 
 
 def _pay(user, lines, options: dict, address_id: int | None):
-    """Place and pay the checkout once per page key; a refused choice re-shows the page."""
-    token = request.form.get("payment_token") or None
+    """Place and pay the cart's checkout; a refused choice re-shows the page."""
+    return pay_once(user, lines, options, token=request.form.get("payment_token") or None, address_id=address_id,
+                    clear_cart=True, thanks=_("Thank you! Your payment was received."),
+                    on_invalid=lambda exc: _page(user, lines, options, exc, address_id))
+
+
+def pay_once(user, lines, options: dict, *, on_invalid, thanks: str, token: str | None = None,
+             address_id: int | None = None, clear_cart: bool = False):
+    """Place and pay a checkout once per page key, and answer the page: `on_invalid(errors)` for a refused choice,
+    the order for a declined payment, the orders for an unconfirmed one, the new order with `thanks` otherwise."""
     payload = {"lines": lines, "token": token, "options": options, "address_id": address_id}
+
+    def once(work):
+        return idempotency.run_form_once(user.id, payload, work)
     try:
-        placed = place_checkout(user, lines, options, payment_token=token, address_id=address_id, clear_cart=True,
-                                once=lambda work: idempotency.run_form_once(user.id, payload, work))
+        placed = place_checkout(user, lines, options, payment_token=token, address_id=address_id,
+                                clear_cart=clear_cart, once=once)
     except FieldErrors as exc:
-        return _page(user, lines, options, exc, address_id)
+        return on_invalid(exc)
     except CheckoutDeclined as exc:
         # The orders exist, pending payment: their page offers to pay again or to cancel.
         flash(exc.message, "error")
@@ -109,5 +120,5 @@ def _pay(user, lines, options: dict, address_id: int | None):
     except PaymentUnconfirmed as exc:
         flash(exc.message, "info")
         return redirect(url_for("orders.index"))
-    flash(_("Thank you! Your payment was received."), "success")
+    flash(thanks, "success")
     return redirect(url_for("orders.detail", order_id=placed.orders[0].id, placed=1))

@@ -8,13 +8,12 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from mall import idempotency
 from mall.addresses.operations import addresses_of
 from mall.audit.operations import record
 from mall.boundary import commits
 from mall.catalog.models import Product, ProductVariant
-from mall.checkout.operations import CheckoutDeclined, PaymentUnconfirmed, place_checkout
 from mall.checkout.quote import build_quote
+from mall.checkout.views import pay_once
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors
@@ -106,20 +105,8 @@ def redeem(variant_id: int):
     if request.method == "GET" or request.form.get("action") == "apply" or not form.validate():
         return _redeem_page(item, form, status=422 if form.errors else 200)
     lines = [{"variant_id": item.variant_id, "qty": form.qty.data, "redeem": True}]
-    payload = {"lines": lines, "address_id": None}
-    try:
-        placed = place_checkout(actor(), lines, {}, once=lambda work: idempotency.run_form_once(
-            actor().id, payload, work))
-    except FieldErrors as exc:
-        return _redeem_page(item, form, exc)
-    except CheckoutDeclined as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("orders.detail", order_id=exc.order_ids[0]))
-    except PaymentUnconfirmed as exc:
-        flash(exc.message, "info")
-        return redirect(url_for("orders.index"))
-    flash(_("Redeemed: %(name)s.", name=localized(item.product, "name")), "success")
-    return redirect(url_for("orders.detail", order_id=placed.orders[0].id, placed=1))
+    return pay_once(actor(), lines, {}, thanks=_("Redeemed: %(name)s.", name=localized(item.product, "name")),
+                    on_invalid=lambda exc: _redeem_page(item, form, exc))
 
 
 def _tiers(programme) -> list[tuple[str, str]]:
