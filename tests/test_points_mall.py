@@ -145,12 +145,12 @@ def test_a_tier_gated_item_is_locked_for_lower_tiers_and_open_to_svip(shop, make
     _member(shop["programme"], regular)
     member = _member(shop["programme"], svip, tier="svip")
     error = _refused(regular, shop["lamp"])
-    assert error.code == "tier_too_low" and error.fields == {"lines.0.redeem": ["For SVIP members"]}
+    assert error.code == "tier_too_low" and error.fields == {"lines.0.redeem": ["SVIP and above only"]}
     body = api(regular).get("/api/v1/shops/mallshop/points-mall", headers=EN).get_json()
-    assert [(i["locked"], i["reason"], i["min_tier"]) for i in body["items"]] == [(True, "For SVIP members", "svip")]
+    assert [(i["locked"], i["reason"], i["min_tier"]) for i in body["items"]] == [(True, "SVIP and above only", "svip")]
     reply = api(regular).post("/api/v1/checkout", json={"lines": [
         {"variant_id": _variant(shop["lamp"]).id, "qty": 1, "redeem": True}]}, headers=EN)
-    assert reply.status_code == 422 and reply.get_json()["error"]["fields"]["lines.0.redeem"] == ["For SVIP members"]
+    assert reply.status_code == 422 and reply.get_json()["error"]["fields"]["lines.0.redeem"] == ["SVIP and above only"]
     _redeem(svip, shop["lamp"])
     assert _available(member) == 1000  # 3000 − 2000
 
@@ -277,7 +277,7 @@ def test_the_shopper_pages_show_cards_and_redeem(shop, make_user, client):
     client.post("/login", data={"email": user.email, "password": "secret-pass-1"})
     client.post("/lang/en")
     page = client.get("/s/mallshop/points-mall").get_data(as_text=True)
-    assert "800 points" in page and "¥20.00" in page and "For SVIP members" in page and "Your points: 3,000" in page
+    assert "800 points" in page and "¥20.00" in page and "SVIP and above only" in page and "Your points: 3,000" in page
     assert "points-mall" in client.get("/s/mallshop/").get_data(as_text=True)
     vid = _variant(shop["umbrella"]).id
     form = client.get(f"/points-mall/{vid}/redeem")

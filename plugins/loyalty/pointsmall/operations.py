@@ -120,7 +120,7 @@ def tier_refusal(item: Redeemable, member, at) -> Refusal | None:
     if item.min_tier:
         needed = r.tier(item.min_tier)
         if member is None or effective_tier(member, at).rank < needed.rank:
-            return Refusal(REDEEM, _("For %(tier)s members", tier=localized(needed, "name")), "tier_too_low")
+            return Refusal(REDEEM, _("%(tier)s and above only", tier=localized(needed, "name")), "tier_too_low")
     if member is None:
         return Refusal(REDEEM, _("Join %(programme)s to redeem this item.", programme=localized(r, "name")),
                        "not_a_member")
