@@ -348,3 +348,19 @@ def test_an_unpaid_order_cancelled_gives_its_rule_points_back(shop, join, api, c
     checkout_at(user, clock.now() + timedelta(hours=1), (shop["shoes"], 1))
     assert _pending(user, shop) == 200
     assert violations() == []
+
+
+def test_the_programme_as_read_can_be_sent_back_unchanged(shop, join, checkout_at, api):
+    """GET's reply, with each rule budget's `spent` and the version, is accepted back by PUT as the same rules:
+    a client that reads, edits one field and writes back needs no clean-up."""
+    _with_rules(shop, _double(shop, budget={"points": 1000, "period": "month"}))
+    checkout_at(join(), SAT, (shop["shoes"], 1))
+    url = f"/api/v1/shops/{shop['tenant'].slug}/programme"
+    with clock.frozen_at(SAT + timedelta(hours=1)):
+        read = api(shop["owner"]).get(url).get_json()["programme"]
+        written = api(shop["owner"]).put(url, json=read)
+    assert written.status_code == 200, written.get_json()
+    (rule,) = written.get_json()["programme"]["points"]["rules"]
+    assert rule["budget"] == {"points": 1000, "period": "month", "spent": 100}
+    assert written.get_json()["programme"]["version"] == read["version"] + 1
+    assert "spent" not in shop["programme"].document["points"]["rules"][0]["budget"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from plugins.loyalty.programmes.bounds import MAX_BUDGET_AMOUNT, MAX_BUDGET_POINTS, Strict, decimal_field, int_field
 
@@ -16,6 +16,13 @@ class BudgetSchema(Strict):
     amount = decimal_field(Decimal("0.01"), MAX_BUDGET_AMOUNT)
     points = int_field(1, MAX_BUDGET_POINTS)
     period = fields.String(required=True, validate=validate.OneOf(["month", "campaign"]))
+    # What GET shows as spent is accepted back and dropped, so a budget read can be written back as it is.
+    spent = fields.Raw(load_only=True)
+
+    @post_load
+    def _drop_spent(self, data, **kwargs):
+        data.pop("spent", None)
+        return data
 
     @validates_schema
     def _one(self, data, **kwargs):

@@ -223,6 +223,8 @@ class ProgrammeSchema(Strict):
     name_en = fields.String(validate=validate.Length(max=80))
     points = fields.Nested(PointsSchema, required=True)
     levels = fields.Nested(LevelsSchema, required=True)
+    # The version GET shows is accepted back and dropped (dump leaves load-only fields out): PUT makes the next one.
+    version = fields.Integer(load_only=True)
 
     @validates_schema
     def _rule_tiers(self, data, **kwargs):
