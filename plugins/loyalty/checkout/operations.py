@@ -95,6 +95,11 @@ def member_tier(sale: bool, offers):
     return best
 
 
+def member_price_off(base: Decimal, tier) -> Decimal:
+    """What a tier's member price changes on a line's base: round(base × discount) − base (zero or less)."""
+    return round_half_up(base * tier.discount) - base
+
+
 def shopper_offers(tenant, user, at) -> list:
     """The shopper's (tier, rules) in the shop's programme and the platform's: what member_tier chooses from."""
     offers = []
@@ -112,7 +117,7 @@ def _member_price(oq, offers) -> None:
         best = member_tier(lq.sale, offers)
         if best is None:
             continue
-        off = round_half_up(lq.base * best.discount) - lq.base
+        off = member_price_off(lq.base, best)
         if off:
             if id(best) not in labels:
                 labels[id(best)] = _("%(tier)s price ×%(f)s", tier=localized(best, "name"), f=best.discount)
