@@ -3,7 +3,7 @@
 Every piece of arithmetic is the live code's own pure function: earning (`rules.operations.earning_at` /
 `evaluate`), the level metric (`points.operations.metric_for`), upgrades and validity periods
 (`members.operations.upgrade_to`, `kept_at_period_end`), lot expiry (`points.operations.expiry_of`,
-`inactive_lapsed`), the member price (`checkout.operations.member_tier`, `member_price_off`) and the rebate
+`inactive_lapsed`), the member price (`checkout.operations.member_tier`, `Tier.price_off`) and the rebate
 (`checkout.receivers.rebate_for`). Nothing here writes to the database.
 """
 
@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from mall import clock
 from mall.money import ZERO
-from plugins.loyalty.checkout.operations import member_price_off, member_tier
+from plugins.loyalty.checkout.operations import member_tier
 from plugins.loyalty.checkout.receivers import rebate_for
 from plugins.loyalty.members.operations import kept_at_period_end, upgrade_to
 from plugins.loyalty.points.operations import expiry_of, inactive_lapsed, kept_quantities, metric_for, month_key
@@ -148,7 +148,7 @@ class Replay:
         for line in order.lines:
             best = member_tier(line.sale, [(tier, r)])
             if best is not None:
-                self.discount -= member_price_off(line.base, best)
+                self.discount -= best.price_off(line.base)
         earning = earning_at(order, self.h.programme, r, tier, at)
         pending = earning.base + sum(e.asked for e in earning.extras)
         # A refund re-evaluates the rules that gave something at payment (as the live refund reads its grants).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -71,15 +71,15 @@ def _state(row: Simulation) -> dict:
 
 def _list(programme, layout: str, endpoint: str, **args):
     page = paginate(db.select(Simulation).where(Simulation.programme_id == programme.id)
-                    .order_by(Simulation.id.desc()), per_page=20)
+                    .order_by(Simulation.id.desc()))
     return render_template("loyalty/simulations/simulations.html", page=page, layout=layout, endpoint=endpoint,
-                           programme=programme, args=args)
+                           programme=programme, args=args, shop=g.get("tenant"))
 
 
 def _show(row: Simulation, layout: str, endpoints: tuple[str, str], **args):
     return render_template("loyalty/simulations/simulation.html", sim=row, result=row.result or {}, layout=layout,
                            list_endpoint=endpoints[0], state_endpoint=endpoints[1], args=args, chart=_chart(row),
-                           diff=_money_differences(row))
+                           diff=_money_differences(row), shop=g.get("tenant"))
 
 
 def _money_differences(row: Simulation) -> dict:
