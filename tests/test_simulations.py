@@ -80,8 +80,8 @@ def history(make_shop, make_user, make_product, make_programme, checkout_at, set
     run_tick(end)
     db.session.expire_all()
     owner = api(boss)
-    return {"shop": shop, "programme": programme, "owner": owner, "boss": boss, "end": end, "api": api, "add_staff": add_staff,
-            "make_user": make_user, "make_shop": make_shop}
+    return {"shop": shop, "programme": programme, "owner": owner, "boss": boss, "end": end, "api": api,
+            "add_staff": add_staff, "make_user": make_user, "make_shop": make_shop}
 
 
 def _simulate(h, document, months=6):
