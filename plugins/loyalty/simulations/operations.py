@@ -207,7 +207,7 @@ class Replay:
             "discount_cost": str(self.discount), "rebates": str(self.rebates),
             "members_by_tier": by_tier, "tier_moves": moves,
             "liability": sum(lot[1] for m in self.members.values() for lot in m.lots),
-            "tiers": {t.code: t.name for t in self.r.earned_tiers},
+            "tiers": {t.code: {"name": t.name, "name_en": t.name_en} for t in self.r.earned_tiers},
         }
 
 

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.forms import show_field_errors
+from mall.i18n import localized
 from mall.pagination import paginate
 from mall.tenants.access import actor, operator_required, staff_required
 from mall.tenants.models import StaffRole
@@ -79,7 +80,8 @@ def _list(programme, layout: str, endpoint: str, **args):
 def _show(row: Simulation, layout: str, endpoints: tuple[str, str], **args):
     return render_template("loyalty/simulations/simulation.html", sim=row, result=row.result or {}, layout=layout,
                            list_endpoint=endpoints[0], state_endpoint=endpoints[1], args=args, chart=_chart(row),
-                           diff=_money_differences(row), shop=g.get("tenant"))
+                           diff=_money_differences(row), shop=g.get("tenant"),
+                           names=tier_names(row.result) if row.status == "done" else {})
 
 
 def _money_differences(row: Simulation) -> dict:
@@ -90,6 +92,12 @@ def _money_differences(row: Simulation) -> dict:
     return {k: Decimal(result["draft"][k]) - Decimal(result["current"][k]) for k in ("discount_cost", "rebates")}
 
 
+def tier_names(result: dict) -> dict:
+    """Tier code → its name in the viewer's language, from either side's document (the draft's wins)."""
+    tiers = {**result["current"].get("tiers", {}), **result["draft"].get("tiers", {})}
+    return {code: localized(names, "name") for code, names in tiers.items()}
+
+
 def _chart(row: Simulation) -> dict | None:
     """The members-per-tier bar chart: both sides over the tiers either side has."""
     result = row.result or {}
@@ -97,7 +105,7 @@ def _chart(row: Simulation) -> dict | None:
         return None
     current, draft = result["current"], result["draft"]
     codes = list(dict.fromkeys([*current["members_by_tier"], *draft["members_by_tier"]]))
-    names = {**current.get("tiers", {}), **draft.get("tiers", {})}
+    names = tier_names(result)
     return {"type": "bar", "integer": True, "labels": [names.get(c, c) for c in codes], "y": _("Members"),
             "series": [{"label": _("Current version"), "data": [current["members_by_tier"].get(c, 0) for c in codes]},
                        {"label": _("Draft"), "data": [draft["members_by_tier"].get(c, 0) for c in codes]}]}
