@@ -45,5 +45,7 @@ def test_the_result_page_in_both_languages_and_widths(app, history):  # noqa: F8
                 page.goto(f"{base}/admin/{slug}/loyalty/programme")
                 page.locator("#simulate").scroll_into_view_if_needed()
                 assert page.locator('#simulate button[value="simulate"]').is_visible()
+                # The editor's side column sticks while scrolling, so the card is also shot alone.
+                page.locator("#simulate").screenshot(path=str(camera.folder / f"simulate-card-{lang}-{width}.png"))
                 camera.shoot(page, f"editor-{lang}-{width}")
                 page.context.close()

@@ -198,3 +198,41 @@ def test_tenancy_and_roles(history, make_programme):
     assert as_support.get(f"{url}/simulations/{sim['id']}").status_code == 200
     assert as_support.post(f"{url}/simulate", json={"document": DOC, "months": 3}).status_code == 403
     assert history["owner"].get(f"{url}/simulations/999999").status_code == 404
+
+
+def test_lifetime_tiers_fixed_expiry_and_joining_bonus_match_too(make_shop, make_user, make_product, make_programme,
+                                                                  checkout_at, settle, api):
+    """The four-tier seed (lifetime spend, 1/2/3/4× multipliers, fixed one-year expiry, 100 points for joining):
+    the current column equals the ledgers again, the joining bonus counting in the liability only."""
+    from plugins.loyalty.seeds import FOUR_TIERS
+
+    boss = make_user(name="Boss")
+    shop = make_shop(owner=boss)
+    shop.return_window_days = 7
+    db.session.commit()
+    programme = make_programme(shop, FOUR_TIERS)
+    teapot = make_product(shop, price="600.00", stock=100)
+    dee, eve = make_user(name="Dee"), make_user(name="Eve")
+    with clock.frozen_at(START):
+        join_programme(programme, dee)
+        join_programme(programme, eve)
+        db.session.commit()
+    for user, day, qty in ((dee, 1, 1), (dee, 10, 1), (dee, 30, 2), (eve, 15, 1)):
+        placed = checkout_at(user, START + day * DAY, (teapot, qty))
+        settle(placed[0], START + (day + 1) * DAY)
+    end = START + 60 * DAY
+    run_tick(end)
+    db.session.expire_all()
+    actual = _actual(programme)
+    # Dee: 600 (regular) + 600 (regular; 1200 reaches silver at its settlement) + 2 × 1200 at 2× = 3600; Eve 600.
+    assert actual["points_issued"] == 600 + 600 + 2400 + 600
+    assert actual["members_by_tier"] == {"silver": 1, "regular": 1}
+    assert actual["liability"] == 4200 + 200
+    history = {"shop": shop, "owner": api(boss), "end": end}
+    sim = _simulate(history, doubled(FOUR_TIERS), months=3)
+    current = sim["current"]
+    assert (current["points_issued"], current["liability"]) == (actual["points_issued"], actual["liability"])
+    assert {k: v for k, v in current["members_by_tier"].items() if v} == actual["members_by_tier"]
+    assert current["tier_moves"] == {"up": 1, "down": 0}
+    # Twice the rate (4 a yuan is what doubled() sets: FOUR_TIERS earns 1, so the draft earns 4×): 4 × 4200.
+    assert sim["draft"]["points_issued"] == 4 * 4200

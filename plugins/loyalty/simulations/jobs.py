@@ -13,6 +13,7 @@ from plugins.loyalty.checkout.models import OrderCredit
 from plugins.loyalty.members.models import Membership
 from plugins.loyalty.programmes.models import Rules
 from plugins.loyalty.programmes.operations import rules
+from plugins.loyalty.rules.operations import points_mall_variants
 from plugins.loyalty.simulations.models import Simulation
 from plugins.loyalty.simulations.operations import History, compare, months_before
 
@@ -38,7 +39,8 @@ def load_history(programme, months: int, until=None) -> History:
     redeemed = {(order_id, member_id): points for order_id, member_id, points in db.session.execute(
         db.select(OrderCredit.order_id, OrderCredit.membership_id, OrderCredit.points_redeemed)
         .where(OrderCredit.membership_id.in_(ids or [0]), OrderCredit.points_redeemed > 0))}
-    return History(programme, orders, [tuple(m) for m in members], redeemed, since, until)
+    mall = {o.id: found for o in orders if (found := points_mall_variants(o))}
+    return History(programme, orders, [tuple(m) for m in members], redeemed, since, until, mall)
 
 
 def run_simulation(simulation_id: int) -> None:

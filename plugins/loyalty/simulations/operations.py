@@ -56,6 +56,7 @@ class History:
     redeemed: dict  # (order id, membership id) -> points spent
     since: object
     until: object
+    mall_variants: dict = field(default_factory=dict)  # order id -> variants bought in a points mall
 
 
 class Replay:
@@ -146,6 +147,8 @@ class Replay:
         self.spend(m, self.h.redeemed.get((order.id, m.id), 0))
         tier = r.tier(m.tier_code)
         for line in order.lines:
+            if line.variant_id in self.h.mall_variants.get(order.id, ()):
+                continue  # bought for points: no member price, as at checkout
             best = member_tier(line.sale, [(tier, r)])
             if best is not None:
                 self.discount -= best.price_off(line.base)
