@@ -172,6 +172,8 @@ def test_bad_input_is_a_422_and_writes_nothing(history):
     owner = history["owner"]
     for body, field in (({"document": DOC, "months": 0}, "months"), ({"document": DOC, "months": 25}, "months"),
                         ({"document": DOC, "months": "6"}, "months"), ({"document": DOC}, "months"),
+                        ({"document": DOC, "months": True}, "months"), ({"document": DOC, "months": 2.5}, "months"),
+                        ({"months": 3}, "document"), ({"document": [], "months": 3}, "document"),
                         ({"document": {"name": "x"}, "months": 3}, "document.points"),
                         ({"document": DOC, "months": 3, "extra": 1}, "extra")):
         reply = owner.post(url, json=body)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields
 
+from mall.validation import Int
 from plugins.loyalty.programmes.schemas import ProgrammeBody, validate_document
 from plugins.loyalty.web.schemas import Body, MoneyString
 
@@ -12,7 +13,7 @@ MIN_MONTHS, MAX_MONTHS = 1, 24
 
 
 class _Months(Body):
-    months = fields.Integer(required=True, strict=True, validate=validate.Range(MIN_MONTHS, MAX_MONTHS))
+    months = Int(MIN_MONTHS, MAX_MONTHS, required=True, metadata={"description": "past months of settled orders"})
 
 
 class SimulateBody(_Months):
