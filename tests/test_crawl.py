@@ -61,6 +61,12 @@ def _pages(app, ids) -> list[tuple[str, str]]:
     return sorted(set(pages))
 
 
+def _simulation_id(programme):
+    from plugins.loyalty.simulations.models import Simulation
+
+    return db.session.execute(db.select(Simulation.id).filter_by(programme_id=programme.id)).scalars().first()
+
+
 @pytest.fixture
 def demo_ids(app):
     """Load the demo and pick an id of each kind from the fourtier shop."""
@@ -93,6 +99,7 @@ def demo_ids(app):
             programme_id=programme.id)).scalars().first(),
         "programme_id": programme.id, "version": version, "platform_id": platform.id,
         "push_id": db.session.execute(db.select(Push.id)).scalars().first(),
+        "simulation_id": _simulation_id(programme), "platform_simulation_id": _simulation_id(platform),
         "platform_template_id": db.session.execute(db.select(CouponTemplate.id).filter_by(
             programme_id=platform.id)).scalars().first(),
         # The shop's tea cups, in the platform's points mall.

@@ -97,6 +97,14 @@ CASES = {
         Case("operator", {"variant_id": ("platform.variant", ("a.variant",))}),
     "/platform/loyalty/points-mall/<int:variant_id>/remove":
         Case("operator", {"variant_id": ("platform.variant", ("a.variant",))}),
+    **{path: Case("staff", {"simulation_id": ("a.simulation", ("b.simulation", "platform.simulation"))})
+       for path in ("/admin/<shop>/loyalty/simulations/<int:simulation_id>",
+                    "/admin/<shop>/loyalty/simulations/<int:simulation_id>.json",
+                    "/api/v1/shops/<shop>/programme/simulations/<int:simulation_id>")},
+    **{path: Case("operator", {"simulation_id": ("platform.simulation", ("a.simulation",))})
+       for path in ("/platform/loyalty/simulations/<int:simulation_id>",
+                    "/platform/loyalty/simulations/<int:simulation_id>.json",
+                    "/api/v1/platform/programme/simulations/<int:simulation_id>")},
 }
 
 
@@ -154,6 +162,9 @@ def world(app, make_user, make_shop, make_programme, api):
     for key, shop, owner in (("a", shop_a, owner_a), ("b", shop_b, owner_b)):
         ids.update(_shop_objects(key, shop, api(owner), Caller(app, owner), api(make_user())))
         ids.update(_mall_items(key, shop, api(owner)))
+    simulated = platform.post("/api/v1/platform/programme/simulate", {"document": PLATFORM_PROGRAMME, "months": 3})
+    assert simulated.status_code == 202, simulated.json
+    ids["platform.simulation"] = simulated.json["simulation"]["id"]
     ids["platform.variant"] = _variant_of(shop_b, "platform gift")
     listed = api(operator).put(f"/api/v1/platform/points-mall/{ids['platform.variant']}", {"points_price": 10})
     assert listed.status_code == 200, listed.json
@@ -183,6 +194,9 @@ def _shop_objects(key: str, shop, owner_api, owner_pages: Caller, shopper_api) -
     pushed = owner_api.post(f"{base}/pushes", {"template_id": out[f"{key}.hidden"], "filter": {}})
     assert pushed.status_code == 202, pushed.json
     out[f"{key}.push"] = pushed.json["push"]["id"]
+    simulated = owner_api.post(f"{base}/programme/simulate", {"document": VANCL, "months": 3})
+    assert simulated.status_code == 202, simulated.json
+    out[f"{key}.simulation"] = simulated.json["simulation"]["id"]
     saved = owner_pages.send("POST", f"/admin/{shop.slug}/loyalty/pushes",
                              {"action": "save", "name": "Everyone", "template_id": out[f"{key}.hidden"]})
     assert saved.status_code == 302, saved.get_data(as_text=True)

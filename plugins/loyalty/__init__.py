@@ -13,7 +13,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 #: The feature packages, each with a register(plugin); the shared blueprints are registered after them.
 # "pointsmall" comes before "checkout": a redeemed line is priced before member prices, coupons and points.
 FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "pointsmall", "checkout",
-            "settlement", "budgets", "rules", "centre", "dashboards", "roster", "referrals", "reminders", "events")
+            "settlement", "budgets", "rules", "centre", "dashboards", "roster", "referrals", "reminders", "events",
+            "simulations")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
@@ -98,5 +99,5 @@ class LoyaltyPlugin(Plugin):
 
 # Every feature's tables, so that relationships named by string resolve whichever model is imported first.
 for _feature in ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "budgets",
-                 "referrals", "rules", "reminders", "pointsmall", "events"):
+                 "referrals", "rules", "reminders", "pointsmall", "events", "simulations"):
     import_module(f"{__name__}.{_feature}.models")

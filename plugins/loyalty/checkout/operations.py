@@ -14,7 +14,7 @@ from mall.checkout.quote import Adjustment, PaymentShare, build_quote
 from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.i18n import localized
-from mall.money import ZERO, floor_to_cent, round_half_up, spread_pro_rata
+from mall.money import ZERO, floor_to_cent, spread_pro_rata
 from plugins.loyalty.coupons import operations as coupon_ops
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.members.operations import effective_tier, membership
@@ -112,7 +112,7 @@ def _member_price(oq, offers) -> None:
         best = member_tier(lq.sale, offers)
         if best is None:
             continue
-        off = round_half_up(lq.base * best.discount) - lq.base
+        off = best.price_off(lq.base)
         if off:
             if id(best) not in labels:
                 labels[id(best)] = _("%(tier)s price ×%(f)s", tier=localized(best, "name"), f=best.discount)

@@ -237,12 +237,19 @@ def on_order_settled(sender, order, at, **kwargs) -> None:
             _count_metric(row, member, at, order)
         tier = effective_tier(member, at)
         if tier.rebate_rate > 0:
-            rebate = round_half_up(paid_goods(order, kept_quantities(order)) * tier.rebate_rate)
+            rebate = rebate_for(order, tier)
             if rebate > 0:
                 move(wallet_for(order.user), "bonus", rebate, "rebate", keys.rebate(order.id, member.id),
                      order_id=order.id, funded_by=programme.funder)
     reward_referrer(order, at)
     db.session.flush()
+
+
+def rebate_for(order, tier) -> Decimal:
+    """The wallet rebate a settled order earns at a tier: its kept goods money × the tier's rebate rate, rounded."""
+    if tier is None or tier.rebate_rate <= 0:
+        return ZERO
+    return round_half_up(paid_goods(order, kept_quantities(order)) * tier.rebate_rate)
 
 
 def on_order_refunded(sender, order, refund, actor=None, **kwargs) -> None:

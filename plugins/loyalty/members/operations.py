@@ -190,24 +190,41 @@ def _is_sqlite() -> bool:
 def _upgrade(member: Membership, at, key: str) -> None:
     r = rules(member.programme)
     kind = r.window["kind"]
-    current = r.earned_index(member.tier_code)
     if kind == "lifetime":
         metric = member.lifetime_metric
     elif kind == "rolling":
         metric = rolling_metric(member, at)
     else:
         metric = member.period_metric
-    reached = r.earned_index(r.reached(metric).code)
-    if reached <= current:
+    target = upgrade_to(r, member.tier_code, metric)
+    if target is None:
         return
-    target = current + 1 if r.upgrade == "step" else reached
-    _change_tier(member, r.earned_tiers[target].code, "up", at, keys.upgrade(key))
+    _change_tier(member, target, "up", at, keys.upgrade(key))
     if kind == "validity":
         member.period_start = at
         member.period_end = at + timedelta(days=r.window["days"])
         if r.reset_on_change:
             member.period_metric = ZERO
     db.session.flush()
+
+
+def upgrade_to(r, tier_code: str, metric: Decimal) -> str | None:
+    """The earned tier a member of `tier_code` moves up to with this window metric (one step or the highest
+    reached, as the programme says), or None."""
+    current = r.earned_index(tier_code)
+    reached = r.earned_index(r.reached(metric).code)
+    if reached <= current:
+        return None
+    return r.earned_tiers[current + 1 if r.upgrade == "step" else reached].code
+
+
+def kept_at_period_end(r, tier_code: str, period_metric: Decimal):
+    """The tier a validity period ends in: the highest at or below the current one whose `keep` the amount meets."""
+    kept = r.earned_tiers[0]
+    for tier in r.earned_tiers[: r.earned_index(tier_code) + 1]:
+        if tier.keep <= period_metric:
+            kept = tier
+    return kept
 
 
 def end_validity_periods(member: Membership, at, dry_run: bool = False) -> str | None:
@@ -221,11 +238,7 @@ def end_validity_periods(member: Membership, at, dry_run: bool = False) -> str |
     changed = None
     while member.period_end is not None and member.period_end <= at:
         end = member.period_end
-        current = r.earned_index(member.tier_code)
-        kept = r.earned_tiers[0]
-        for tier in r.earned_tiers[: current + 1]:
-            if tier.keep <= member.period_metric:
-                kept = tier
+        kept = kept_at_period_end(r, member.tier_code, member.period_metric)
         if dry_run:
             return kept.code
         # The move is guarded by the period end itself, so a second run for the same moment finds nothing.

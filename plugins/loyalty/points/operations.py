@@ -96,14 +96,23 @@ def _post(membership: Membership, bucket: str, delta: int, key: str, kind: str, 
 
 def lot_expiry(membership: Membership, available_at: datetime):
     """When a lot that becomes available at this moment lapses under the programme's policy."""
-    policy = rules(membership.programme).expiry
+    return expiry_of(rules(membership.programme).expiry, available_at, clock.zone_of(membership.programme.tenant))
+
+
+def expiry_of(policy: dict, available_at: datetime, zone: str):
+    """When a lot available at this moment lapses under an expiry policy (None: no date of its own)."""
     if policy["policy"] == "fixed":
         return available_at + timedelta(days=policy["days"])
     if policy["policy"] == "year_end":
-        tz = ZoneInfo(clock.zone_of(membership.programme.tenant))
+        tz = ZoneInfo(zone)
         year = available_at.astimezone(tz).year + policy["years_after"]
         return clock.as_utc(datetime(year + 1, 1, 1, tzinfo=tz))
     return None
+
+
+def inactive_lapsed(policy: dict, since: datetime, at: datetime) -> bool:
+    """Whether, under the inactivity policy, everything lapsed by `at` (the last paid order, or joining, `since`)."""
+    return policy["policy"] == "inactivity" and since + timedelta(days=policy["days"]) <= at
 
 
 def credit(membership: Membership, points: int, kind: str, key: str, *, order_id=None, reason=None, actor=None,
@@ -265,9 +274,8 @@ def expire_due(membership: Membership, at: datetime, dry_run: bool = False) -> i
     policy = rules(membership.programme).expiry["policy"]
     lots_q = db.select(PointsLot).where(PointsLot.membership_id == membership.id, PointsLot.remaining > 0)
     if policy == "inactivity":
-        days = rules(membership.programme).expiry["days"]
-        since = membership.last_order_at or membership.joined_at
-        if since + timedelta(days=days) > at:
+        if not inactive_lapsed(rules(membership.programme).expiry, membership.last_order_at or membership.joined_at,
+                               at):
             return 0
     elif policy in ("fixed", "year_end"):
         lots_q = lots_q.where(PointsLot.expires_at.is_not(None), PointsLot.expires_at <= at)

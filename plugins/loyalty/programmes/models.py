@@ -11,6 +11,7 @@ from sqlalchemy import UniqueConstraint
 from mall import clock
 from mall.dbtypes import UTCDateTime
 from mall.extensions import db
+from mall.money import round_half_up
 from plugins.loyalty.programmes.bounds import DEFAULT_REFERRALS_A_MONTH
 
 PLATFORM = "platform"
@@ -40,6 +41,10 @@ class Tier:
     @property
     def is_paid(self) -> bool:
         return self.fee is not None
+
+    def price_off(self, base: Decimal) -> Decimal:
+        """What this tier's member price changes on a line's base: round(base × discount) − base (zero or less)."""
+        return round_half_up(base * self.discount) - base
 
 
 class Rules:

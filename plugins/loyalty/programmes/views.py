@@ -114,6 +114,10 @@ def _edit(page: _Editor):
         return page.show(form, status=422)
     if action == "preview":
         return _preview(page, form, current)
+    if action == "simulate":
+        from plugins.loyalty.simulations.views import simulate_from_editor
+
+        return simulate_from_editor(page, form, current)
     return _save(page, form, current)
 
 

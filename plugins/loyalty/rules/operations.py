@@ -65,9 +65,7 @@ def portions(order, r, kept: dict[int, int] | None = None, payments=None) -> lis
     shares = method_shares(payments if payments is not None else [(p.method, p.amount) for p in order.payments])
     per_amount = Fraction(r.per_amount)
     out = []
-    # Lines bought in a points mall (the order's "points_mall" adjustments name them) earn nothing.
-    bought_for_points = {a.get("variant_id") for a in getattr(order, "adjustments", None) or []
-                         if a.get("kind") == "points_mall"} - {None}
+    bought_for_points = points_mall_variants(order)
     for line in order.lines:
         qty = line.qty if kept is None else kept.get(line.id, 0)
         if qty <= 0 or getattr(line, "variant_id", None) in bought_for_points:
@@ -78,6 +76,13 @@ def portions(order, r, kept: dict[int, int] | None = None, payments=None) -> lis
             rate = r.method_rates.get(method, line_rate)
             out.append(Portion(line.product_id, method, paid * share * rate / per_amount))
     return out
+
+
+def points_mall_variants(order) -> set:
+    """The variants an order bought in a points mall (its "points_mall" adjustments name them): they earn nothing
+    and get no member price."""
+    return {a.get("variant_id") for a in getattr(order, "adjustments", None) or []
+            if a.get("kind") == "points_mall"} - {None}
 
 
 def points_for(order, rules, multiplier: Decimal, kept: dict[int, int] | None = None, payments=None) -> int:
