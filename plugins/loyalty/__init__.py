@@ -13,7 +13,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 #: The feature packages, each with a register(plugin); the shared blueprints are registered after them.
 # "pointsmall" comes before "checkout": a redeemed line is priced before member prices, coupons and points.
 FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "pointsmall", "checkout",
-            "settlement", "budgets", "rules", "centre", "dashboards", "roster", "referrals", "reminders", "events")
+            "settlement", "budgets", "rules", "centre", "dashboards", "roster", "referrals", "reminders", "events",
+            "privacy")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
