@@ -80,9 +80,11 @@ def anonymise(user, words: list[str]) -> None:
     ids = db.select(Membership.id).filter_by(user_id=user.id).scalar_subquery()
     db.session.execute(db.delete(MemberNote).where(MemberNote.membership_id.in_(ids)))
     db.session.execute(db.delete(MemberTagging).where(MemberTagging.membership_id.in_(ids)))
-    # A fingerprint links a card to a person across accounts; an erased one only keeps its row's count.
+    # A fingerprint links a card to a person across accounts (its key names it too); an erased card row stays
+    # only as a count. The erased account never pays again, so its keys need not match a fingerprint any more.
     for card in db.session.execute(db.select(PaymentCard).filter_by(user_id=user.id)).scalars():
         card.fingerprint = f"erased:{card.id}"
+        card.idempotency_key = f"card:{user.id}:erased:{card.id}"
     wallet_ids = db.select(Wallet.id).filter_by(user_id=user.id).scalar_subquery()
     for model, owned in ((PointsEntry, PointsEntry.membership_id.in_(ids)),
                          (WalletEntry, WalletEntry.wallet_id.in_(wallet_ids))):
