@@ -31,8 +31,10 @@ from plugins.loyalty.seeds import PLATFORM_PROGRAMME
 from plugins.loyalty.settlement.operations import statement
 from plugins.loyalty.wallet.models import Wallet, WalletEntry
 from plugins.loyalty.wallet.operations import move, wallet_for
-from tests.fixtures.factories import PASSWORD, give_address
+from tests.conftest import requires_pg
+from tests.fixtures.factories import PASSWORD, ApiClient, give_address
 from tests.fixtures.programmes import START
+from tests.races_support import CommitGate
 
 D = Decimal
 NAME, PHONE, BIRTHDAY = "Zhao Quixote", "13912345678", date(1991, 7, 23)
@@ -243,3 +245,32 @@ def test_operator_sees_requests_in_audit_log(story, client, make_user):
     assert f"user:{user.id}" in log and "the website" in log
     log = client.get("/platform/audit/").get_data(as_text=True)
     assert "Personal data downloaded" in log
+
+
+def test_staff_cannot_delete_their_account(make_shop, make_user, api):
+    """A shop's owner is refused with a 409 that says to leave the staff first; the account stays."""
+    owner = make_user(name="Owner Person")
+    make_shop(owner=owner)
+    reply = api(owner).post("/api/v1/me/delete", json={"password": PASSWORD}, headers={"Accept-Language": "en"})
+    assert reply.status_code == 409 and "remove you from the staff" in reply.get_json()["error"]["message"]
+    assert db.session.get(User, owner.id).name == "Owner Person"
+
+
+@requires_pg
+def test_two_deletions_at_once_erase_once(app, make_user):
+    """The phone and the laptop delete at the same moment: both answer 200, one erasure, one audit entry."""
+    user = make_user(name=NAME)
+    clients = []
+    for _ in range(2):
+        client = ApiClient(app.test_client(), ApiToken.issue(user))
+        db.session.commit()
+        assert client.get("/api/v1/orders").status_code == 200  # its token's last-use commit is behind it
+        clients.append(client)
+    with CommitGate(2) as gate:
+        answers = gate.run(*(lambda c=c: c.post("/api/v1/me/delete", {"password": PASSWORD}) for c in clients))
+    assert [r.status_code for r in answers] == [200, 200]
+    assert answers[0].json["request"]["id"] == answers[1].json["request"]["id"]
+    db.session.expire_all()
+    assert db.session.query(PrivacyRequest).filter_by(kind="erase").count() == 1
+    assert db.session.query(AuditEntry).filter_by(action="privacy.erased").count() == 1
+    assert db.session.get(User, user.id).email == f"erased-{user.id}@erased.invalid"
