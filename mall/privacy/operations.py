@@ -22,7 +22,7 @@ from mall.errors import Conflict, FieldErrors
 from mall.extensions import db
 from mall.idempotency import IdempotencyRecord
 from mall.insert_once import insert_once
-from mall.notifications.models import Notification
+from mall.notifications.models import MarketingContact, Notification
 from mall.orders.models import Order, OrderStatus, Payment, Refund
 from mall.plugins import registry
 from mall.privacy.models import PrivacyRequest
@@ -77,6 +77,7 @@ def collect(user: User) -> dict:
         "after_sales": [{**row_json(a), "lines": [row_json(line) for line in a.lines]} for a in after_sales],
         "reviews": rows_json(Review, Review.user_id == user.id),
         "notifications": rows_json(Notification, Notification.user_id == user.id),
+        "marketing_contacts": rows_json(MarketingContact, MarketingContact.user_id == user.id),
         "cart": rows_json(CartItem, CartItem.user_id == user.id),
         # Browser sessions are signed cookies the server does not store; API tokens are its only sessions.
         "sessions": {"api_tokens": rows_json(ApiToken, ApiToken.user_id == user.id, exclude=("token_hash",))},

@@ -19,4 +19,5 @@ DELETED = {"type": "object", "properties": {
 EXPORT = {"type": "object", "properties": {
     name: {"type": "object"} for name in ("account", "sessions", "plugins")} | {
     name: {"type": "array", "items": {"type": "object"}}
-    for name in ("addresses", "orders", "after_sales", "reviews", "notifications", "cart", "privacy_requests")}}
+    for name in ("addresses", "orders", "after_sales", "reviews", "notifications", "marketing_contacts", "cart",
+                 "privacy_requests")}}
