@@ -218,6 +218,12 @@ def test_unsettled_order_or_wallet_cash_refuses_deletion(make_shop, make_user, m
     assert f"#{placed.orders[0].id}" in message and "12.50" in message
     assert db.session.get(User, shopper.id).name == NAME
     assert db.session.query(PrivacyRequest).count() == 0
+    client.post("/lang/en")
+    client.post("/login", data={"email": shopper.email, "password": PASSWORD})
+    page = client.get("/account/delete").get_data(as_text=True)
+    assert "Your account cannot be deleted yet." in page and "¥12.50" in page and 'data-test="delete-form"' not in page
+    posted = client.post("/account/delete", data={"password": PASSWORD, "understood": "y"})
+    assert posted.status_code == 422 and db.session.get(User, shopper.id).name == NAME
 
 
 def test_operator_sees_requests_in_audit_log(story, client, make_user):
