@@ -280,3 +280,12 @@ def test_two_deletions_at_once_erase_once(app, make_user):
     assert db.session.query(PrivacyRequest).filter_by(kind="erase").count() == 1
     assert db.session.query(AuditEntry).filter_by(action="privacy.erased").count() == 1
     assert db.session.get(User, user.id).email == f"erased-{user.id}@erased.invalid"
+
+
+def test_a_two_character_chinese_name_is_scrubbed_from_free_text(make_user):
+    """李雷 is a whole name: a staff reason "生日补偿 李雷 13900001234" keeps only its other words."""
+    user = make_user(name="李雷", address=False)
+    user.phone = "13900001234"
+    words = privacy.identifiers(user)
+    assert privacy.scrub("生日补偿 李雷 13900001234", words) == "生日补偿 — —"
+    assert privacy.scrub({"note": ["李雷"], "n": 3}, words) == {"note": ["—"], "n": 3}

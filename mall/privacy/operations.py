@@ -37,8 +37,9 @@ ERASED_DOMAIN = "erased.invalid"
 SNAPSHOT_SCRUBBED = ("name", "phone", "district", "street", "postcode")
 #: Statuses of an order that is still in motion: money may still move (a refund, a settlement).
 UNSETTLED = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
-#: Shorter strings are not searched for in free text (they would match inside unrelated words).
-MIN_IDENTIFIER = 3
+#: Single characters are not searched for in free text (they would match inside unrelated words); two are,
+#: since many Chinese names have two characters.
+MIN_IDENTIFIER = 2
 
 
 def json_value(value):
