@@ -10,11 +10,12 @@ from mall.idempotency import IdempotencyRecord
 from mall.media.models import ProductImage
 from mall.notifications.models import Notification
 from mall.orders.models import Checkout, Order, OrderLine, Payment, Refund
+from mall.privacy.models import PrivacyRequest
 from mall.reviews.models import Review
 from mall.tenants.models import Staff, Tenant
 
 __all__ = [
     "Address", "AfterSale", "AfterSaleHold", "AfterSaleLine", "ApiToken", "AuditEntry", "CartItem", "Category",
-    "Checkout", "IdempotencyRecord", "Notification", "Order", "OrderLine", "Payment", "Product", "ProductImage",
-    "Refund", "Review", "Staff", "Tenant", "User",
+    "Checkout", "IdempotencyRecord", "Notification", "Order", "OrderLine", "Payment", "PrivacyRequest", "Product",
+    "ProductImage", "Refund", "Review", "Staff", "Tenant", "User",
 ]

@@ -73,6 +73,21 @@ class Plugin:
         """Add `factory(story)` → `mall.demo.volume.VolumeHooks` to the demo's generated months of trade."""
         self.app.extensions["mall_plugins"].demo_volumes.append(factory)
 
+    def register_personal_data(self, name: str, collect: Callable, anonymise: Callable,
+                               blockers: Callable | None = None) -> None:
+        """Add the plugin's part of a shopper's data: `collect(user)` → JSON for the export, `anonymise(user,
+        identifiers)` scrubs it on erasure (ledgers keep their amounts), `blockers(user)` → reasons to refuse it."""
+        self.app.extensions["mall_plugins"].personal_data[name] = PersonalData(collect, anonymise, blockers)
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """A plugin's share of a shopper's personal data (mall.privacy)."""
+
+    collect: Callable
+    anonymise: Callable
+    blockers: Callable | None = None
+
 
 class PluginRegistry:
     """What the enabled plugins contributed to this app."""
@@ -85,6 +100,7 @@ class PluginRegistry:
         self.checkout_suggestions: list[Callable] = []
         self.demo_hooks: list[Callable] = []
         self.demo_volumes: list[Callable] = []
+        self.personal_data: dict[str, PersonalData] = {}
 
 
 def available_plugins() -> dict[str, type[Plugin]]:

@@ -14,7 +14,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 # "pointsmall" comes before "checkout": a redeemed line is priced before member prices, coupons and points.
 FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "pointsmall", "checkout",
             "settlement", "budgets", "rules", "centre", "dashboards", "roster", "referrals", "reminders", "events",
-            "simulations")
+            "simulations", "privacy")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
