@@ -12,9 +12,10 @@ from mall.notifications.models import Notification
 from mall.orders.models import Checkout, Order, OrderLine, Payment, Refund
 from mall.reviews.models import Review
 from mall.tenants.models import Staff, Tenant
+from mall.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Address", "AfterSale", "AfterSaleHold", "AfterSaleLine", "ApiToken", "AuditEntry", "CartItem", "Category",
     "Checkout", "IdempotencyRecord", "Notification", "Order", "OrderLine", "Payment", "Product", "ProductImage",
-    "Refund", "Review", "Staff", "Tenant", "User",
+    "Refund", "Review", "Staff", "Tenant", "User", "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -81,6 +81,9 @@ def init_app(app: Flask) -> None:
     from mall import aftersales
 
     aftersales.init_app(app)
+    from mall import webhooks
+
+    webhooks.init_app(app)
     login_manager.login_view = "accounts.login"
     app.jinja_env.globals.update(
         template_hook=template_hook, nav_entries=nav_entries, staff_shops=_staff_shops, cart_count=_cart_count,
