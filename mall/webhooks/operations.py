@@ -138,7 +138,12 @@ def delete_endpoint(endpoint: WebhookEndpoint) -> None:
 def body_of(uid: str, event: str, created_at, data: dict) -> str:
     """The delivery's JSON body: {"id", "event", "created_at", "data"}, the same bytes on every attempt."""
     return json.dumps({"id": uid, "event": event, "created_at": created_at.isoformat().replace("+00:00", "Z"),
-                       "data": data}, default=str, ensure_ascii=False, separators=(",", ":"))
+                       "data": data}, default=_plain, ensure_ascii=False, separators=(",", ":"))
+
+
+def _plain(value):
+    """Moments as ISO 8601, money (Decimal) and anything else as its text."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _subscribers(tenant_id: int | None) -> list[tuple[int, list]]:
