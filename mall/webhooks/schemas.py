@@ -18,7 +18,7 @@ class WebhookBody(Schema):
     url = Text(MAX_URL, 1, required=True)
     events = fields.List(fields.String(validate=validate.OneOf(list(EVENTS))), required=True,
                          validate=validate.Length(min=1, max=len(EVENTS)))
-    secret = Text(100, 16, load_default="")
+    secret = Text(100, 16)
 
 
 class WebhookOut(Schema):
