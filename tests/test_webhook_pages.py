@@ -62,7 +62,8 @@ def test_a_manager_adds_tests_retries_and_deletes_an_endpoint(client, make_shop,
         db.session.expire_all()
         assert (endpoint.events, endpoint.is_active) == (["points.expired"], False)
         listed = client.get(base).get_data(as_text=True)
-        assert re.search(r"Points expired</td>\s*<td><span class=\"badge badge-suspended\">Off", listed)
+        assert re.search(r'Points expired</span></td>\s*<td class="wh-state">'
+                         r'<span class="badge badge-suspended">Disabled', listed)
         client.post(f"{base}/{endpoint.id}/delete")
         assert db.session.execute(db.select(db.func.count(WebhookDelivery.id))).scalar() == 0
         assert "No webhook endpoints yet." in client.get(base).get_data(as_text=True)

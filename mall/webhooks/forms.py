@@ -23,12 +23,12 @@ class EndpointForm(FlaskForm):
     """An endpoint's settings; the operation judges them (the API applies the same rules)."""
 
     url = StringField(_l("URL"), description=_l("A public https:// address that accepts POST requests."))
-    events = EventsField(_l("Events"), validators=[Optional()], validate_choice=False,
+    events = EventsField(_l("Events to receive"), validators=[Optional()], validate_choice=False,
                          choices=[SelectChoice(code, label) for code, label in EVENTS.items()])
     secret = StringField(_l("Secret"), validators=[Optional()],
                          description=_l("16 to 100 characters. Leave empty to have one made (or to keep the "
                                         "current one)."))
-    is_active = BooleanField(_l("Active"), default=True)
+    is_active = BooleanField(_l("Send events to this endpoint"), default=True)
 
     def values(self) -> dict:
         """The form's values as the operation takes them."""

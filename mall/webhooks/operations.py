@@ -104,7 +104,8 @@ def create_endpoint(tenant_id: int | None, raw: dict, actor) -> WebhookEndpoint:
     if count >= MAX_ENDPOINTS:
         raise Conflict(_("At most %(n)d webhook endpoints.", n=MAX_ENDPOINTS), code="too_many")
     endpoint = WebhookEndpoint(tenant_id=tenant_id, url=data["url"], events=data["events"],
-                               secret=data["secret"] or "whsec_" + secrets.token_hex(24), is_active=True,
+                               secret=data["secret"] or "whsec_" + secrets.token_hex(24),
+                               is_active=bool(raw.get("is_active", True)),
                                failures=0, created_by=getattr(actor, "id", None), created_at=clock.now())
     db.session.add(endpoint)
     db.session.flush()
