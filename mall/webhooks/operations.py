@@ -68,7 +68,7 @@ def unsafe_reason(url: str) -> str | None:
         return None
     try:
         found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
+    except (OSError, UnicodeError, ValueError):  # no such name, or one no resolver accepts (a NUL, a long label)
         return _("This host name does not resolve.")
     if any(_refused_address(info[4][0]) for info in found):
         return _("This address is private, loopback or link-local; webhooks go to public addresses only.")
