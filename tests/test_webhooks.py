@@ -118,7 +118,8 @@ def test_private_addresses_are_refused_when_saving_and_when_sending(api, make_sh
     monkeypatch.setenv("MALL_WEBHOOK_ALLOW_PRIVATE", "0")
     for url in (hook.url, "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data", "http://[::1]/x",
                 "http://192.168.0.10:8080/", "http://[::ffff:127.0.0.1]/"):
-        reply = owner_api.post(f"/api/v1/shops/{shop.slug}/webhooks", json={"url": url, "events": ["tier.changed"]})
+        reply = owner_api.post(f"/api/v1/shops/{shop.slug}/webhooks?lang=en",
+                               json={"url": url, "events": ["tier.changed"]})
         assert reply.status_code == 422, url
         assert "private" in reply.get_json()["error"]["fields"]["url"][0]
     for url in ("ftp://example.com/", "example.com/hooks", "http://user:pw@example.com/"):

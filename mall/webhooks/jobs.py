@@ -15,6 +15,7 @@ import urllib.request
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import update
 
 from mall import clock, jobs
@@ -86,7 +87,8 @@ def _attempt(delivery: WebhookDelivery, at) -> bool:
                "X-Mall-Delivery": delivery.uid, "X-Mall-Event": delivery.event,
                "X-Mall-Signature": signature(endpoint.secret, int(at.timestamp()), body)}
     status, text, error = None, None, None
-    refused = unsafe_reason(endpoint.url)  # again now: the name may resolve elsewhere than when it was saved
+    with force_locale("en"):  # stored beside the transport's own (English) errors, whoever reads the log
+        refused = unsafe_reason(endpoint.url)  # again now: the name may resolve elsewhere than when it was saved
     if refused:
         error = refused
     else:
