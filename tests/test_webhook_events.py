@@ -74,3 +74,41 @@ def test_an_event_rolled_back_with_its_cause_is_never_sent(api, make_shop, make_
         join_programme(programme, make_user())
         db.session.rollback()
     assert db.session.execute(db.select(db.func.count(WebhookDelivery.id))).scalar() == 0 and hook.requests == []
+
+
+def test_coupon_push_and_expiry_events(api, make_shop, make_user, make_product, make_programme, checkout_at, hook):
+    """A push to the shop's one member issues a coupon (coupon.issued, push.completed), the coupon pays part of an
+    order (coupon.used), and the join bonus lapses a year after the last order (points.expired)."""
+    import copy
+
+    from mall.cli import run_tick
+    from plugins.loyalty.coupons import operations as coupon_ops
+    from plugins.loyalty.coupons.models import Coupon
+    from plugins.loyalty.points.operations import credit
+    from plugins.loyalty.pushes import operations as push_ops
+    from plugins.loyalty.pushes.models import Push
+
+    shop = make_shop()
+    programme = make_programme(shop, copy.deepcopy(VANCL))
+    api(_owner(shop)).post(f"/api/v1/shops/{shop.slug}/webhooks", json={"url": hook.url, "events": [
+        "coupon.issued", "coupon.used", "push.completed", "points.expired"]})
+    template = coupon_ops.create_template(programme, {"name": "10 off", "kind": "amount_off", "value": "10",
+                                                      "valid_days": 30})
+    user = make_user()
+    with clock.frozen_at(START):
+        member, _created = join_programme(programme, user)
+        credit(member, 30, "adjust", "gift-30", funded_by="shop")
+        push = push_ops.create_push(programme, {"template_id": template.id, "filter": {}})
+        db.session.commit()
+    coupon = db.session.execute(db.select(Coupon)).scalar_one()
+    (order,) = checkout_at(user, START + timedelta(days=1), (make_product(shop, price="50.00"), 1),
+                           coupons=[coupon.id])
+    run_tick(START + timedelta(days=400))  # inactivity 365 days: the 30 points lapse
+    data = {b["event"]: b["data"] for b in hook.bodies()}
+    assert [b["event"] for b in hook.bodies()] == ["coupon.issued", "push.completed", "coupon.used",
+                                                  "points.expired"]
+    assert (data["coupon.issued"]["coupon_id"], data["coupon.issued"]["source"]) == (coupon.id, "push")
+    assert (data["push.completed"]["push_id"], data["push.completed"]["targeted"]) == (
+        push.id, db.session.get(Push, push.id).targeted) == (push.id, 1)
+    assert (data["coupon.used"]["coupon_id"], data["coupon.used"]["order_id"]) == (coupon.id, order.id)
+    assert (data["points.expired"]["points"], data["points.expired"]["balance"]) == (30, 0)

@@ -157,6 +157,11 @@ def _subscribers(tenant_id: int | None) -> list[tuple[int, list]]:
     return cache[tenant_id]
 
 
+def subscribed(tenant_id: int | None, event: str) -> bool:
+    """Whether any active endpoint of the owner receives `event` (to skip building payloads in bulk work)."""
+    return any(event in events for _id, events in _subscribers(tenant_id))
+
+
 def emit(tenant_id: int | None, event: str, data: dict, key: str | None = None) -> list[int]:
     """Record `event` for every endpoint of the shop (None: the platform) that subscribes to it, in the
     current transaction, and send them after it commits; the same `key` again records nothing. Delivery ids."""

@@ -169,6 +169,7 @@ def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -
                 PushResult.user_id.in_([uid for uid, why in held_back.items() if why == reason]))
                 .values(outcome="skipped", reason=reason).execution_options(synchronize_session=False))
         queue_delivery(deliver)
+        hooks.coupons_pushed(push, take)
         # Last, so that with unlimited stock the template's row is locked only for the commit.
         if not coupon_ops.take_stock(template.id, len(take)):
             raise RuntimeError("a push chunk took more than the stock its lock left")  # rolls the chunk back

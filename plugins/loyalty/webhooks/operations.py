@@ -5,7 +5,8 @@ Each function is called in the transaction of its cause, so the delivery rows co
 
 from __future__ import annotations
 
-from mall.webhooks.operations import emit
+from mall.extensions import db
+from mall.webhooks.operations import emit, subscribed
 
 
 def _member(membership) -> dict:
@@ -46,6 +47,19 @@ def coupon_issued(coupon) -> None:
         "coupon_id": coupon.id, "template_id": coupon.template_id, "programme_id": coupon.programme_id,
         "user_id": coupon.user_id, "source": coupon.source, "valid_from": coupon.valid_from,
         "valid_until": coupon.valid_until}, key=f"coupon.issued:{coupon.id}")
+
+
+def coupons_pushed(push, user_ids: list[int]) -> None:
+    """coupon.issued for each coupon a push chunk inserted in bulk (read back only when someone listens)."""
+    if not user_ids or not subscribed(push.tenant_id, "coupon.issued"):
+        return
+    from plugins.loyalty.coupons.models import Coupon
+    from plugins.loyalty.keys import push as push_key
+
+    for coupon in db.session.execute(db.select(Coupon).where(
+            Coupon.user_id.in_(user_ids), Coupon.template_id == push.template_id,
+            Coupon.issue_key.startswith(push_key(push.id)))).scalars():
+        coupon_issued(coupon)
 
 
 def coupon_used(coupon, order_id: int, at) -> None:
