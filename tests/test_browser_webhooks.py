@@ -46,7 +46,7 @@ def test_endpoint_list_and_delivery_log(app, make_shop, lang, locale):
                 page = browser.new_context(locale=locale, viewport={"width": width, "height": 900}).new_page()
                 sign_in(page, base, email)
                 use_language(page, base, WORDS[lang]["html"])
-                for path, label in ((f"/admin/{slug}/webhooks", "list"),
+                for path, label in ((f"/admin/{slug}/webhooks", "list"), (f"/admin/{slug}/webhooks/new", "form"),
                                     (f"/admin/{slug}/webhooks/{endpoint_id}", "log")):
                     page.goto(base + path)
                     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
