@@ -112,3 +112,23 @@ def test_coupon_push_and_expiry_events(api, make_shop, make_user, make_product, 
         push.id, db.session.get(Push, push.id).targeted) == (push.id, 1)
     assert (data["coupon.used"]["coupon_id"], data["coupon.used"]["order_id"]) == (coupon.id, order.id)
     assert (data["points.expired"]["points"], data["points.expired"]["balance"]) == (30, 0)
+
+
+def test_an_approved_refund_request_sends_after_sale_refunded(api, make_shop, make_user, make_product, buy, hook):
+    """Two of three ¥10.00 tees refunded through after-sales: after_sale.refunded carries the request and ¥20.00."""
+    from mall.aftersales import operations as aftersales
+
+    shop = make_shop()
+    owner = _owner(shop)
+    api(owner).post(f"/api/v1/shops/{shop.slug}/webhooks", json={"url": hook.url, "events": ["after_sale.refunded"]})
+    shopper = make_user()
+    order = buy(shopper, (make_product(shop, price="10.00"), 3)).orders[0]
+    asked = aftersales.request_after_sale(order, shopper, "refund", [{"line_id": order.lines[0].id, "qty": 2}],
+                                          "damaged")
+    db.session.commit()
+    aftersales.approve(asked, owner)
+    db.session.commit()
+    (body,) = hook.bodies()
+    assert body["event"] == "after_sale.refunded"
+    assert {k: body["data"][k] for k in ("after_sale_id", "order_id", "user_id", "kind", "amount")} == {
+        "after_sale_id": asked.id, "order_id": order.id, "user_id": shopper.id, "kind": "refund", "amount": "20.00"}
