@@ -13,9 +13,10 @@ from mall.orders.models import Checkout, Order, OrderLine, Payment, Refund
 from mall.privacy.models import PrivacyRequest
 from mall.reviews.models import Review
 from mall.tenants.models import Staff, Tenant
+from mall.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Address", "AfterSale", "AfterSaleHold", "AfterSaleLine", "ApiToken", "AuditEntry", "CartItem", "Category",
     "Checkout", "IdempotencyRecord", "Notification", "Order", "OrderLine", "Payment", "PrivacyRequest", "Product",
-    "ProductImage", "Refund", "Review", "Staff", "Tenant", "User",
+    "ProductImage", "Refund", "Review", "Staff", "Tenant", "User", "WebhookDelivery", "WebhookEndpoint",
 ]

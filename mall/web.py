@@ -78,10 +78,11 @@ def init_app(app: Flask) -> None:
                inbox_bp, addresses_bp):
         app.register_blueprint(bp)
 
-    from mall import aftersales, privacy
+    from mall import aftersales, privacy, webhooks
 
     aftersales.init_app(app)
     privacy.init_app(app)
+    webhooks.init_app(app)
     login_manager.login_view = "accounts.login"
     app.jinja_env.globals.update(
         template_hook=template_hook, nav_entries=nav_entries, staff_shops=_staff_shops, cart_count=_cart_count,

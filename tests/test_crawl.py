@@ -7,6 +7,7 @@ import pytest
 from mall.demo import OPERATOR, PASSWORD, load_demo
 from mall.extensions import db
 from mall.tenants.models import Staff, Tenant
+from mall.webhooks.models import WebhookEndpoint
 from plugins.loyalty.coupons.models import CouponTemplate
 from plugins.loyalty.pointsmall.models import Redeemable
 from plugins.loyalty.programmes.models import Programme, ProgrammeVersion
@@ -100,6 +101,8 @@ def demo_ids(app):
         "programme_id": programme.id, "version": version, "platform_id": platform.id,
         "push_id": db.session.execute(db.select(Push.id)).scalars().first(),
         "simulation_id": _simulation_id(programme), "platform_simulation_id": _simulation_id(platform),
+        "endpoint_id": db.session.execute(db.select(WebhookEndpoint.id).filter_by(tenant_id=tenant.id)).scalar(),
+        "platform_endpoint_id": db.session.execute(db.select(WebhookEndpoint.id).filter_by(tenant_id=None)).scalar(),
         "platform_template_id": db.session.execute(db.select(CouponTemplate.id).filter_by(
             programme_id=platform.id)).scalars().first(),
         # The shop's tea cups, in the platform's points mall.

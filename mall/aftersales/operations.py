@@ -30,6 +30,7 @@ from mall.notifications.operations import content, notify
 from mall.orders import operations as orders
 from mall.orders.models import Order, OrderLine, OrderStatus
 from mall.tenants.models import Staff
+from mall.webhooks.receivers import after_sale_refunded
 
 #: Order statuses in which a shopper may still ask; a settled order is past its return window (staff refund it).
 ASKING = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.PARTIALLY_REFUNDED)
@@ -248,6 +249,7 @@ def _refund(after_sale: AfterSale, actor) -> None:
                        code="invalid_state") from None
     after_sale.refund_id = refund.id
     db.session.flush()
+    after_sale_refunded(after_sale, refund)
     _tell_shopper(after_sale, "refunded", amount=str(refund.amount))
 
 

@@ -121,6 +121,7 @@ def init_app(app: Flask) -> None:
     from mall.media import api as media_api  # noqa: F401  (routes)
     from mall.notifications import api as inbox_api  # noqa: F401  (routes)
     from mall.privacy import api as privacy_api  # noqa: F401  (routes)
+    from mall.webhooks import api as webhooks_api  # noqa: F401  (routes)
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

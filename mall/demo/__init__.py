@@ -24,6 +24,7 @@ from mall.checkout.operations import place_checkout
 from mall.demo.data import HOMES, SHOPS
 from mall.demo.images import draw_product_image
 from mall.demo.volume import FULL, StoryShop, Volume, generate
+from mall.demo.webhooks import add_webhooks
 from mall.extensions import db
 from mall.media.operations import add_product_image
 from mall.orders import operations as orders
@@ -76,6 +77,8 @@ def load_demo(volume: Volume | None = None) -> bool:
         if step is not None:
             step()
             db.session.commit()
+    add_webhooks()
+    db.session.commit()
     return True
 
 

@@ -1,7 +1,7 @@
 """privacy requests: a shopper's data exports and account erasures
 
 Revision ID: core_0014
-Revises: core_0012
+Revises: core_0013
 Create Date: 2026-12-20 09:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import mall.dbtypes  # noqa: F401  (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'core_0014'
-down_revision = 'core_0012'
+down_revision = 'core_0013'
 branch_labels = None
 depends_on = None
 

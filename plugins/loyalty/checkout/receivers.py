@@ -80,7 +80,7 @@ def on_checkout_placed(sender, checkout, orders, quote, user, **kwargs) -> None:
     batch = Batch()
     for coupon, index in coupons:
         batch.add([coupon_ops.use_claim(coupon, checkout.id, orders[index].id, at)],
-                  lambda results: coupon_ops.claimed(results[0]))
+                  lambda results, c=coupon, o=orders[index].id: coupon_ops.claimed(results[0], c, o, at))
     for index, (order, oq) in enumerate(zip(orders, quote.orders, strict=True)):
         spent = {r.member.id: r for r in redemptions if r.order_index == index}
         paid = {member.id: (programme, member) for programme, member in earning[index]} if early else {}

@@ -28,6 +28,7 @@ from plugins.loyalty.coupons.schemas import TemplateSchema
 from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.points import operations as ledger
 from plugins.loyalty.programmes.operations import find_in_programme
+from plugins.loyalty.webhooks import operations as hooks
 
 
 def create_template(programme, raw: dict) -> CouponTemplate:
@@ -193,6 +194,7 @@ def issue(template: CouponTemplate, user, source: str, issue_key: str | None = N
     except IntegrityError:
         raise Conflict(_("This coupon was already issued."), code="coupon_issued") from None
     db.session.refresh(template)
+    hooks.coupon_issued(coupon)
     return coupon
 
 
@@ -300,15 +302,17 @@ def use_claim(coupon: Coupon, checkout_id: int, order_id: int, at) -> Claim:
                  {"used_checkout_id": checkout_id, "used_order_id": order_id, "used_at": at})
 
 
-def claimed(done: bool) -> None:
-    """409 when a coupon's claim found it already used: a coupon serves one checkout only."""
+def claimed(done: bool, coupon=None, order_id=None, at=None) -> None:
+    """409 when a coupon's claim found it already used: a coupon serves one checkout only; else coupon.used."""
     if not done:
         raise Conflict(_("This coupon has just been used."), code="coupon_used")
+    if coupon is not None:
+        hooks.coupon_used(coupon, order_id, at)
 
 
 def use(coupon: Coupon, checkout_id: int, order_id: int, at) -> None:
     """Mark a coupon used with a conditional update: a coupon serves one checkout only."""
-    claimed(send([use_claim(coupon, checkout_id, order_id, at)])[0])
+    claimed(send([use_claim(coupon, checkout_id, order_id, at)])[0], coupon, order_id, at)
 
 
 def restore(coupon: Coupon, at) -> bool:

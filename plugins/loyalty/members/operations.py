@@ -28,6 +28,7 @@ from plugins.loyalty.programmes.models import Tier
 from plugins.loyalty.programmes.operations import find_in_programme, rules
 from plugins.loyalty.reminders.operations import reached as remind_reached
 from plugins.loyalty.wallet.operations import bonus_first, move, wallet_for
+from plugins.loyalty.webhooks import operations as hooks
 
 PAY_WITH = ("wallet", "gateway")
 
@@ -50,6 +51,7 @@ def join_programme(programme, user, at=None):
         from plugins.loyalty.events.receivers import on_joined  # events build on memberships
 
         on_joined(member, at)
+        hooks.member_joined(member)
     return member, created
 
 
@@ -142,6 +144,7 @@ def _change_tier(member: Membership, to_code: str, reason: str, at, key: str) ->
         r = rules(member.programme)
         notify(member.user_id, "loyalty.tier_changed", keys.tier_notice(key), link="/member/memberships",
                tenant_id=member.programme.tenant_id, **content("programme", r), **content("tier", r.tier(to_code)))
+    hooks.tier_changed(member, member.tier_code, to_code, reason, key, at)
     member.tier_code = to_code
 
 

@@ -23,6 +23,7 @@ from plugins.loyalty import keys
 from plugins.loyalty.members.models import Membership
 from plugins.loyalty.points.models import LotUse, PointsEntry, PointsLot
 from plugins.loyalty.programmes.operations import rules
+from plugins.loyalty.webhooks import operations as hooks
 
 _BALANCES = {"available": Membership.__table__.c.points_available, "pending": Membership.__table__.c.points_pending}
 #: A points history reads newest first by when it happened (ids follow insertion, not the moment of a backdated
@@ -131,6 +132,7 @@ def credit(membership: Membership, points: int, kind: str, key: str, *, order_id
         insert(lots).values(membership_id=membership.id, amount=points, remaining=points, expires_at=expires_at,
                             created_at=at).returning(lots.c.id)).scalar_one()
     db.session.execute(update(entries).where(entries.c.id == entry_id).values(lot_id=lot_id))
+    hooks.points_credited(membership, entry_id, points, kind, expires_at, order_id)
     return entry_id
 
 
@@ -302,7 +304,8 @@ def _expire_lot(membership: Membership, lot: PointsLot, points: int, at: datetim
     key = keys.expire(lot.id, lot.amount, points, at)
     try:
         with db.session.begin_nested():
-            if _post(membership, "available", -points, key, "expire", lot_id=lot.id, created_at=at) is None:
+            entry_id = _post(membership, "available", -points, key, "expire", lot_id=lot.id, created_at=at)
+            if entry_id is None:
                 return False
             result = db.session.execute(
                 update(PointsLot).where(PointsLot.id == lot.id, PointsLot.remaining == points)
@@ -312,6 +315,7 @@ def _expire_lot(membership: Membership, lot: PointsLot, points: int, at: datetim
                 raise _LotChanged
     except _LotChanged:
         return False
+    hooks.points_expired(membership, entry_id, points, at)
     return True
 
 

@@ -20,6 +20,7 @@ from plugins.loyalty.programmes.operations import rules
 from plugins.loyalty.pushes.models import Push, PushResult, PushTarget
 from plugins.loyalty.segments.operations import segment_select
 from plugins.loyalty.segments.schemas import SegmentSchema
+from plugins.loyalty.webhooks import operations as hooks
 
 #: Members per chunk job: big enough that a job's fixed costs are small next to its rows.
 CHUNK = 1000
@@ -60,6 +61,7 @@ def start_push(push_id: int) -> None:
     push.targeted = count
     if not count:
         push.status, push.finished_at = "done", clock.now()
+        hooks.push_completed(push)
     for start in range(low or 0, (high or -1) + 1, CHUNK):
         _queue_chunk(push.id, start)
     db.session.commit()
@@ -167,6 +169,7 @@ def _issue_chunk(push: Push, template: CouponTemplate, todo, room: int | None) -
                 PushResult.user_id.in_([uid for uid, why in held_back.items() if why == reason]))
                 .values(outcome="skipped", reason=reason).execution_options(synchronize_session=False))
         queue_delivery(deliver)
+        hooks.coupons_pushed(push, take)
         # Last, so that with unlimited stock the template's row is locked only for the commit.
         if not coupon_ops.take_stock(template.id, len(take)):
             raise RuntimeError("a push chunk took more than the stock its lock left")  # rolls the chunk back
@@ -201,6 +204,8 @@ def recover() -> int:
 
 def _finish_if_complete(push_id: int) -> None:
     done = db.session.execute(db.select(func.count(PushResult.id)).where(PushResult.push_id == push_id)).scalar()
-    db.session.execute(update(Push).where(Push.id == push_id, Push.status == "running", Push.targeted <= done)
-                       .values(status="done", finished_at=clock.now()).execution_options(synchronize_session=False))
+    if db.session.execute(update(Push).where(Push.id == push_id, Push.status == "running", Push.targeted <= done)
+                          .values(status="done", finished_at=clock.now())
+                          .execution_options(synchronize_session=False)).rowcount:
+        hooks.push_completed(db.session.get(Push, push_id, populate_existing=True))
     db.session.commit()

@@ -29,6 +29,7 @@ from plugins.loyalty.members.models import LevelCredit, Membership
 from plugins.loyalty.points.models import PointsLot
 from plugins.loyalty.programmes.operations import rules
 from plugins.loyalty.reminders.models import Reminder, ReminderPreference
+from plugins.loyalty.webhooks import operations as hooks
 
 #: Where reminders go; consent and a phone number decide which of them reach each member.
 CHANNELS = ("inbox", "email", "sms")
@@ -181,6 +182,7 @@ def _mark(member: Membership, kind: str, key: str, at: datetime, **values) -> Re
 
 
 def _send_expiry(member: Membership, key: str, points: int, due: datetime, at: datetime) -> None:
+    hooks.points_expiring(member, key, points, due)
     zone = clock.zone_of(member.programme.tenant)
     _send(member, "loyalty.reminder_expiry_one" if points == 1 else "loyalty.reminder_expiry", key, at,
           link="/member/points", **_worded("points", lambda: number(points)),
