@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -14,7 +16,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mall.forms import MoneyField, local_midnight, plausible_moment
@@ -89,6 +91,13 @@ class PushForm(PushBudgetFields, FlaskForm):
     scheduled_at = DateTimeLocalField(_l("Send at (shop time; empty: now)"),
                                        validators=[Optional(), plausible_moment])
     name = StringField(_l("Name for the segment"), validators=[Optional(), Length(max=80)])
+    holdout = IntegerField(_l("Hold back (% of the segment)"), validators=[Optional(), NumberRange(0, 50)],
+                           description=_l("0 to 50. A random share that gets no coupon and no message, to measure "
+                                          "what the push changed."))
+
+    def holdout_share(self) -> str | None:
+        """The holdout as the API takes it: a fraction such as "0.10", or None when the box is empty."""
+        return None if self.holdout.data is None else str(Decimal(self.holdout.data) / 100)
 
     def segment(self, tz: str) -> dict:
         """The segment filter the form's boxes describe, as the API takes it (dates at the shop's midnight)."""
