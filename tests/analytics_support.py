@@ -17,7 +17,7 @@ _seq = itertools.count(1)
 
 
 def bulk_members(programme, n: int, joined_at, tier: str | None = None, prefix: str = "m") -> list[int]:
-    """`n` shoppers who joined `programme` at `joined_at` (one INSERT each for users and memberships); their user ids."""
+    """`n` shoppers who joined `programme` at `joined_at` (one INSERT for users, one for members): user ids."""
     start = next(_seq) * 100000
     rows = [{"email": f"{prefix}{start + i}@example.com", "password_hash": "x", "name": f"Member {start + i}",
              "referral_code": f"R{start + i}", "consent_email": False, "consent_sms": False, "is_operator": False,

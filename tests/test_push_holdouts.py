@@ -30,7 +30,8 @@ def shop(make_shop, make_user, make_programme, api):
     template = coupon_ops.create_template(programme, {"name": "8 off", "kind": "amount_off", "value": "8",
                                                       "valid_days": 30, "per_member_limit": 1})
     db.session.commit()
-    return {"owner": api(owner), "owner_email": owner.email, "tenant": tenant, "programme": programme, "template": template}
+    return {"owner": api(owner), "owner_email": owner.email, "tenant": tenant, "programme": programme,
+            "template": template}
 
 
 def _push(shop, **body):
