@@ -196,13 +196,14 @@ def test_pages_and_csv(shop, client, make_user, make_shop, make_programme):
         assert page.status_code == 200
         assert "31.3%" in page.text and "37.5%" in page.text and "¥170.00" in page.text and "60.0%" in page.text
         assert page.text.count("Download CSV") == 9
-        csv = client.get(f"/admin/tea/loyalty/analytics/points.csv?{RANGE}")
+        csv = client.get(f"/admin/tea/loyalty/analytics.csv?chart=points&{RANGE}")
         assert csv.status_code == 200 and csv.mimetype == "text/csv"
         assert csv.text.splitlines()[1:] == ["Jan 2026,1500,0,0", "Feb 2026,100,300,500", "Mar 2026,0,200,100"]
-        aov = client.get(f"/admin/tea/loyalty/analytics/aov.csv?{RANGE}").text.splitlines()
+        aov = client.get(f"/admin/tea/loyalty/analytics.csv?chart=aov&{RANGE}").text.splitlines()
         assert aov[1:3] == ["Regular,4,380.00,95.00", "Silver,3,220.00,73.33"]
-        assert client.get(f"/admin/tea/loyalty/analytics/nope.csv?{RANGE}").status_code == 404
-        assert client.get("/admin/tea/loyalty/analytics/points.csv?from=2026-03-01&to=2026-01-01").status_code == 422
+        assert client.get(f"/admin/tea/loyalty/analytics.csv?chart=nope&{RANGE}").status_code == 404
+        reversed_range = "from=2026-03-01&to=2026-01-01"
+        assert client.get(f"/admin/tea/loyalty/analytics.csv?chart=points&{reversed_range}").status_code == 422
         refused = client.get("/admin/tea/loyalty/analytics?from=2026-03-01&to=2026-01-01")
         assert refused.status_code == 422 and "The end date is before the start date." in refused.text
         assert client.get("/admin/tea/loyalty/members?rfm=champions").status_code == 200

@@ -48,8 +48,9 @@ def _page(programme, layout: str, endpoint: str, args: dict):
                            members_link=args.get("shop") is not None, csv_args=csv_args), 422 if problem else 200
 
 
-def _csv(programme, chart: str, name: str):
-    """One chart's figures as a CSV download (a 404 for a chart the page has not got)."""
+def _csv(programme, name: str):
+    """One chart's figures (`?chart=`) as a CSV download (a 404 for a chart the page has not got)."""
+    chart = request.args.get("chart", "")
     if chart not in drawn.NAMES:
         abort(404)
     period, problem = _range(clock.zone_of(programme.tenant))
@@ -69,11 +70,11 @@ def analytics(shop: str):
     return _page(shop_programme(), "admin_layout.html", "loyalty_merchant.analytics", {"shop": g.tenant.slug})
 
 
-@merchant_bp.route("/analytics/<chart>.csv")
+@merchant_bp.route("/analytics.csv")
 @staff_required(StaffRole.SUPPORT)
-def analytics_csv(shop: str, chart: str):
+def analytics_csv(shop: str):
     """One of the shop's analytics charts as CSV."""
-    return _csv(shop_programme(), chart, g.tenant.slug)
+    return _csv(shop_programme(), g.tenant.slug)
 
 
 def _platform():
@@ -90,8 +91,8 @@ def platform_analytics():
     return _page(_platform(), "platform_layout.html", "loyalty_platform.analytics", {})
 
 
-@platform_bp.route("/platform/loyalty/analytics/<chart>.csv", endpoint="analytics_csv")
+@platform_bp.route("/platform/loyalty/analytics.csv", endpoint="analytics_csv")
 @operator_required
-def platform_analytics_csv(chart: str):
+def platform_analytics_csv():
     """One of the platform programme's analytics charts as CSV."""
-    return _csv(_platform(), chart, "platform")
+    return _csv(_platform(), "platform")
