@@ -73,18 +73,23 @@ def start_push(push_id: int) -> None:
 def hold_back(push: Push) -> int:
     """Record the push's control group: round(targeted × holdout) of its members, picked by the push's seed.
 
-    They get a `holdout` result now, so the chunks find them done: no coupon, no message. The members are
-    drawn in user id order, so the same seed over the same members always picks the same ones.
+    They get a `holdout` result now, so the chunks find them done: no coupon, no message.
     """
-    users = db.session.execute(db.select(PushTarget.user_id).where(PushTarget.push_id == push.id)
-                               .order_by(PushTarget.user_id)).scalars().all()
-    size = int((Decimal(len(users)) * Decimal(push.holdout)).to_integral_value(ROUND_HALF_UP))
-    chosen = random.Random(push.seed or 0).sample(users, size)
+    users = db.session.execute(db.select(PushTarget.user_id).where(PushTarget.push_id == push.id)).scalars().all()
+    chosen = pick_holdout(users, push.holdout, push.seed or 0)
     at = clock.now()
     if chosen:
         db.session.execute(insert(PushResult), [
             {"push_id": push.id, "user_id": uid, "outcome": "holdout", "created_at": at} for uid in sorted(chosen)])
-    return size
+    return len(chosen)
+
+
+def pick_holdout(users, share, seed: int) -> set[int]:
+    """round(len(users) × share) of the users, drawn by `seed` from them in id order (the same seed and users
+    always give the same ones)."""
+    ordered = sorted(users)
+    size = int((Decimal(len(ordered)) * Decimal(share)).to_integral_value(ROUND_HALF_UP))
+    return set(random.Random(seed).sample(ordered, size))
 
 
 def _queue_chunk(push_id: int, start: int) -> None:
