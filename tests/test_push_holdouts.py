@@ -142,3 +142,17 @@ def test_report_page(shop, client):
             assert refused.status_code == 422 and "Pick 1 to 90 days" in refused.text
         plain = _push(shop)
         assert "Effect against the holdout" not in client.get(f"/admin/tea/loyalty/pushes/{plain.id}").text
+
+
+def test_push_form_takes_a_percentage(shop, client):
+    """The form's 10 is a holdout of 0.1; 60 is refused beside the box (422) and pushes nothing."""
+    bulk_members(shop["programme"], 10, T - timedelta(days=30))
+    client.post("/lang/en")
+    client.post("/login", data={"email": shop["owner_email"], "password": PASSWORD})
+    form = {"template_id": shop["template"].id, "channels": "inbox", "action": "send"}
+    refused = client.post("/admin/tea/loyalty/pushes/new", data={**form, "holdout": "60"})
+    assert refused.status_code == 422 and "Number must be between 0 and 50." in refused.text
+    assert db.session.execute(db.select(db.func.count(Push.id))).scalar() == 0
+    assert client.post("/admin/tea/loyalty/pushes/new", data={**form, "holdout": "10"}).status_code == 302
+    push = db.session.execute(db.select(Push)).scalar_one()
+    assert push.holdout == Decimal("0.1") and len(_held(push)) == 1
