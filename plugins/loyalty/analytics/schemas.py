@@ -58,6 +58,11 @@ class Chart(Schema):
     type = fields.String()
     labels = fields.List(fields.String())
     series = fields.List(fields.Nested(Series))
+    x = fields.String(metadata={"description": "the horizontal axis's title"})
+    y = fields.String(metadata={"description": "the vertical axis's title"})
+    money = fields.Boolean(metadata={"description": "values are yuan, as strings with two decimals"})
+    integer = fields.Boolean(metadata={"description": "values are counts"})
+    stacked = fields.Boolean()
 
 
 class AnalyticsReply(Schema):
