@@ -49,8 +49,9 @@ def _page(programme, layout: str, endpoint: str, args: dict):
 
 
 def _csv(programme, name: str):
-    """One chart's figures (`?chart=`) as a CSV download (a 404 for a chart the page has not got)."""
-    chart = request.args.get("chart", "")
+    """One chart's figures (`?chart=`, the first chart when not given) as a CSV download (a 404 for a chart the page
+    has not got)."""
+    chart = request.args.get("chart") or drawn.NAMES[0]
     if chart not in drawn.NAMES:
         abort(404)
     period, problem = _range(clock.zone_of(programme.tenant))
