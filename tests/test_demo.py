@@ -33,7 +33,7 @@ from plugins.loyalty.members.operations import effective_tier, membership
 from plugins.loyalty.points.models import PointsEntry, PointsLot
 from plugins.loyalty.programmes.models import Programme
 from plugins.loyalty.programmes.operations import programme_for
-from plugins.loyalty.pushes.models import Push
+from plugins.loyalty.pushes.models import Push, PushResult
 from plugins.loyalty.pushes.operations import progress
 from plugins.loyalty.settlement.operations import statement, totals
 from plugins.loyalty.settlement.views import month_bounds
@@ -101,6 +101,8 @@ def test_a_smaller_run_of_the_generator_keeps_every_ledger_and_order_coherent():
     assert statuses[OrderStatus.REFUNDED] + statuses[OrderStatus.PARTIALLY_REFUNDED] > 0
     assert db.session.execute(db.select(func.count(Review.id))).scalar() > 0
     assert db.session.execute(db.select(func.count(Push.id))).scalar() > 5
+    # The monthly pushes to every member hold back a tenth as their control group.
+    assert db.session.execute(db.select(func.count(PushResult.id)).where(PushResult.outcome == "holdout")).scalar()
     # Stock: what each variant started with, less what was sold and kept; each product totals its variants on
     # sale, priced from the cheapest.
     started = {row["sku"]: row["stock"] for spec in SHOPS for item in spec.items for row in variant_rows(spec, item)}

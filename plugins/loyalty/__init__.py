@@ -14,7 +14,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 # "pointsmall" comes before "checkout": a redeemed line is priced before member prices, coupons and points.
 FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "pointsmall", "checkout",
             "settlement", "budgets", "rules", "centre", "dashboards", "roster", "referrals", "reminders", "events",
-            "simulations", "privacy")
+            "simulations", "privacy", "analytics")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
@@ -44,6 +44,8 @@ NAV = (
     ("member", _l("Invite friends"), "loyalty.invite"),
     ("merchant", _l("Referrals"), "loyalty_merchant.referrals"),
     ("platform", _l("Referrals"), "loyalty_platform.referrals"),
+    ("merchant", _l("Analytics"), "loyalty_merchant.analytics"),
+    ("platform", _l("Loyalty analytics"), "loyalty_platform.analytics"),
 )
 #: The audit log's words for this plugin's actions, their details' fields and stored codes.
 AUDIT_LABELS = {
@@ -67,6 +69,7 @@ AUDIT_FIELDS = {
     "preferred_category": _l("Preferred category"), "recent": _l("Recent orders"), "slept_since": _l("Asleep since"),
     "q": _l("Search"), "days": _l("Days"), "min_orders": _l("Minimum orders"), "member": _l("Member"),
     "note": _l("Note"), "template": _l("Coupon"), "budget": _l("Budget"),
+    "rfm": _l("RFM segment"),
 }
 AUDIT_VALUES = {"cash": _l("Cash"), "bonus": _l("Bonus"), "month": _l("Month"), "quarter": _l("Quarter"),
                 "win_back": _l("Win-back campaign"), "never_bought": _l("Never bought"), "one_time": _l("Bought once"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -14,11 +16,12 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mall.forms import MoneyField, local_midnight, plausible_moment
 from mall.validation import translate_messages
+from plugins.loyalty.analytics.schemas import RFM_SEGMENTS
 from plugins.loyalty.budgets.forms import PushBudgetFields
 
 CHANNEL_CHOICES = [SelectChoice("inbox", _l("Inbox")), SelectChoice("email", _l("E-mail")),
@@ -30,7 +33,7 @@ FILTER_FIELDS = {"tier": "tier", "lifecycle": "lifecycle", "activity": "activity
                  "recent.min_spend": "recent_min_spend", "min_spend": "min_spend", "asleep_days": "asleep_days",
                  "preferred_category": "preferred_category", "birthday_month": "birthday_month",
                  "points_min": "points_min", "points_max": "points_max", "joined_after": "joined_after",
-                 "joined_before": "joined_before", "slept_since": "slept_since", "q": "q"}
+                 "joined_before": "joined_before", "slept_since": "slept_since", "q": "q", "rfm": "rfm"}
 
 
 class ChannelsField(SelectMultipleField):
@@ -85,17 +88,27 @@ class PushForm(PushBudgetFields, FlaskForm):
     points_min = _whole(_l("Points at least"), _l("Points available now."))
     points_max = _whole(_l("Points at most"), None)
     q = StringField(_l("Name or e-mail contains"), validators=[Optional()])
+    rfm = SelectField(_l("RFM segment"), choices=[SelectChoice("", _l("Any segment"))] + [
+        SelectChoice(code, label) for code, label, _help in RFM_SEGMENTS], validators=[Optional()],
+        validate_choice=False, description=_l("Scored over the last six months (see Analytics)."))
     channels = ChannelsField(_l("Channels"), choices=CHANNEL_CHOICES, default=["inbox"])
     scheduled_at = DateTimeLocalField(_l("Send at (shop time; empty: now)"),
                                        validators=[Optional(), plausible_moment])
     name = StringField(_l("Name for the segment"), validators=[Optional(), Length(max=80)])
+    holdout = IntegerField(_l("Hold back (% of the segment)"), validators=[Optional(), NumberRange(0, 50)],
+                           description=_l("0 to 50. A random share that gets no coupon and no message, to measure "
+                                          "what the push changed."))
+
+    def holdout_share(self) -> str | None:
+        """The holdout as the API takes it: a fraction such as "0.10", or None when the box is empty."""
+        return None if self.holdout.data is None else str(Decimal(self.holdout.data) / 100)
 
     def segment(self, tz: str) -> dict:
         """The segment filter the form's boxes describe, as the API takes it (dates at the shop's midnight)."""
         f: dict = {}
         if any(self.tier.data or ()):
             f["tier"] = [code for code in self.tier.data if code]
-        for name in ("lifecycle", "activity", "consent"):
+        for name in ("lifecycle", "activity", "consent", "rfm"):
             if getattr(self, name).data:
                 f[name] = getattr(self, name).data
         if (self.q.data or "").strip():
@@ -131,7 +144,8 @@ class PushForm(PushBudgetFields, FlaskForm):
 
     def filters(self) -> list:
         """The filter fields in their groups, for the page."""
-        return [(_l("Membership and consent"), [self.tier, self.lifecycle, self.activity, self.consent]),
+        return [(_l("Membership and consent"), [self.tier, self.lifecycle, self.activity, self.consent,
+                                                    self.rfm]),
                 (_l("Recent orders"), [self.recent_days, self.recent_min_orders, self.recent_min_spend]),
                 (_l("Spending and taste"), [self.min_spend, self.preferred_category]),
                 (_l("Timing"), [self.asleep_days, self.slept_since, self.joined_after, self.joined_before]),

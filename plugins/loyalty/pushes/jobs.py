@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from decimal import ROUND_HALF_UP, Decimal
+
 from sqlalchemy import String, cast, func, insert, literal, update
 
 from mall import clock, jobs
@@ -59,12 +62,36 @@ def start_push(push_id: int) -> None:
         db.select(func.min(PushTarget.id), func.max(PushTarget.id), func.count(PushTarget.id))
         .where(PushTarget.push_id == push.id)).one()
     push.targeted = count
+    if count and push.holdout:
+        hold_back(push)
     if not count:
         push.status, push.finished_at = "done", clock.now()
         hooks.push_completed(push)
     for start in range(low or 0, (high or -1) + 1, CHUNK):
         _queue_chunk(push.id, start)
     db.session.commit()
+
+
+def hold_back(push: Push) -> int:
+    """Record the push's control group: round(targeted × holdout) of its members, picked by the push's seed.
+
+    They get a `holdout` result now, so the chunks find them done: no coupon, no message.
+    """
+    users = db.session.execute(db.select(PushTarget.user_id).where(PushTarget.push_id == push.id)).scalars().all()
+    chosen = pick_holdout(users, push.holdout, push.seed or 0)
+    at = clock.now()
+    if chosen:
+        db.session.execute(insert(PushResult), [
+            {"push_id": push.id, "user_id": uid, "outcome": "holdout", "created_at": at} for uid in sorted(chosen)])
+    return len(chosen)
+
+
+def pick_holdout(users, share, seed: int) -> set[int]:
+    """round(len(users) × share) of the users, drawn by `seed` from them in id order (the same seed and users
+    always give the same ones)."""
+    ordered = sorted(users)
+    size = int((Decimal(len(ordered)) * Decimal(share)).to_integral_value(ROUND_HALF_UP))
+    return set(random.Random(seed).sample(ordered, size))
 
 
 def _queue_chunk(push_id: int, start: int) -> None:

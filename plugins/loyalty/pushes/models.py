@@ -30,6 +30,9 @@ class Push(db.Model):
     period = db.Column(db.String(8), nullable=True)
     #: {"amount", "period"}: the face value this push may issue per period (plugins/loyalty/budgets), or None.
     budget = db.Column(db.JSON, nullable=True)
+    #: The share of the segment held back as a control group (0 to 0.5), and the seed that picks it.
+    holdout = db.Column(db.Numeric(4, 3), nullable=False, default=0)
+    seed = db.Column(db.Integer, nullable=True)
     created_by = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)
     started_at = db.Column(UTCDateTime, nullable=True)
@@ -60,7 +63,7 @@ class PushResult(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     push_id = db.Column(db.Integer, db.ForeignKey("loyalty_pushes.id"), nullable=False)
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
-    outcome = db.Column(db.String(10), nullable=False)  # issued | skipped
+    outcome = db.Column(db.String(10), nullable=False)  # issued | skipped | holdout (held back: no coupon, no message)
     reason = db.Column(db.String(20), nullable=True)  # out_of_stock | limit | stopped | expired | budget_spent
     coupon_id = db.Column(db.Integer, db.ForeignKey("loyalty_coupons.id"), nullable=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.now)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+from fractions import Fraction
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import String, cast, func, literal, type_coerce, update
+from sqlalchemy import String, case, cast, func, literal, type_coerce, update
 
 from mall import clock
 from mall.accounts.models import User
@@ -20,9 +26,10 @@ from plugins.loyalty.budgets.schemas import push_budget_problem
 from plugins.loyalty.coupons.models import Coupon, CouponTemplate
 from plugins.loyalty.programmes.operations import find_in_programme
 from plugins.loyalty.pushes.jobs import queue_start
-from plugins.loyalty.pushes.models import Campaign, Push, PushResult
+from plugins.loyalty.pushes.models import Campaign, Push, PushResult, PushTarget
 from plugins.loyalty.pushes.schemas import CHANNELS, CampaignSchema, PushSchema
 from plugins.loyalty.segments.models import SavedSegment
+from plugins.loyalty.segments.operations import BOUGHT
 from plugins.loyalty.segments.schemas import SegmentSchema
 
 
@@ -72,7 +79,9 @@ def create_push(programme, raw, actor=None) -> Push:
     push = Push(programme_id=programme.id, tenant_id=programme.tenant_id, template_id=template.id,
                 filter=SegmentSchema().dump(segment), channels=sorted(set(data["channels"])),
                 status="scheduled" if data["scheduled_at"] else "queued", scheduled_at=data["scheduled_at"],
-                budget=budgets.stored(data["budget"]), created_by=getattr(actor, "id", None), created_at=clock.now())
+                budget=budgets.stored(data["budget"]), holdout=data["holdout"],
+                seed=data["seed"] if data["seed"] is not None else secrets.randbelow(2**31),
+                created_by=getattr(actor, "id", None), created_at=clock.now())
     db.session.add(push)
     db.session.flush()
     record("push.created", template.name, actor=actor, tenant=programme.tenant_id, push_id=push.id)
@@ -128,7 +137,9 @@ def progress_of(listed: list[Push]) -> dict[int, dict]:
         out[push.id] = {
             "id": push.id, "status": push.status, "targeted": push.targeted,
             "issued": sum(n for outcome, _r, n, _c in mine if outcome == "issued"),
-            "skipped": sum(skipped.values()), "skipped_by_reason": skipped, "template_id": push.template_id,
+            "skipped": sum(skipped.values()),
+            "held_out": sum(n for outcome, _r, n, _c in mine if outcome == "holdout"),
+            "holdout": str(push.holdout or 0), "skipped_by_reason": skipped, "template_id": push.template_id,
             "channels": push.channels, "used": used, "revenue": format_money(revenue),
             "coupons": sum(c for *_rest, c in mine),
             "scheduled_at": push.scheduled_at.isoformat() if push.scheduled_at else None,
@@ -185,3 +196,53 @@ def campaign_results(campaign: Campaign | None) -> dict:
                   type_coerce(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0), Money()))
         .where(Order.id.in_(orders))).one()
     return {"issued": coupons[0], "used": coupons[1], "orders": count, "revenue": revenue}
+
+
+#: The normal quantile of a two-sided 95 % confidence interval.
+Z95 = 1.96
+
+
+def holdout_report(push: Push, days: int) -> dict | None:
+    """Conversion (members with a paid order) and revenue of treated members against the holdout, in the `days`
+    after the push started, with a 95 % confidence interval for the difference in conversion. None before it ran.
+
+    Treated are the push's targets that were not held back, whether or not a coupon reached them (intent to treat).
+    """
+    if push.started_at is None:
+        return None
+    until = push.started_at + timedelta(days=days)
+    held = db.select(PushResult.user_id).where(PushResult.push_id == push.id, PushResult.outcome == "holdout")
+    group = case((PushTarget.user_id.in_(held), "holdout"), else_="treated")
+    where = [Order.user_id == PushTarget.user_id, Order.status.in_(BOUGHT), Order.paid_at >= push.started_at,
+             Order.paid_at < until]
+    if push.tenant_id is not None:
+        where.append(Order.tenant_id == push.tenant_id)
+    bought = db.select(func.count(Order.id)).where(*where).correlate(PushTarget).scalar_subquery()
+    paid = db.select(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0)).where(*where) \
+        .correlate(PushTarget).scalar_subquery()
+    per = db.select(group.label("grp"), bought.label("n"), paid.label("v")) \
+        .where(PushTarget.push_id == push.id).subquery()
+    rows = db.session.execute(db.select(per.c.grp, func.count(), func.count(case((per.c.n > 0, 1))),
+                                        type_coerce(func.coalesce(func.sum(per.c.v), 0), Money()))
+                              .group_by(per.c.grp)).all()
+    out = {name: {"members": 0, "buyers": 0, "revenue": ZERO} for name in ("treated", "holdout")}
+    for name, members, buyers, revenue in rows:
+        out[name] = {"members": int(members), "buyers": int(buyers), "revenue": Decimal(revenue or 0)}
+    for side in out.values():
+        side["conversion"] = Fraction(side["buyers"], side["members"]) if side["members"] else None
+        side["per_member"] = (side["revenue"] / side["members"]).quantize(Decimal("0.01")) if side["members"] \
+            else None
+    return {"days": days, "until": until, **out, **_difference(out["treated"], out["holdout"])}
+
+
+def _difference(treated: dict, holdout: dict) -> dict:
+    """The lift in conversion (treated − holdout, in percentage points) and its 95 % interval (normal approximation)."""
+    p1, p0 = treated["conversion"], holdout["conversion"]
+    if p1 is None or p0 is None:
+        return {"lift": None, "low": None, "high": None}
+    # Exact fractions up to the square root; the statistic itself may be a float, the counts never are.
+    variance = p1 * (1 - p1) / treated["members"] + p0 * (1 - p0) / holdout["members"]
+    margin = Z95 * math.sqrt(variance)
+    lift = float(p1 - p0)
+    return {"lift": round(lift * 100, 2), "low": round((lift - margin) * 100, 2),
+            "high": round((lift + margin) * 100, 2)}

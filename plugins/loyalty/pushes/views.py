@@ -27,10 +27,14 @@ from plugins.loyalty.pushes import operations as pushes
 from plugins.loyalty.pushes.forms import CampaignForm, PushForm
 from plugins.loyalty.pushes.models import Push
 from plugins.loyalty.pushes.operations import save_win_back, win_back
+from plugins.loyalty.pushes.schemas import MAX_REPORT_DAYS
 from plugins.loyalty.segments.models import SavedSegment
 from plugins.loyalty.segments.operations import filter_of, preview, save_segment, segment_count, segments_of
 from plugins.loyalty.segments.schemas import SegmentSchema
 from plugins.loyalty.web.blueprints import merchant_bp, shop_programme
+
+#: The days after a push its report follows by default.
+REPORT_DAYS = 14
 
 
 def _templates(programme) -> list[SelectChoice]:
@@ -164,6 +168,7 @@ def _send(programme, form: PushForm, body: dict, shop: str):
     push = pushes.create_push(programme, {
         "template_id": form.template_id.data, **audience, "channels": form.channels.data or ["inbox"],
         **({"budget": form.budget_raw()} if form.budget_kind.data else {}),
+        **({"holdout": form.holdout_share()} if form.holdout.data else {}),
         **({"scheduled_at": when.replace(tzinfo=ZoneInfo(g.tenant.timezone)).isoformat()} if when else {})}, actor())
     flash(_("The push is scheduled.") if push.status == "scheduled" else _("The push is on its way."), "success")
     return redirect(url_for("loyalty_merchant.push_detail", shop=shop, push_id=push.id))
@@ -196,9 +201,22 @@ def win_back_save(shop: str):
 @merchant_bp.route("/pushes/<int:push_id>")
 @staff_required(StaffRole.SUPPORT)
 def push_detail(shop: str, push_id: int):
-    """One push with a live progress bar."""
+    """One push with a live progress bar and, with a holdout, treated against held-back members over N days."""
     push = get_in_programme_or_404(Push, push_id, shop_programme())
-    return render_template("loyalty/pushes/push.html", shop=g.tenant, push=push, state=pushes.progress(push))
+    days, problem = _report_days(request.args.get("days"))
+    report = pushes.holdout_report(push, days) if push.holdout else None
+    return render_template("loyalty/pushes/push.html", shop=g.tenant, push=push, state=pushes.progress(push),
+                           report=report, days=days, problem=problem, max_days=MAX_REPORT_DAYS), 422 if problem else 200
+
+
+def _report_days(text) -> tuple[int, str | None]:
+    """The report's N days from the query (1 to MAX_REPORT_DAYS), or 14 with the reason the text was refused."""
+    if text is None or text == "":
+        return REPORT_DAYS, None
+    n = _whole(text)
+    if n is None or not 1 <= n <= MAX_REPORT_DAYS:
+        return REPORT_DAYS, _("Pick 1 to %(max)d days. Showing %(n)d days.", max=MAX_REPORT_DAYS, n=REPORT_DAYS)
+    return n, None
 
 
 @merchant_bp.route("/pushes/<int:push_id>.json")

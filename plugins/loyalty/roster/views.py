@@ -44,7 +44,7 @@ NOT_SENT = {"coupon_limit": lambda name: _("%(name)s already has as many of thes
 
 #: The list's query arguments, kept when a bulk action returns to it.
 LIST_ARGS = ("q", "level", "tag", "activity", "min_spend", "asleep_days", "segment", "points_min", "points_max",
-             "joined_from", "joined_to", "ordered_from", "ordered_to", "page")
+             "joined_from", "joined_to", "ordered_from", "ordered_to", "rfm", "page")
 
 
 def _filter_args() -> dict:

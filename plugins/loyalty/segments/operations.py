@@ -21,6 +21,7 @@ from mall.errors import FieldErrors
 from mall.extensions import db
 from mall.form_numbers import amount, whole_number
 from mall.orders.models import Order, OrderLine, OrderStatus
+from plugins.loyalty.analytics.schemas import RFM_CODES
 from plugins.loyalty.members.models import Membership, MemberTagging
 from plugins.loyalty.programmes.operations import find_in_programme, rules
 from plugins.loyalty.segments.models import SavedSegment
@@ -42,6 +43,8 @@ class MemberFilter:
     q: str | None = None
     #: A saved segment's id; its filter applies under the ones above.
     segment: int | None = None
+    #: An RFM segment code (analytics.schemas.RFM_CODES).
+    rfm: str | None = None
 
     @classmethod
     def from_args(cls, args) -> MemberFilter:
@@ -68,7 +71,8 @@ class MemberFilter:
         f = cls(level=args.get("level") or None, activity=activity if activity in ACTIVITY else None,
                 min_spend=number("min_spend", amount), asleep_days=number("asleep_days", whole_number, 0,
                                                                           MAX_ASLEEP_DAYS),
-                q=(args.get("q") or "").strip()[:100] or None, segment=number("segment", whole_number, 1))
+                q=(args.get("q") or "").strip()[:100] or None, segment=number("segment", whole_number, 1),
+                rfm=args.get("rfm") if args.get("rfm") in RFM_CODES else None)
         return f, errors
 
 
@@ -79,7 +83,7 @@ def member_select(programme, f: MemberFilter, at=None, extra: dict | None = None
     saved = find_in_programme(SavedSegment, f.segment, programme) if f.segment is not None else None
     base = filter_of(saved) if saved is not None else {}
     page = {"tier": [f.level] if f.level else None, "activity": f.activity, "min_spend": f.min_spend,
-            "asleep_days": f.asleep_days, "q": f.q, **(extra or {})}
+            "asleep_days": f.asleep_days, "q": f.q, "rfm": f.rfm, **(extra or {})}
     return segment_select(programme, {**base, **{k: v for k, v in page.items() if v is not None}}, at)
 
 
@@ -233,10 +237,22 @@ def segment_select(programme, f: dict, at=None):
         sleeping = timedelta(days=rules(programme).activity["sleeping_days"])
         select = select.where(Membership.last_order_at > f["slept_since"] - sleeping,
                               Membership.last_order_at < at - sleeping)
+    if f.get("rfm"):
+        select = select.where(Membership.id.in_(_rfm_members(programme, f["rfm"], at)))
     if f.get("q"):
         like = f"%{f['q'].lower()}%"
         select = select.where(db.or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
     return select.order_by(Membership.id.desc())
+
+
+def _rfm_members(programme, segment: str, at):
+    """The members of an RFM segment scored over the analytics' default range (the last six months) at `at`."""
+    from plugins.loyalty.analytics import operations as analytics  # analytics builds on these filters
+    from plugins.loyalty.analytics.rfm import members_in
+
+    period = analytics.default_range(clock.zone_of(programme.tenant), clock.local_date(clock.zone_of(
+        programme.tenant), at))
+    return members_in(programme, segment, period.start, period.end)
 
 
 def segment_count(programme, f: dict) -> int:

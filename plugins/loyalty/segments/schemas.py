@@ -7,6 +7,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from mall.validation import Id, Int, Moment, Points
 from mall.validation import Money as Amount
+from plugins.loyalty.analytics.schemas import RFM_CODES
 from plugins.loyalty.web.schemas import Body
 
 LIFECYCLE = ("never_bought", "one_time", "repeat")
@@ -49,6 +50,8 @@ class SegmentSchema(Schema):
     #: Bought before, and became sleeping after this moment (the win-back campaign's audience).
     slept_since = Moment(load_default=None)
     q = fields.String(load_default=None, validate=validate.Length(max=100))
+    #: An RFM segment (plugins/loyalty/analytics), scored over the last six months.
+    rfm = fields.String(load_default=None, validate=validate.OneOf(RFM_CODES))
 
     @validates_schema
     def _ranges(self, data, **kwargs):
