@@ -95,7 +95,7 @@ class PushForm(PushBudgetFields, FlaskForm):
     scheduled_at = DateTimeLocalField(_l("Send at (shop time; empty: now)"),
                                        validators=[Optional(), plausible_moment])
     name = StringField(_l("Name for the segment"), validators=[Optional(), Length(max=80)])
-    holdout = IntegerField(_l("Hold back (% of the segment)"), validators=[Optional(), NumberRange(0, 50)],
+    holdout = IntegerField(_l("Hold back (percent of the segment)"), validators=[Optional(), NumberRange(0, 50)],
                            description=_l("0 to 50. A random share that gets no coupon and no message, to measure "
                                           "what the push changed."))
 
