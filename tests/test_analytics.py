@@ -207,6 +207,12 @@ def test_pages_and_csv(shop, client, make_user, make_shop, make_programme):
         refused = client.get("/admin/tea/loyalty/analytics?from=2026-03-01&to=2026-01-01")
         assert refused.status_code == 422 and "The end date is before the start date." in refused.text
         assert client.get("/admin/tea/loyalty/members?rfm=champions").status_code == 200
+        silver = client.get(f"/admin/tea/loyalty/analytics?{RANGE}&tier=silver")
+        assert silver.status_code == 200 and 'value="silver" selected' in silver.text
+        cohorts = client.get(f"/admin/tea/loyalty/analytics.csv?chart=cohorts&tier=silver&{RANGE}")
+        assert cohorts.text.splitlines()[1:] == ["Jan 2026,0,,,", "Feb 2026,2,50.0,100.0", "Mar 2026,0,"]
+        unknown = client.get(f"/admin/tea/loyalty/analytics?{RANGE}&tier=platinum")
+        assert unknown.status_code == 422 and "Unknown tier: platinum." in unknown.text
     empty_owner = make_user()
     make_programme(make_shop(owner=empty_owner, slug="empty"), FOUR_TIERS)
     client.post("/logout")
@@ -220,3 +226,19 @@ def test_pages_and_csv(shop, client, make_user, make_shop, make_programme):
     make_programme(None, FOUR_TIERS)
     page = client.get("/platform/loyalty/analytics")
     assert page.status_code == 200 and "平台" not in page.text and "No members yet" in page.text
+
+
+def test_cohorts_of_the_members_now_in_one_tier(shop):
+    """Silver: C and D joined in February; C bought in February and March, D in March. Gold: F joined in March and
+    never bought (E joined before the range). The API and the page take `tier`; an unknown one is a 422."""
+    period = operations.Months(datetime(2026, 1, 1).date(), datetime(2026, 3, 31).date(), "Asia/Shanghai")
+    with clock.frozen_at(NOW):
+        silver = operations.cohorts(shop["programme"], period, "silver")
+        gold = operations.cohorts(shop["programme"], period, "gold")
+        reply = shop["api"].get(f"/api/v1/shops/tea/analytics?{RANGE}&tier=silver")
+        unknown = shop["api"].get(f"/api/v1/shops/tea/analytics?{RANGE}&tier=platinum")
+    assert [(r["members"], r["bought"]) for r in silver] == [(0, [0, 0, 0]), (2, [1, 2]), (0, [0])]
+    assert [(r["members"], r["bought"]) for r in gold] == [(0, [0, 0, 0]), (0, [0, 0]), (1, [0])]
+    assert reply.status_code == 200 and reply.json["cohort_tier"] == "silver"
+    assert [c["members"] for c in reply.json["cohorts"]] == [0, 2, 0]
+    assert unknown.status_code == 422 and "tier" in unknown.json["error"]["fields"]

@@ -36,9 +36,10 @@ def shop_analytics(shop: str):
     programme = programme_or_404(g.tenant)
     period = operations.range_of(request.args, clock.zone_of(g.tenant))
     tiers = rules(programme).tiers
-    f = operations.figures(programme, period, [t.code for t in tiers])
+    codes = [t.code for t in tiers]
+    f = operations.figures(programme, period, codes, operations.cohort_tier_of(request.args, codes))
     return jsonify(_plain({"from": period.first, "to": period.last, "summary": f["summary"], "tiers": f["tiers"],
-                           "rfm": f["rfm"], "cohorts": [{k: v for k, v in c.items() if k != "label"}
-                                                        for c in f["cohorts"]],
+                           "rfm": f["rfm"], "cohort_tier": f["cohort_tier"],
+                           "cohorts": [{k: v for k, v in c.items() if k != "label"} for c in f["cohorts"]],
                            "forecast": f["liability"]["forecast"],
                            "charts": charts(f, {t.code: t.code for t in tiers})}))

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from babel.dates import format_skeleton
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
 from sqlalchemy import case, func, type_coerce
 
 from mall import clock
@@ -155,11 +157,21 @@ def tiers(programme, period: Months, tier_codes: list[str]) -> list[dict]:
     return out
 
 
-def cohorts(programme, period: Months) -> list[dict]:
-    """Members who joined in each month of the range, and how many of them bought in each month since."""
+def cohort_tier_of(args, tier_codes: list[str]) -> str | None:
+    """The tier `tier` narrows the cohorts to (None for every member; a ValidationError, a 422, for another code)."""
+    code = (args.get("tier") or "").strip() or None
+    if code is not None and code not in tier_codes:
+        raise ValidationError({"tier": [_l("Unknown tier: %(code)s.", code=code[:40])]})
+    return code
+
+
+def cohorts(programme, period: Months, tier: str | None = None) -> list[dict]:
+    """Members who joined in each month of the range (those now in `tier` only, when given), and how many of them
+    bought in each month since."""
     size = len(period.buckets())
     joined = period.bucket_of(Membership.joined_at)
-    in_range = db.and_(Membership.joined_at >= period.start, Membership.joined_at < period.end)
+    in_range = db.and_(Membership.joined_at >= period.start, Membership.joined_at < period.end,
+                       Membership.tier_code == tier if tier else db.true())
     sizes = dict(db.session.execute(db.select(joined, func.count(Membership.id))
                                     .where(Membership.programme_id == programme.id, in_range).group_by(joined)).all())
     paid = period.bucket_of(Order.paid_at)
@@ -206,7 +218,7 @@ def coupon_revenue(programme, period: Months) -> dict:
             "coupon_share": rate(with_coupon, with_coupon + without)}
 
 
-def figures(programme, period: Months, tier_codes: list[str]) -> dict:
+def figures(programme, period: Months, tier_codes: list[str], cohort_tier: str | None = None) -> dict:
     """Every figure of the range, for the page, its CSV files and the API."""
     pts, coupons, by_tier = points(programme, period), coupon_revenue(programme, period), \
         tiers(programme, period, tier_codes)
@@ -218,4 +230,5 @@ def figures(programme, period: Months, tier_codes: list[str]) -> dict:
                "repeat_buyers": repeat, "repurchase_rate": rate(repeat, buyers), "revenue": coupons["revenue"],
                "coupon_revenue": coupons["coupon_revenue"], "coupon_share": coupons["coupon_share"]}
     return {"period": period, "summary": summary, "points": pts, "liability": owed, "tiers": by_tier,
-            "cohorts": cohorts(programme, period), "rfm": rfm_counts(programme, period), "coupons": coupons}
+            "cohorts": cohorts(programme, period, cohort_tier), "cohort_tier": cohort_tier,
+            "rfm": rfm_counts(programme, period), "coupons": coupons}

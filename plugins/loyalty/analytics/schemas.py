@@ -31,6 +31,9 @@ class RangeArgs(Schema):
 
     first = fields.Date(data_key="from", load_default=None, metadata={"description": "first day, YYYY-MM-DD"})
     last = fields.Date(data_key="to", load_default=None, metadata={"description": "last day, YYYY-MM-DD"})
+    # Checked against the programme's tiers by operations.cohort_tier_of; here for the API's description.
+    tier = fields.String(load_default=None, load_only=True,
+                         metadata={"description": "cohorts of the members now in this tier (a tier code)"})
 
     @validates_schema
     def _bounds(self, data, **kwargs):
@@ -76,6 +79,7 @@ class AnalyticsReply(Schema):
     tiers = fields.List(fields.Dict(), metadata={"description": "per tier: members, buyers, orders, revenue, "
                                                                 "average_order_value, frequency, repurchase_rate"})
     rfm = fields.Dict(metadata={"description": "members per RFM segment"})
+    cohort_tier = fields.String(allow_none=True, metadata={"description": "the tier the cohorts are narrowed to"})
     cohorts = fields.List(fields.Dict(), metadata={"description": "per join month: size and members who bought "
                                                                   "in each month after joining"})
     forecast = fields.List(fields.Dict(), metadata={"description": "points expiring per month and what is left"})

@@ -19,13 +19,14 @@ from plugins.loyalty.programmes.operations import platform_programme, rules
 from plugins.loyalty.web.blueprints import merchant_bp, platform_bp, shop_programme
 
 
-def _range(zone: str):
-    """The range asked for, or the default with the messages saying why the asked one was refused."""
+def _asked(zone: str, codes: list[str]):
+    """The range and cohort tier asked for, or the default range and every tier with the messages saying why the
+    asked ones were refused."""
     try:
-        return operations.range_of(request.args, zone), None
+        return operations.range_of(request.args, zone), operations.cohort_tier_of(request.args, codes), None
     except ValidationError as exc:
         messages = translate_messages(exc.messages)
-        return operations.default_range(zone), " ".join(" ".join(map(str, v)) for v in messages.values())
+        return operations.default_range(zone), None, " ".join(" ".join(map(str, v)) for v in messages.values())
 
 
 def _tier_names(programme) -> tuple[list[str], dict[str, str]]:
@@ -35,12 +36,12 @@ def _tier_names(programme) -> tuple[list[str], dict[str, str]]:
 
 def _page(programme, layout: str, endpoint: str, args: dict):
     """The analytics page of a programme: a 422 with the default range when the asked range is refused."""
-    period, problem = _range(clock.zone_of(programme.tenant))
     codes, names = _tier_names(programme)
+    period, tier, problem = _asked(clock.zone_of(programme.tenant), codes)
     has_data = db.session.execute(db.select(Membership.id).where(
         Membership.programme_id == programme.id).limit(1)).first() is not None
-    f = operations.figures(programme, period, codes) if has_data else None
-    csv_args = {**args, "from": period.first.isoformat(), "to": period.last.isoformat()}
+    f = operations.figures(programme, period, codes, tier) if has_data else None
+    csv_args = {**args, "from": period.first.isoformat(), "to": period.last.isoformat(), "tier": tier}
     return render_template("loyalty/analytics/analytics.html", layout=layout, endpoint=endpoint, args=args,
                            shop=g.get("tenant") if args.get("shop") else None,
                            programme=programme, period=period, problem=problem, f=f, tier_names=names,
@@ -54,11 +55,11 @@ def _csv(programme, name: str):
     chart = request.args.get("chart") or drawn.NAMES[0]
     if chart not in drawn.NAMES:
         abort(404)
-    period, problem = _range(clock.zone_of(programme.tenant))
+    codes, names = _tier_names(programme)
+    period, tier, problem = _asked(clock.zone_of(programme.tenant), codes)
     if problem:
         abort(422, description=problem)
-    codes, names = _tier_names(programme)
-    header, rows = drawn.tables(operations.figures(programme, period, codes), names)[chart]
+    header, rows = drawn.tables(operations.figures(programme, period, codes, tier), names)[chart]
     filename = f"{name}-{chart}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(drawn.as_csv(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
