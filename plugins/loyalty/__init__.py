@@ -13,7 +13,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 #: The feature packages, each with a register(plugin); the shared blueprints are registered after them.
 # "pointsmall" comes before "checkout": a redeemed line is priced before member prices, coupons and points.
 FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "pointsmall", "checkout",
-            "settlement", "budgets", "rules", "centre", "dashboards", "roster", "referrals", "reminders", "events")
+            "settlement", "budgets", "rules", "centre", "dashboards", "roster", "referrals", "reminders", "events",
+            "transfers")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
@@ -54,6 +55,7 @@ AUDIT_LABELS = {
     "segment.deleted": _l("Segment deleted"), "member.tagged": _l("Member tagged"),
     "member.untagged": _l("Member tag removed"), "member.noted": _l("Member note saved"),
     "coupon.sent": _l("Coupon sent to a member"), "budget.cofunding_saved": _l("Co-funding budget saved"),
+    "members.imported": _l("Members imported"),
 }
 AUDIT_FIELDS = {
     "version": _l("Version"), "delta": _l("Points"), "amount": _l("Amount"), "balance": _l("Balance"),
@@ -66,6 +68,7 @@ AUDIT_FIELDS = {
     "preferred_category": _l("Preferred category"), "recent": _l("Recent orders"), "slept_since": _l("Asleep since"),
     "q": _l("Search"), "days": _l("Days"), "min_orders": _l("Minimum orders"), "member": _l("Member"),
     "note": _l("Note"), "template": _l("Coupon"), "budget": _l("Budget"),
+    "rows": _l("Rows"), "points": _l("Points"),
 }
 AUDIT_VALUES = {"cash": _l("Cash"), "bonus": _l("Bonus"), "month": _l("Month"), "quarter": _l("Quarter"),
                 "win_back": _l("Win-back campaign"), "never_bought": _l("Never bought"), "one_time": _l("Bought once"),
@@ -98,5 +101,5 @@ class LoyaltyPlugin(Plugin):
 
 # Every feature's tables, so that relationships named by string resolve whichever model is imported first.
 for _feature in ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "budgets",
-                 "referrals", "rules", "reminders", "pointsmall", "events"):
+                 "referrals", "rules", "reminders", "pointsmall", "events", "transfers"):
     import_module(f"{__name__}.{_feature}.models")
