@@ -175,3 +175,62 @@ def _file(text: str, name: str = "members.csv"):
     from werkzeug.datastructures import FileStorage
 
     return FileStorage(io.BytesIO(text.encode()), filename=name)
+
+
+def test_pages_upload_report_run_and_export(shop, client, make_user, make_shop, make_programme, monkeypatch):
+    """The merchant uploads, reads the report by status, runs it, exports; others are refused or get a 404."""
+    from tests.fixtures.factories import PASSWORD
+
+    client.post("/login", data={"email": shop["owner_user"].email, "password": PASSWORD})
+    base = "/admin/tea/loyalty/members/imports"
+    assert "members.csv" not in client.get(base).get_data(as_text=True)
+    bad = client.post(base, data={"file": (io.BytesIO(b"\xff\xfe"), "x.csv")}, content_type="multipart/form-data",
+                      follow_redirects=True)
+    assert "UTF-8" in bad.get_data(as_text=True)
+    sent = client.post(base, data={"file": (io.BytesIO(SMALL.encode()), "members.csv")},
+                       content_type="multipart/form-data")
+    imp = db.session.execute(db.select(MemberImport)).scalar_one()
+    assert sent.status_code == 302 and sent.headers["Location"].endswith(f"{base}/{imp.id}")
+    page = client.get(f"{base}/{imp.id}?status=error").get_data(as_text=True)
+    assert 'data-field="error">9<' in page and "The same member is on an earlier line." in page
+    assert client.get(f"{base}/{imp.id}.json").json["percent"] == 0
+    assert client.post(f"{base}/{imp.id}/run").status_code == 302
+    assert client.get(f"{base}/{imp.id}.json").json == {**transfers.progress(imp), "status": "done", "applied": 3,
+                                                          "percent": 100}
+    assert "members.csv" in client.get(base).get_data(as_text=True)
+    csv = client.post("/admin/tea/loyalty/members/exports", data={"kind": "members", "level": "gold"})
+    assert csv.mimetype == "text/csv" and "known@example.com" in csv.get_data(as_text=True)
+    monkeypatch.setattr(transfers, "DIRECT_MAX", 1)
+    assert client.post("/admin/tea/loyalty/members/exports", data={"kind": "coupons"}).status_code == 302
+    export = db.session.execute(db.select(MemberExport)).scalar_one()
+    download = client.get(f"/admin/tea/loyalty/members/exports/{export.id}")
+    # Written in the language of the page that asked (Chinese, the default).
+    assert download.status_code == 200 and download.get_data(as_text=True).lstrip("\ufeff").startswith("邮箱,")
+    download.close()
+    other = make_user()
+    make_programme(make_shop(owner=other, slug="other"), FOUR_TIERS)
+    client.post("/logout")
+    client.post("/login", data={"email": other.email, "password": PASSWORD})
+    assert client.get(f"/admin/other/loyalty/members/imports/{imp.id}").status_code == 404
+    assert client.get(f"/admin/other/loyalty/members/exports/{export.id}").status_code == 404
+    assert client.get(f"{base}/{imp.id}").status_code == 403
+    assert client.get("/platform/loyalty/members/imports").status_code == 403
+
+
+def test_platform_import_page(make_user, make_programme, client):
+    """An operator imports into the platform programme from the platform's own page."""
+    from tests.fixtures.factories import PASSWORD
+
+    operator = make_user(operator=True)
+    db.session.commit()
+    make_programme(None, FOUR_TIERS)
+    client.post("/login", data={"email": operator.email, "password": PASSWORD})
+    sent = client.post("/platform/loyalty/members/imports", data={
+        "file": (io.BytesIO(SMALL.encode()), "platform.csv")}, content_type="multipart/form-data")
+    imp = db.session.execute(db.select(MemberImport)).scalar_one()
+    assert imp.tenant_id is None and sent.headers["Location"].endswith(f"/platform/loyalty/members/imports/{imp.id}")
+    assert client.post(f"/platform/loyalty/members/imports/{imp.id}/run").status_code == 302
+    db.session.refresh(imp)
+    assert (imp.status, imp.applied_rows) == ("done", 3)
+    assert db.session.execute(db.select(PointsEntry.funded_by).distinct()).scalars().all() == ["platform"]
+    assert violations() == []

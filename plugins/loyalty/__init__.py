@@ -44,6 +44,7 @@ NAV = (
     ("member", _l("Invite friends"), "loyalty.invite"),
     ("merchant", _l("Referrals"), "loyalty_merchant.referrals"),
     ("platform", _l("Referrals"), "loyalty_platform.referrals"),
+    ("platform", _l("Import members"), "loyalty_platform.member_imports"),
 )
 #: The audit log's words for this plugin's actions, their details' fields and stored codes.
 AUDIT_LABELS = {

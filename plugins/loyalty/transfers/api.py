@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g, request
+from flask_babel import get_locale
 
 from mall.api import write
 from mall.api.openapi import documented, query_parameter
@@ -89,7 +90,7 @@ def export_members(shop: str):
     count = transfers.member_count(select)
     if count > transfers.DIRECT_MAX:
         args = {k: v for k, v in request.args.items() if k in LIST_ARGS or k == "kind"}
-        export = transfers.queue_export(programme, kind, args, actor(), getattr(g, "locale", None))
+        export = transfers.queue_export(programme, kind, args, actor(), str(get_locale()))
         return 200, {"export": {"id": export.id, "kind": kind, "status": "queued", "rows": count, "csv": None}}
     header, rows = transfers.export_table(programme, g.tenant, kind, select)
     rows = list(rows)

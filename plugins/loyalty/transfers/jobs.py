@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import ARRAY, Integer, bindparam, cast, func, insert, select, update
 
 from mall import clock, jobs
 from mall.accounts.models import User
@@ -20,9 +20,54 @@ from plugins.loyalty.programmes.operations import rules
 from plugins.loyalty.transfers.models import MemberImport, MemberImportRow
 
 #: Lines per chunk job: one transaction of bulk statements each.
-CHUNK = 1000
+CHUNK = 2000
 #: An imported account has no password: it cannot sign in until its owner sets one.
 NO_PASSWORD = "!imported"
+
+
+def _pg() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def insert_many(table, rows: list[dict], ids: bool = False) -> list[int]:
+    """Insert rows in one statement, and with `ids` return their new ids in the rows' order.
+
+    On PostgreSQL each column travels as one array (unnest), and the ids are taken from the sequence first, so
+    their order is certain; elsewhere it is an executemany returning the ids in parameter order.
+    """
+    if not rows:
+        return []
+    if not _pg():
+        statement = insert(table)
+        if ids:
+            return db.session.execute(statement.returning(table.c.id, sort_by_parameter_order=True),
+                                      rows).scalars().all()
+        db.session.execute(statement, rows)
+        return []
+    new_ids = []
+    if ids:
+        new_ids = db.session.execute(select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
+                                     .select_from(func.generate_series(1, len(rows)))).scalars().all()
+        rows = [{**row, "id": new_id} for row, new_id in zip(rows, new_ids, strict=True)]
+    columns = list(rows[0])
+    source = select(*[func.unnest(cast(bindparam(f"many_{name}", [row[name] for row in rows]),
+                                       ARRAY(table.c[name].type))) for name in columns])
+    db.session.execute(insert(table).from_select(columns, source))
+    return new_ids
+
+
+def add_points(sums: dict[int, int]) -> None:
+    """Move the cached available balances of memberships by the points just written to their ledgers."""
+    table = Membership.__table__
+    if not _pg():
+        db.session.execute(update(table).where(table.c.id == bindparam("mid"))
+                           .values(points_available=table.c.points_available + bindparam("pts")),
+                           [{"mid": mid, "pts": pts} for mid, pts in sums.items()])
+        return
+    moves = select(func.unnest(cast(bindparam("mids", list(sums)), ARRAY(Integer))).label("mid"),
+                   func.unnest(cast(bindparam("pts", list(sums.values())), ARRAY(Integer))).label("pts")).subquery()
+    db.session.execute(update(table).where(table.c.id == moves.c.mid)
+                       .values(points_available=table.c.points_available + moves.c.pts))
 
 
 def row_key(imp: MemberImport, line: int, what: str = "points") -> str:
@@ -69,8 +114,9 @@ def run_chunk(import_id: int, low: int, high: int) -> None:
     ).scalars().all()
     if rows:
         apply_rows(imp, rows)
-        db.session.execute(update(MemberImportRow).where(MemberImportRow.id.in_([r.id for r in rows]))
-                           .values(applied=True).execution_options(synchronize_session=False))
+        db.session.execute(update(MemberImportRow).where(
+            MemberImportRow.import_id == import_id, MemberImportRow.line.between(low, high),
+            MemberImportRow.applied.is_(False)).values(applied=True).execution_options(synchronize_session=False))
         db.session.execute(update(MemberImport).where(MemberImport.id == import_id)
                            .values(applied_rows=MemberImport.applied_rows + len(rows))
                            .execution_options(synchronize_session=False))
@@ -81,8 +127,9 @@ def run_chunk(import_id: int, low: int, high: int) -> None:
 def _users(rows: list[MemberImportRow], at: datetime) -> dict[int, int]:
     """The user id of each row's line: found by e-mail (or phone), else a new account without a password."""
     emails = [r.data["email"] for r in rows if r.data.get("email")]
-    by_email = dict(db.session.execute(db.select(func.lower(User.email), User.id)
-                                       .where(func.lower(User.email).in_(emails))).all()) if emails else {}
+    # E-mail addresses are stored normalised (lower case), so the unique index finds them.
+    by_email = dict(db.session.execute(db.select(User.email, User.id).where(User.email.in_(emails))).all()) \
+        if emails else {}
     phones = [r.data["phone"] for r in rows if not r.data.get("email")]
     by_phone: dict[str, list[int]] = defaultdict(list)
     for uid, phone in db.session.execute(db.select(User.id, User.phone).where(User.phone.in_(phones))).all() \
@@ -90,14 +137,14 @@ def _users(rows: list[MemberImportRow], at: datetime) -> dict[int, int]:
         by_phone[phone].append(uid)
     new = [r for r in rows if r.data.get("email") and r.data["email"] not in by_email]
     if new:
-        made = db.session.execute(insert(User).returning(User.id, User.email, sort_by_parameter_order=True), [
+        made = insert_many(User.__table__, [
             {"email": r.data["email"], "password_hash": NO_PASSWORD, "name": r.data["name"] or
              r.data["email"].split("@", 1)[0][:80], "phone": r.data["phone"],
              "birthday": r.data["birthday"] and datetime.fromisoformat(r.data["birthday"]).date(),
              "consent_email": r.data.get("consent_email", False), "consent_sms": r.data.get("consent_sms", False),
              "referral_code": new_referral_code(), "is_operator": False, "is_disabled": False,
-             "session_version": 0, "created_at": at} for r in new]).all()
-        by_email.update((email, uid) for uid, email in made)
+             "session_version": 0, "created_at": at} for r in new], ids=True)
+        by_email.update((r.data["email"], uid) for r, uid in zip(new, made, strict=True))
     out = {}
     for r in rows:
         if r.data.get("email"):
@@ -107,31 +154,31 @@ def _users(rows: list[MemberImportRow], at: datetime) -> dict[int, int]:
     return out
 
 
-def _memberships(programme, users: dict[int, int], rows, at: datetime) -> dict[int, Membership]:
-    """Each user's membership of the programme (lowest tier when new), made in one statement for the new ones."""
+def _memberships(programme, users: dict[int, int], at: datetime) -> dict:
+    """Each user's membership of the programme (id, user, tier; lowest tier when new), the new ones made at once."""
     ids = sorted(set(users.values()))
-    found = {m.user_id: m for m in db.session.execute(db.select(Membership).where(
-        Membership.programme_id == programme.id, Membership.user_id.in_(ids))).scalars()}
+    found = {row.user_id: row for row in db.session.execute(db.select(
+        Membership.id, Membership.user_id, Membership.tier_code).where(
+        Membership.programme_id == programme.id, Membership.user_id.in_(ids))).all()}
     lowest = rules(programme).lowest.code
     missing = [uid for uid in ids if uid not in found]
-    if missing:
-        db.session.execute(insert(Membership), [
-            {"programme_id": programme.id, "user_id": uid, "tier_code": lowest, "joined_at": at, "period_start": at,
-             "period_metric": ZERO, "lifetime_metric": ZERO, "points_available": 0, "points_pending": 0, "streak": 0}
-            for uid in missing])
-        found.update((m.user_id, m) for m in db.session.execute(db.select(Membership).where(
-            Membership.programme_id == programme.id, Membership.user_id.in_(missing))).scalars())
+    made = insert_many(Membership.__table__, [
+        {"programme_id": programme.id, "user_id": uid, "tier_code": lowest, "joined_at": at, "period_start": at,
+         "period_metric": ZERO, "lifetime_metric": ZERO, "points_available": 0, "points_pending": 0, "streak": 0}
+        for uid in missing], ids=True)
+    found.update((uid, SimpleNamespace(id=mid, user_id=uid, tier_code=lowest))
+                 for uid, mid in zip(missing, made, strict=True))
     return found
 
 
-def _set_tiers(imp: MemberImport, rows, members: dict[int, Membership], at: datetime) -> None:
+def _set_tiers(imp: MemberImport, rows, members: dict, at: datetime) -> None:
     """The tier each line names, with its change recorded (reason "import"); no notices for a migration."""
     moves = [(r, members[r.user_id]) for r in rows if r.data.get("tier") and
              r.data["tier"] != members[r.user_id].tier_code.lower()]
     if not moves:
         return
     codes = {t.code.lower(): t.code for t in rules(imp.programme).earned_tiers}
-    db.session.execute(insert(TierChange), [
+    insert_many(TierChange.__table__, [
         {"membership_id": m.id, "from_code": m.tier_code, "to_code": codes[r.data["tier"]], "reason": "import",
          "at": at, "idempotency_key": row_key(imp, r.line, "tier")} for r, m in moves])
     by_tier = defaultdict(list)
@@ -142,7 +189,7 @@ def _set_tiers(imp: MemberImport, rows, members: dict[int, Membership], at: date
                            .execution_options(synchronize_session=False))
 
 
-def _credit_points(imp: MemberImport, rows, members: dict[int, Membership], at: datetime) -> None:
+def _credit_points(imp: MemberImport, rows, members: dict, at: datetime) -> None:
     """Each line's points as a lot with its expiry and an `import` entry, and the balances moved by the same sums."""
     rows = [r for r in rows if r.data.get("points")]
     keys = {r.line: row_key(imp, r.line) for r in rows}
@@ -155,10 +202,10 @@ def _credit_points(imp: MemberImport, rows, members: dict[int, Membership], at: 
     default_expiry = lot_expiry(SimpleNamespace(programme=programme), at)
     expiry = {r.line: datetime.fromisoformat(r.data["expires_at"]) if r.data.get("expires_at") else default_expiry
               for r in rows}
-    lots = db.session.execute(insert(PointsLot).returning(PointsLot.id, sort_by_parameter_order=True), [
+    lots = insert_many(PointsLot.__table__, [
         {"membership_id": members[r.user_id].id, "amount": r.data["points"], "remaining": r.data["points"],
-         "expires_at": expiry[r.line], "created_at": at} for r in rows]).scalars().all()
-    db.session.execute(insert(PointsEntry), [
+         "expires_at": expiry[r.line], "created_at": at} for r in rows], ids=True)
+    insert_many(PointsEntry.__table__, [
         {"membership_id": members[r.user_id].id, "bucket": "available", "delta": r.data["points"], "kind": "import",
          "lot_id": lot, "expires_at": expiry[r.line], "programme_version": programme.version,
          "idempotency_key": keys[r.line], "funded_by": "shop" if programme.tenant_id else "platform",
@@ -166,10 +213,7 @@ def _credit_points(imp: MemberImport, rows, members: dict[int, Membership], at: 
     sums = Counter()
     for r in rows:
         sums[members[r.user_id].id] += r.data["points"]
-    table = Membership.__table__
-    db.session.execute(update(table).where(table.c.id == bindparam("mid"))
-                       .values(points_available=table.c.points_available + bindparam("pts")),
-                       [{"mid": mid, "pts": pts} for mid, pts in sums.items()])
+    add_points(sums)
 
 
 def apply_rows(imp: MemberImport, rows: list[MemberImportRow]) -> None:
@@ -186,7 +230,7 @@ def apply_rows(imp: MemberImport, rows: list[MemberImportRow]) -> None:
             r.status, r.reason = "error", "phone_unknown"
         r.user_id = users.get(r.line)
     ok = [r for r in rows if r.status != "error"]
-    members = _memberships(imp.programme, {r.line: r.user_id for r in ok}, ok, at)
+    members = _memberships(imp.programme, {r.line: r.user_id for r in ok}, at)
     _set_tiers(imp, ok, members, at)
     _credit_points(imp, ok, members, at)
     db.session.flush()

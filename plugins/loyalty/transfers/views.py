@@ -17,6 +17,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from mall import clock
@@ -116,7 +117,7 @@ def _export():
         return redirect(url_for(f"{bp}.member_imports", **args))
     select = roster.list_select(programme, lf)
     if transfers.member_count(select) > transfers.DIRECT_MAX:
-        transfers.queue_export(programme, kind, {**filters, "kind": kind}, actor(), str(g.get("locale") or ""))
+        transfers.queue_export(programme, kind, {**filters, "kind": kind}, actor(), str(get_locale()))
         flash(_("The export is being written; download it here when it is ready."), "success")
         return redirect(url_for(f"{bp}.member_imports", **args))
     header, rows = transfers.export_table(programme, programme.tenant, kind, select)
