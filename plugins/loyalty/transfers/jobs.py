@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import ARRAY, Integer, bindparam, cast, func, insert, select, update
+from sqlalchemy import ARRAY, JSON, Integer, Text, bindparam, cast, func, insert, select, update
 
 from mall import clock, jobs
 from mall.accounts.models import User
@@ -50,10 +51,17 @@ def insert_many(table, rows: list[dict], ids: bool = False) -> list[int]:
                                      .select_from(func.generate_series(1, len(rows)))).scalars().all()
         rows = [{**row, "id": new_id} for row, new_id in zip(rows, new_ids, strict=True)]
     columns = list(rows[0])
-    source = select(*[func.unnest(cast(bindparam(f"many_{name}", [row[name] for row in rows]),
-                                       ARRAY(table.c[name].type))) for name in columns])
+    source = select(*[_unnest(table.c[name], [row[name] for row in rows]) for name in columns])
     db.session.execute(insert(table).from_select(columns, source))
     return new_ids
+
+
+def _unnest(column, values: list):
+    """One column's values as an array the server unnests (JSON travels as text, read back as JSON)."""
+    if isinstance(column.type, JSON):
+        return cast(func.unnest(cast(bindparam(f"many_{column.name}", [json.dumps(v) for v in values]),
+                                     ARRAY(Text))), column.type)
+    return func.unnest(cast(bindparam(f"many_{column.name}", values), ARRAY(column.type)))
 
 
 def add_points(sums: dict[int, int]) -> None:
@@ -108,6 +116,14 @@ def run_chunk(import_id: int, low: int, high: int) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         # Copies of one chunk (a retried job beside a slow one) take turns; the second finds nothing to do.
         db.session.execute(db.select(func.pg_advisory_xact_lock(-import_id, low)))
+    apply_chunk(imp, low, high)
+    db.session.commit()
+    _finish_if_complete(import_id)
+
+
+def apply_chunk(imp: MemberImport, low: int, high: int) -> int:
+    """Apply the checked lines from `low` to `high` not applied yet, and count them as applied; how many."""
+    import_id = imp.id
     rows = db.session.execute(db.select(MemberImportRow).where(
         MemberImportRow.import_id == import_id, MemberImportRow.line.between(low, high),
         MemberImportRow.status != "error", MemberImportRow.applied.is_(False)).order_by(MemberImportRow.line)
@@ -120,8 +136,7 @@ def run_chunk(import_id: int, low: int, high: int) -> None:
         db.session.execute(update(MemberImport).where(MemberImport.id == import_id)
                            .values(applied_rows=MemberImport.applied_rows + len(rows))
                            .execution_options(synchronize_session=False))
-    db.session.commit()
-    _finish_if_complete(import_id)
+    return len(rows)
 
 
 def _users(rows: list[MemberImportRow], at: datetime) -> dict[int, int]:
@@ -237,6 +252,12 @@ def apply_rows(imp: MemberImport, rows: list[MemberImportRow]) -> None:
 
 
 def _finish_if_complete(import_id: int) -> None:
+    """Mark the import done once no checked line is left (finish), and commit."""
+    finish(import_id)
+    db.session.commit()
+
+
+def finish(import_id: int) -> None:
     """Mark the import done once no checked line is left, with its counts taken again from the rows."""
     left = db.session.execute(db.select(func.count(MemberImportRow.id)).where(
         MemberImportRow.import_id == import_id, MemberImportRow.status != "error",
@@ -250,7 +271,6 @@ def _finish_if_complete(import_id: int) -> None:
                        .values(status="done", finished_at=clock.now(), valid_rows=count.get("valid", 0),
                                update_rows=count.get("update", 0), error_rows=count.get("error", 0))
                        .execution_options(synchronize_session=False))
-    db.session.commit()
 
 
 def recover() -> int:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, update
 
 from mall import clock
 from mall.accounts.models import User
@@ -20,6 +20,7 @@ from mall.audit.operations import record
 from mall.errors import FieldErrors
 from mall.extensions import db
 from plugins.loyalty.programmes.operations import rules
+from plugins.loyalty.transfers.jobs import insert_many
 from plugins.loyalty.transfers.models import MemberImport, MemberImportRow
 
 #: The pinned CSV header, in this order.
@@ -213,9 +214,9 @@ def create_import(programme, upload, actor=None, dry_run: bool = True) -> tuple[
                        points_total=sum(r["data"].get("points") or 0 for r in rows if r["status"] != "error"))
     db.session.add(imp)
     db.session.flush()
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(insert(MemberImportRow), [{**r, "import_id": imp.id, "applied": False}
-                                                     for r in rows[start:start + BATCH]])
+    for start in range(0, len(rows), BATCH * 5):
+        insert_many(MemberImportRow.__table__, [{**r, "import_id": imp.id, "applied": False}
+                                                for r in rows[start:start + BATCH * 5]])
     if not dry_run:
         start_run(imp, actor)
     return imp, True
