@@ -58,7 +58,7 @@ REASONS = {
     "duplicate": _l("The same member is on an earlier line."),
     "tier_gone": _l("The tier was removed from the programme before the run."),
 }
-STATUSES = {"valid": _l("Valid"), "update": _l("Would update"), "error": _l("Error")}
+STATUSES = {"valid": _l("Valid row"), "update": _l("Would update"), "error": _l("Error")}
 
 
 def _refuse(message: str) -> FieldErrors:
