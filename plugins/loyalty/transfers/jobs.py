@@ -293,35 +293,41 @@ def recover() -> int:
 
 def write_export(export_id: int) -> None:
     """Job: write a queued export's CSV under the instance folder and mark it done."""
+    from plugins.loyalty.transfers.models import MemberExport
+
+    export = db.session.get(MemberExport, export_id)
+    if export is None or export.status != "queued":
+        return
+    write_file(export)
+    db.session.commit()
+
+
+def write_file(export) -> None:
+    """Write an export's CSV (in the language of who asked) to the instance folder, then mark it done."""
+    import csv
     import os
 
     from flask import current_app
     from flask_babel import force_locale
 
     from plugins.loyalty.roster import operations as roster
-    from plugins.loyalty.transfers.models import MemberExport
     from plugins.loyalty.transfers.operations import export_table
 
-    export = db.session.get(MemberExport, export_id)
-    if export is None or export.status != "queued":
-        return
     programme = export.programme
     folder = os.path.join(current_app.instance_path, "exports")
     os.makedirs(folder, exist_ok=True)
     name = f"export-{export.id}.csv"
+    count = 0
     with force_locale(export.locale or "zh"):
         lf, _errors = roster.parse_filter(export.filter, programme.tenant)
         header, rows = export_table(programme, programme.tenant, export.kind, roster.list_select(programme, lf))
-        count = 0
         with open(os.path.join(folder, name + ".part"), "w", encoding="utf-8", newline="") as out:
-            import csv
-
             writer = csv.writer(out)
             out.write("\ufeff")
             writer.writerow(header)
             for row in rows:
                 writer.writerow(row)
                 count += 1
+    # Renamed when whole, so a download never reads a file half written.
     os.replace(os.path.join(folder, name + ".part"), os.path.join(folder, name))
     export.status, export.rows, export.path, export.finished_at = "done", count, name, clock.now()
-    db.session.commit()
