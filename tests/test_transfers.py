@@ -234,3 +234,26 @@ def test_platform_import_page(make_user, make_programme, client):
     assert (imp.status, imp.applied_rows) == ("done", 3)
     assert db.session.execute(db.select(PointsEntry.funded_by).distinct()).scalars().all() == ["platform"]
     assert violations() == []
+
+
+def test_a_tier_removed_before_the_run_turns_its_line_into_an_error(shop):
+    """Ann's line names silver; silver is removed after the check: her line becomes an error, nothing of hers is
+    written, the other two lines are applied."""
+    import copy
+
+    from plugins.loyalty.programmes.operations import save_document
+
+    imp, _ = transfers.create_import(shop["programme"], _file(SMALL))
+    db.session.commit()
+    document = copy.deepcopy(FOUR_TIERS)
+    document["levels"]["tiers"] = [t for t in document["levels"]["tiers"] if t["code"] != "silver"]
+    save_document(shop["tenant"], document)
+    transfers.start_run(imp)
+    db.session.commit()
+    db.session.refresh(imp)
+    assert (imp.status, imp.valid_rows, imp.update_rows, imp.error_rows, imp.applied_rows) == ("done", 1, 1, 10, 3)
+    ann = db.session.execute(db.select(MemberImportRow).filter_by(import_id=imp.id, line=2)).scalar_one()
+    assert (ann.status, ann.reason) == ("error", "tier_gone")
+    assert User.by_email("ann@example.com") is None
+    assert db.session.execute(db.select(db.func.sum(PointsEntry.delta))).scalar() == 300
+    assert violations() == []

@@ -124,10 +124,13 @@ def run_chunk(import_id: int, low: int, high: int) -> None:
 def apply_chunk(imp: MemberImport, low: int, high: int) -> int:
     """Apply the checked lines from `low` to `high` not applied yet, and count them as applied; how many."""
     import_id = imp.id
-    rows = db.session.execute(db.select(MemberImportRow).where(
-        MemberImportRow.import_id == import_id, MemberImportRow.line.between(low, high),
-        MemberImportRow.status != "error", MemberImportRow.applied.is_(False)).order_by(MemberImportRow.line)
-    ).scalars().all()
+    # Plain rows, not ORM objects: a chunk reads thousands and changes few of them.
+    rows = [SimpleNamespace(id=row.id, line=row.line, status=row.status, reason=None, data=row.data, user_id=None)
+            for row in db.session.execute(db.select(
+                MemberImportRow.id, MemberImportRow.line, MemberImportRow.status, MemberImportRow.data).where(
+                MemberImportRow.import_id == import_id, MemberImportRow.line.between(low, high),
+                MemberImportRow.status != "error", MemberImportRow.applied.is_(False))
+                .order_by(MemberImportRow.line)).all()]
     if rows:
         apply_rows(imp, rows)
         db.session.execute(update(MemberImportRow).where(
@@ -139,7 +142,7 @@ def apply_chunk(imp: MemberImport, low: int, high: int) -> int:
     return len(rows)
 
 
-def _users(rows: list[MemberImportRow], at: datetime) -> dict[int, int]:
+def _users(rows: list, at: datetime) -> dict[int, int]:
     """The user id of each row's line: found by e-mail (or phone), else a new account without a password."""
     emails = [r.data["email"] for r in rows if r.data.get("email")]
     # E-mail addresses are stored normalised (lower case), so the unique index finds them.
@@ -231,7 +234,7 @@ def _credit_points(imp: MemberImport, rows, members: dict, at: datetime) -> None
     add_points(sums)
 
 
-def apply_rows(imp: MemberImport, rows: list[MemberImportRow]) -> None:
+def apply_rows(imp: MemberImport, rows: list) -> None:
     """Apply checked lines: accounts found or made, memberships, tiers, points; a line whose tier was removed
     since the check, or whose phone no longer names one account, becomes an error instead."""
     at = clock.now()
@@ -244,11 +247,14 @@ def apply_rows(imp: MemberImport, rows: list[MemberImportRow]) -> None:
         if r.status != "error" and r.line not in users:
             r.status, r.reason = "error", "phone_unknown"
         r.user_id = users.get(r.line)
+    for reason in {r.reason for r in rows if r.status == "error"}:
+        db.session.execute(update(MemberImportRow).where(MemberImportRow.id.in_(
+            [r.id for r in rows if r.status == "error" and r.reason == reason]))
+            .values(status="error", reason=reason).execution_options(synchronize_session=False))
     ok = [r for r in rows if r.status != "error"]
     members = _memberships(imp.programme, {r.line: r.user_id for r in ok}, at)
     _set_tiers(imp, ok, members, at)
     _credit_points(imp, ok, members, at)
-    db.session.flush()
 
 
 def _finish_if_complete(import_id: int) -> None:
