@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 
 from mall import clock
 from mall.accounts.models import User
@@ -212,8 +213,12 @@ def create_import(programme, upload, actor=None, dry_run: bool = True) -> tuple[
                        rows_total=len(rows), valid_rows=count["valid"], update_rows=count["update"],
                        error_rows=count["error"], created_by=getattr(actor, "id", None),
                        points_total=sum(r["data"].get("points") or 0 for r in rows if r["status"] != "error"))
-    db.session.add(imp)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(imp)
+    except IntegrityError:  # the same file, uploaded at the same moment by another request
+        return db.session.execute(db.select(MemberImport).where(
+            MemberImport.programme_id == programme.id, MemberImport.file_hash == digest)).scalar_one(), False
     for start in range(0, len(rows), BATCH * 5):
         insert_many(MemberImportRow.__table__, [{**r, "import_id": imp.id, "applied": False}
                                                 for r in rows[start:start + BATCH * 5]])
