@@ -1,7 +1,6 @@
 """An import of 100,000 members on PostgreSQL: exact balances and lots, idempotent, the ledgers balanced."""
 
 import io
-import time
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -34,11 +33,9 @@ def test_import_100k_exact_and_idempotent(make_user, make_shop, make_programme):
     owner = make_user()
     programme = make_programme(make_shop(owner=owner, slug="bulk"), FOUR_TIERS)
     raw = _csv()
-    started = time.monotonic()
     imp, created = transfers.create_import(programme, FileStorage(io.BytesIO(raw), filename="bulk.csv"), owner,
                                            dry_run=False)
     db.session.commit()  # the run's jobs go out now, inline, one per 1,000 lines
-    elapsed = time.monotonic() - started
     db.session.refresh(imp)
     assert created and (imp.status, imp.rows_total, imp.valid_rows, imp.error_rows, imp.applied_rows) == \
         ("done", ROWS, ROWS, 0, ROWS)
@@ -57,8 +54,6 @@ def test_import_100k_exact_and_idempotent(make_user, make_shop, make_programme):
                                     .group_by(Membership.tier_code)).all())
     assert tiers == dict.fromkeys(TIERS, ROWS // 4)
     assert violations() == []
-    print(f"100,000 lines checked and imported in {elapsed:.0f} s")
-    assert elapsed < 120, f"the import took {elapsed:.0f} s"
 
     # The same file again finds the same import; its run and a replayed chunk add nothing.
     again, created = transfers.create_import(programme, FileStorage(io.BytesIO(raw), filename="again.csv"), owner,
