@@ -47,7 +47,7 @@ CHROME = "nav, header, footer, button, label, th, h1, h2, h3, .btn, legend, .tab
 CONTENT = ".user-content, [data-content]"
 #: English words allowed in Chinese chrome: brand and standard abbreviations, units, the language switch.
 ALLOWED_EN = {"English", "SKU", "CSV", "API", "VIP", "PLUS", "Plus", "RMB", "CNY", "URL", "ID", "IDs", "SMS",
-              "JSON", "kg", "pcs", "EMS", "JPEG", "PNG", "WebP"}
+              "JSON", "kg", "pcs", "EMS", "JPEG", "PNG", "WebP", "RFM"}
 #: Chinese allowed in English chrome: the language switch names its language in that language.
 ALLOWED_CJK = {"中文"}
 #: The controls every page must style, and the computed properties that tell a styled one from a default one.

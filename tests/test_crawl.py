@@ -12,6 +12,7 @@ from plugins.loyalty.coupons.models import CouponTemplate
 from plugins.loyalty.pointsmall.models import Redeemable
 from plugins.loyalty.programmes.models import Programme, ProgrammeVersion
 from plugins.loyalty.pushes.models import Push
+from plugins.loyalty.transfers.models import MemberExport, MemberImport
 
 #: Role → the demo account that plays it (the fourtier shop's staff, a shopper, the operator).
 ROLES = {
@@ -105,10 +106,17 @@ def demo_ids(app):
         "platform_endpoint_id": db.session.execute(db.select(WebhookEndpoint.id).filter_by(tenant_id=None)).scalar(),
         "platform_template_id": db.session.execute(db.select(CouponTemplate.id).filter_by(
             programme_id=platform.id)).scalars().first(),
+        # The demo's member imports and exports (plugins/loyalty/demo/transfers.py).
+        "import_id": _first(MemberImport, programme), "platform_import_id": _first(MemberImport, platform),
+        "export_id": _first(MemberExport, programme), "platform_export_id": _first(MemberExport, platform),
         # The shop's tea cups, in the platform's points mall.
         "variant_id": db.session.execute(db.select(Redeemable.variant_id).filter_by(
             tenant_id=tenant.id)).scalars().first(),
     }
+
+
+def _first(model, programme):
+    return db.session.execute(db.select(model.id).filter_by(programme_id=programme.id)).scalars().first()
 
 
 def test_every_page_for_every_role(app, demo_ids):

@@ -14,7 +14,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 # "pointsmall" comes before "checkout": a redeemed line is priced before member prices, coupons and points.
 FEATURES = ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "pointsmall", "checkout",
             "settlement", "budgets", "rules", "centre", "dashboards", "roster", "referrals", "reminders", "events",
-            "simulations", "privacy", "analytics")
+            "simulations", "privacy", "analytics", "transfers")
 #: The menu entries, in the order each menu shows them: (menu, label, endpoint).
 NAV = (
     ("platform", _l("Platform coupons"), "loyalty_platform.coupons"),
@@ -46,6 +46,7 @@ NAV = (
     ("platform", _l("Referrals"), "loyalty_platform.referrals"),
     ("merchant", _l("Analytics"), "loyalty_merchant.analytics"),
     ("platform", _l("Loyalty analytics"), "loyalty_platform.analytics"),
+    ("platform", _l("Import members"), "loyalty_platform.member_imports"),
 )
 #: The audit log's words for this plugin's actions, their details' fields and stored codes.
 AUDIT_LABELS = {
@@ -57,6 +58,7 @@ AUDIT_LABELS = {
     "segment.deleted": _l("Segment deleted"), "member.tagged": _l("Member tagged"),
     "member.untagged": _l("Member tag removed"), "member.noted": _l("Member note saved"),
     "coupon.sent": _l("Coupon sent to a member"), "budget.cofunding_saved": _l("Co-funding budget saved"),
+    "members.imported": _l("Members imported"),
 }
 AUDIT_FIELDS = {
     "version": _l("Version"), "delta": _l("Points"), "amount": _l("Amount"), "balance": _l("Balance"),
@@ -70,6 +72,7 @@ AUDIT_FIELDS = {
     "q": _l("Search"), "days": _l("Days"), "min_orders": _l("Minimum orders"), "member": _l("Member"),
     "note": _l("Note"), "template": _l("Coupon"), "budget": _l("Budget"),
     "rfm": _l("RFM segment"),
+    "rows": _l("Rows"), "points": _l("Points"),
 }
 AUDIT_VALUES = {"cash": _l("Cash"), "bonus": _l("Bonus"), "month": _l("Month"), "quarter": _l("Quarter"),
                 "win_back": _l("Win-back campaign"), "never_bought": _l("Never bought"), "one_time": _l("Bought once"),
@@ -102,5 +105,5 @@ class LoyaltyPlugin(Plugin):
 
 # Every feature's tables, so that relationships named by string resolve whichever model is imported first.
 for _feature in ("programmes", "members", "points", "wallet", "coupons", "segments", "pushes", "checkout", "budgets",
-                 "referrals", "rules", "reminders", "pointsmall", "events", "simulations"):
+                 "referrals", "rules", "reminders", "pointsmall", "events", "simulations", "transfers"):
     import_module(f"{__name__}.{_feature}.models")

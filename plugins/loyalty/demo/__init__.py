@@ -9,13 +9,13 @@ from decimal import Decimal
 
 from mall import clock
 from plugins.loyalty.coupons.operations import create_template, issue
-from plugins.loyalty.demo import budgets, pointsmall, referrals, reminders
+from plugins.loyalty.demo import budgets, pointsmall, referrals, reminders, transfers
 from plugins.loyalty.demo import events as demo_events
 from plugins.loyalty.demo.data import COUPON_NAMES_EN, FRESH, GADGET, PROGRAMME_NAMES_EN, TEMPLATES, TIER_NAMES_EN
 from plugins.loyalty.demo.rules import add_rules
 from plugins.loyalty.members import operations as member_ops
 from plugins.loyalty.members.operations import join_programme
-from plugins.loyalty.programmes.operations import save_document
+from plugins.loyalty.programmes.operations import programme_for, save_document
 from plugins.loyalty.pushes import operations as pushes
 from plugins.loyalty.pushes.operations import save_win_back
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME, TAOBAO, VANCL
@@ -56,6 +56,9 @@ def load(shops: dict, shoppers: list):
     save_segment(four, "沉睡会员 Sleeping", {"activity": "sleeping"})
     save_win_back(four, {"template_id": templates["monthly"].id, "channels": ["inbox", "email"], "period": "quarter"})
     budgets.load(platform, four, shoppers)
+    transfers.load(programme_for(shops["gadget"]))  # a small member import in the gadget shop's history
+    for programme in (four, platform):
+        transfers.load_known(programme, shoppers)  # an import that finds its members there, and an export
     # Once the demo is saved, push the four-tier shop's 9-折 coupon to all its members through the queue
     # (inbox only, so the demo's report is the same at any hour: e-mail would wait out the quiet hours).
     monthly = templates["monthly"].id

@@ -1,7 +1,7 @@
 """programme simulations: a draft replayed over past orders
 
 Revision ID: loyalty_0019_simulations
-Revises: loyalty_0017_rules
+Revises: loyalty_0018_transfers
 Create Date: 2026-12-22 09:00:00
 
 """
@@ -13,7 +13,7 @@ import mall.dbtypes  # noqa: F401  (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'loyalty_0019_simulations'
-down_revision = 'loyalty_0017_rules'
+down_revision = 'loyalty_0018_transfers'
 branch_labels = None
 depends_on = None
 
