@@ -22,7 +22,7 @@ world = tenancy.world
 #: Each id argument a loyalty URL takes, and the world's object of shop A (or its shopper) that fills it.
 OWN = {"template_id": "a.template", "push_id": "a.push", "segment_id": "a.segment", "user_id": "a.member",
        "programme_id": "a.programme", "version": "a.version", "slug": "a.slug", "variant_id": "a.variant",
-       "simulation_id": "a.simulation"}
+       "simulation_id": "a.simulation", "import_id": "a.import", "export_id": "a.export"}
 #: Shopper URLs whose id names an offer open to every shopper (a claimable template), not something one owns;
 #: test_loyalty_tenancy checks that one not on offer is not found.
 OFFERS = {"loyalty.claim", "loyalty_api.claim_shop_coupon", "loyalty_api.claim_platform_coupon", "loyalty.redeem"}

@@ -6,17 +6,20 @@ has a case below.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
+from werkzeug.datastructures import FileStorage
 
 from mall.accounts.models import ApiToken, User
 from mall.catalog import operations as catalog
 from mall.extensions import db
 from plugins.loyalty.seeds import FOUR_TIERS, PLATFORM_PROGRAMME, VANCL
+from plugins.loyalty.transfers import operations as transfers
 from tests.fixtures.factories import PASSWORD
 
 MISSING_INT = 999_999_999
@@ -105,6 +108,20 @@ CASES = {
        for path in ("/platform/loyalty/simulations/<int:simulation_id>",
                     "/platform/loyalty/simulations/<int:simulation_id>.json",
                     "/api/v1/platform/programme/simulations/<int:simulation_id>")},
+    **{path: Case("staff", {"import_id": ("a.import", ("b.import", "platform.import"))})
+       for path in ("/admin/<shop>/loyalty/members/imports/<int:import_id>",
+                    "/admin/<shop>/loyalty/members/imports/<int:import_id>.json",
+                    "/admin/<shop>/loyalty/members/imports/<int:import_id>/run",
+                    "/api/v1/shops/<shop>/members/imports/<int:import_id>",
+                    "/api/v1/shops/<shop>/members/imports/<int:import_id>/run")},
+    **{path: Case("operator", {"import_id": ("platform.import", ("a.import",))})
+       for path in ("/platform/loyalty/members/imports/<int:import_id>",
+                    "/platform/loyalty/members/imports/<int:import_id>.json",
+                    "/platform/loyalty/members/imports/<int:import_id>/run")},
+    "/admin/<shop>/loyalty/members/exports/<int:export_id>":
+        Case("staff", {"export_id": ("a.export", ("b.export", "platform.export"))}),
+    "/platform/loyalty/members/exports/<int:export_id>":
+        Case("operator", {"export_id": ("platform.export", ("a.export",))}),
 }
 
 
@@ -151,7 +168,7 @@ def world(app, make_user, make_shop, make_programme, api):
     programme_a = make_programme(shop_a, {**VANCL, "name": "VANCL style, first draft"})
     make_programme(shop_a, VANCL)
     programme_b = make_programme(shop_b, FOUR_TIERS)
-    make_programme(None, PLATFORM_PROGRAMME)
+    programme_p = make_programme(None, PLATFORM_PROGRAMME)
     ids = {"a.programme": programme_a.id, "a.version": 2, "a.first_version": 1, "a.slug": shop_a.slug,
            "a.stranger": make_user().id, "b.programme": programme_b.id}
     platform = api(operator)
@@ -165,6 +182,9 @@ def world(app, make_user, make_shop, make_programme, api):
     simulated = platform.post("/api/v1/platform/programme/simulate", {"document": PLATFORM_PROGRAMME, "months": 3})
     assert simulated.status_code == 202, simulated.json
     ids["platform.simulation"] = simulated.json["simulation"]["id"]
+    for key, programme, owner in (("a", programme_a, owner_a), ("b", programme_b, owner_b),
+                                  ("platform", programme_p, operator)):
+        ids.update(_transfers(key, programme, owner))
     ids["platform.variant"] = _variant_of(shop_b, "platform gift")
     listed = api(operator).put(f"/api/v1/platform/points-mall/{ids['platform.variant']}", {"points_price": 10})
     assert listed.status_code == 200, listed.json
@@ -204,6 +224,16 @@ def _shop_objects(key: str, shop, owner_api, owner_pages: Caller, shopper_api) -
         "SELECT s.id FROM loyalty_saved_segments s JOIN loyalty_programmes p ON p.id = s.programme_id "
         "WHERE p.tenant_id = :tenant"), {"tenant": shop.id}).scalar_one()
     return out
+
+
+def _transfers(key: str, programme, owner) -> dict:
+    """A checked (not run) import of one member and a queued export of the members (committed)."""
+    raw = f"{','.join(transfers.HEADERS)}\n{key}.imported@example.com,,Imported,,,,,0,0\n".encode()
+    imported, _created = transfers.create_import(programme, FileStorage(io.BytesIO(raw), filename="members.csv"),
+                                                 owner)
+    exported = transfers.queue_export(programme, "members", {}, owner)
+    db.session.commit()
+    return {f"{key}.import": imported.id, f"{key}.export": exported.id}
 
 
 def _variant_of(shop, name: str) -> int:
