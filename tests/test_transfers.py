@@ -52,7 +52,9 @@ def shop(make_user, make_shop, make_programme, api):
     tenant = make_shop(owner=owner, slug="tea")
     programme = make_programme(tenant, FOUR_TIERS)
     db.session.commit()
-    return {"owner": api(owner), "owner_user": owner, "programme": programme, "known": known, "tenant": tenant}
+    owner_api = api(owner)
+    owner_api.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the reasons below are the English ones
+    return {"owner": owner_api, "owner_user": owner, "programme": programme, "known": known, "tenant": tenant}
 
 
 def test_dry_run_report_then_run(shop):
@@ -181,6 +183,7 @@ def test_pages_upload_report_run_and_export(shop, client, make_user, make_shop, 
     """The merchant uploads, reads the report by status, runs it, exports; others are refused or get a 404."""
     from tests.fixtures.factories import PASSWORD
 
+    client.post("/lang/en")
     client.post("/login", data={"email": shop["owner_user"].email, "password": PASSWORD})
     base = "/admin/tea/loyalty/members/imports"
     assert "members.csv" not in client.get(base).get_data(as_text=True)
@@ -201,10 +204,12 @@ def test_pages_upload_report_run_and_export(shop, client, make_user, make_shop, 
     csv = client.post("/admin/tea/loyalty/members/exports", data={"kind": "members", "level": "gold"})
     assert csv.mimetype == "text/csv" and "known@example.com" in csv.get_data(as_text=True)
     monkeypatch.setattr(transfers, "DIRECT_MAX", 1)
+    client.post("/lang/zh")
     assert client.post("/admin/tea/loyalty/members/exports", data={"kind": "coupons"}).status_code == 302
     export = db.session.execute(db.select(MemberExport)).scalar_one()
+    client.post("/lang/en")
     download = client.get(f"/admin/tea/loyalty/members/exports/{export.id}")
-    # Written in the language of the page that asked (Chinese, the default).
+    # Written in the language of the page that asked (Chinese), whatever the downloader reads.
     assert download.status_code == 200 and download.get_data(as_text=True).lstrip("\ufeff").startswith("邮箱,")
     download.close()
     other = make_user()
