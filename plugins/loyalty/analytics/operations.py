@@ -25,7 +25,7 @@ from plugins.loyalty.dashboards.operations import EXPIRED, ISSUED, REDEEMED
 from plugins.loyalty.members.models import Membership
 from plugins.loyalty.points.models import PointsEntry, PointsLot
 from plugins.loyalty.points.operations import liability_value
-from plugins.loyalty.segments.operations import _orders
+from plugins.loyalty.segments.operations import bought_orders
 
 #: The default range: this month and the five before it.
 DEFAULT_MONTHS = 6
@@ -75,7 +75,7 @@ def range_of(args, zone: str) -> Months:
 
 def _member_orders(programme, period: Period, *extra):
     """Join conditions: the member's bought orders (in the shop, or every shop for the platform) paid in `period`."""
-    return db.and_(*_orders(programme, Order.paid_at >= period.start, Order.paid_at < period.end, *extra))
+    return db.and_(*bought_orders(programme, Order.paid_at >= period.start, Order.paid_at < period.end, *extra))
 
 
 def points(programme, period: Months) -> dict:

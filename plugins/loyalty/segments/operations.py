@@ -153,7 +153,7 @@ def delete_segment(saved: SavedSegment, actor=None) -> None:
     db.session.delete(saved)
 
 
-def _orders(programme, *extra):
+def bought_orders(programme, *extra):
     """Bought orders of the member (in the programme's shop; every shop for the platform)."""
     where = [Order.user_id == Membership.user_id, Order.status.in_(BOUGHT), *extra]
     if programme.tenant_id is not None:
@@ -162,13 +162,14 @@ def _orders(programme, *extra):
 
 
 def _count(programme, *extra):
-    return db.select(func.count(Order.id)).where(*_orders(programme, *extra)).correlate(Membership).scalar_subquery()
+    return (db.select(func.count(Order.id)).where(*bought_orders(programme, *extra)).correlate(Membership)
+            .scalar_subquery())
 
 
 def spend(programme, *extra):
     """Money the member has paid (in the shop; every shop for the platform), refunds deducted, as SQL."""
     return type_coerce(db.select(func.coalesce(func.sum(Order.total - Order.refunded_amount), 0))
-                       .where(*_orders(programme, *extra)).correlate(Membership).scalar_subquery(), Money())
+                       .where(*bought_orders(programme, *extra)).correlate(Membership).scalar_subquery(), Money())
 
 
 def activity(programme, at):
@@ -189,7 +190,7 @@ def segment_select(programme, f: dict, at=None):
                                      db.and_(Membership.paid_tier_code.in_(f["tier"]), Membership.paid_until > at)))
     if f.get("lifecycle") == "never_bought":
         # NOT EXISTS rather than a count of zero: the database can answer it with one anti-join.
-        select = select.where(~db.select(Order.id).where(*_orders(programme)).correlate(Membership).exists())
+        select = select.where(~db.select(Order.id).where(*bought_orders(programme)).correlate(Membership).exists())
     elif f.get("lifecycle"):
         bought = _count(programme)
         select = select.where(bought == 1 if f["lifecycle"] == "one_time" else bought >= 2)
@@ -210,7 +211,7 @@ def segment_select(programme, f: dict, at=None):
     if f.get("preferred_category") is not None:
         top = (db.select(Product.category_id)
                .join(OrderLine, OrderLine.product_id == Product.id).join(Order, Order.id == OrderLine.order_id)
-               .where(*_orders(programme)).group_by(Product.category_id)
+               .where(*bought_orders(programme)).group_by(Product.category_id)
                .order_by(func.sum(OrderLine.paid).desc(), Product.category_id).limit(1)
                .correlate(Membership).scalar_subquery())
         select = select.where(top == f["preferred_category"])
