@@ -15,8 +15,8 @@ from plugins.loyalty.analytics import charts as drawn
 from plugins.loyalty.analytics import operations
 from plugins.loyalty.analytics.schemas import RFM_SEGMENTS
 from plugins.loyalty.members.models import Membership
-from plugins.loyalty.programmes.operations import platform_programme, rules
-from plugins.loyalty.web.blueprints import merchant_bp, platform_bp, shop_programme
+from plugins.loyalty.programmes.operations import rules
+from plugins.loyalty.web.blueprints import merchant_bp, platform_bp, platform_programme_or_404, shop_programme
 
 
 def _asked(zone: str, codes: list[str]):
@@ -79,22 +79,15 @@ def analytics_csv(shop: str):
     return _csv(shop_programme(), g.tenant.slug)
 
 
-def _platform():
-    programme = platform_programme()
-    if programme is None:
-        abort(404)
-    return programme
-
-
 @platform_bp.route("/platform/loyalty/analytics", endpoint="analytics")
 @operator_required
 def platform_analytics():
     """The platform programme's analytics over a range of months."""
-    return _page(_platform(), "platform_layout.html", "loyalty_platform.analytics", {})
+    return _page(platform_programme_or_404(), "platform_layout.html", "loyalty_platform.analytics", {})
 
 
 @platform_bp.route("/platform/loyalty/analytics.csv", endpoint="analytics_csv")
 @operator_required
 def platform_analytics_csv():
     """One of the platform programme's analytics charts as CSV."""
-    return _csv(_platform(), "platform")
+    return _csv(platform_programme_or_404(), "platform")

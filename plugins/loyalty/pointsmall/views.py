@@ -34,7 +34,13 @@ from plugins.loyalty.pointsmall import operations as mall
 from plugins.loyalty.pointsmall.forms import RedeemableForm, RedeemForm, VariantPickForm
 from plugins.loyalty.pointsmall.models import Redeemable
 from plugins.loyalty.programmes.operations import platform_programme, programme_for, rules
-from plugins.loyalty.web.blueprints import member_bp, merchant_bp, platform_bp, shop_programme
+from plugins.loyalty.web.blueprints import (
+    member_bp,
+    merchant_bp,
+    platform_bp,
+    platform_programme_or_404,
+    shop_programme,
+)
 
 
 def shop_header_link(shop) -> str:
@@ -201,18 +207,11 @@ def _platform_page(programme, posted: dict | None = None, add=None, status: int 
                            programme=programme), status
 
 
-def _platform_programme():
-    programme = platform_programme()
-    if programme is None:
-        abort(404)
-    return programme
-
-
 @platform_bp.route("/platform/loyalty/points-mall", endpoint="points_mall")
 @operator_required
 def platform_points_mall():
     """The platform's points mall: items of any shop, paid with platform points and funded by the platform."""
-    return _platform_page(_platform_programme())
+    return _platform_page(platform_programme_or_404())
 
 
 @platform_bp.route("/platform/loyalty/points-mall/add", methods=["POST"], endpoint="add_item")
@@ -220,7 +219,7 @@ def platform_points_mall():
 @commits
 def platform_add_item():
     """List a variant of any shop, named by its id, in the platform's mall; an unknown id is shown beside its box."""
-    programme = _platform_programme()
+    programme = platform_programme_or_404()
     form = _form(programme, None, 0, VariantPickForm, request.form)
     variant = db.session.get(ProductVariant, form.variant_id.data) if form.validate() else None
     if variant is None and not form.errors:
@@ -235,7 +234,7 @@ def platform_add_item():
 @commits
 def platform_save_item(variant_id: int):
     """Change the terms of an item of the platform's mall."""
-    programme = _platform_programme()
+    programme = platform_programme_or_404()
     item = mall.item_in_mall(programme, variant_id)
     if item is None:
         abort(404)
@@ -250,5 +249,5 @@ def platform_save_item(variant_id: int):
 @commits
 def platform_remove_item(variant_id: int):
     """Take a variant out of the platform's mall (the page asks to confirm first)."""
-    _remove(_platform_programme(), variant_id, None)
+    _remove(platform_programme_or_404(), variant_id, None)
     return redirect(url_for("loyalty_platform.points_mall"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import segno
-from flask import abort, g, render_template, request, url_for
+from flask import g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -12,7 +12,13 @@ from mall.tenants.access import actor, login_required, operator_required, staff_
 from mall.tenants.models import StaffRole
 from plugins.loyalty.programmes.operations import platform_programme, rules
 from plugins.loyalty.referrals import operations
-from plugins.loyalty.web.blueprints import member_bp, merchant_bp, platform_bp, shop_programme
+from plugins.loyalty.web.blueprints import (
+    member_bp,
+    merchant_bp,
+    platform_bp,
+    platform_programme_or_404,
+    shop_programme,
+)
 
 #: Why a referral is held, in words.
 REASONS = {
@@ -80,7 +86,4 @@ def referrals(shop: str):
 @operator_required
 def platform_referrals():
     """The platform programme's referrals: counts, and the held ones with their reason."""
-    programme = platform_programme()
-    if programme is None:
-        abort(404)
-    return _board(programme, "platform_layout.html", "loyalty_platform.referrals")
+    return _board(platform_programme_or_404(), "platform_layout.html", "loyalty_platform.referrals")

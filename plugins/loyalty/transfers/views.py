@@ -27,12 +27,12 @@ from mall.extensions import db
 from mall.pagination import paginate
 from mall.tenants.access import actor, operator_required, staff_required
 from mall.tenants.models import StaffRole
-from plugins.loyalty.programmes.operations import get_in_programme_or_404, platform_programme
+from plugins.loyalty.programmes.operations import get_in_programme_or_404
 from plugins.loyalty.roster import operations as roster
 from plugins.loyalty.roster.views import LIST_ARGS
 from plugins.loyalty.transfers import operations as transfers
 from plugins.loyalty.transfers.models import MemberExport, MemberImport
-from plugins.loyalty.web.blueprints import merchant_bp, platform_bp, shop_programme
+from plugins.loyalty.web.blueprints import merchant_bp, platform_bp, platform_programme_or_404, shop_programme
 
 #: Room for the multipart envelope around one file of MAX_BYTES.
 ENVELOPE = 64 * 1024
@@ -59,10 +59,7 @@ def _where() -> tuple:
     """The programme of the page (the shop's, or the platform's), its layout and its URL arguments."""
     if g.get("tenant") is not None:
         return shop_programme(), "admin_layout.html", "loyalty_merchant", {"shop": g.tenant.slug}
-    programme = platform_programme()
-    if programme is None:
-        abort(404)
-    return programme, "platform_layout.html", "loyalty_platform", {}
+    return platform_programme_or_404(), "platform_layout.html", "loyalty_platform", {}
 
 
 def _imports_page():

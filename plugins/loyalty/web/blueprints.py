@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Blueprint, abort, g
 from flask_babel import gettext as _
 
-from plugins.loyalty.programmes.operations import programme_for
+from plugins.loyalty.programmes.operations import platform_programme, programme_for
 
 platform_bp = Blueprint("loyalty_platform", __name__)
 merchant_bp = Blueprint("loyalty_merchant", __name__, url_prefix="/admin/<shop>/loyalty")
@@ -20,4 +20,12 @@ def shop_programme():
     programme = programme_for(g.tenant)
     if programme is None:
         abort(404, description=_("This shop has no loyalty programme yet."))
+    return programme
+
+
+def platform_programme_or_404():
+    """The platform programme, for the operators' pages (a 404 before one exists)."""
+    programme = platform_programme()
+    if programme is None:
+        abort(404)
     return programme
