@@ -36,7 +36,9 @@ def english(client):
 
 
 def _mails(outbox: Path) -> list:
-    return [message_from_bytes(path.read_bytes(), policy=default) for path in sorted(outbox.glob("*.eml"))]
+    """The outbox's mails, oldest first (file names hold a random nonce, so the order is the files' times)."""
+    paths = sorted(outbox.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns)
+    return [message_from_bytes(path.read_bytes(), policy=default) for path in paths]
 
 
 def _link(mail) -> str:
