@@ -22,7 +22,7 @@ def send_reset_mail(email: str, nonce: str, locale: str | None) -> bool:
     if user is None or user.is_disabled:
         return False
     with current_app.test_request_context():
-        link = absolute(url_for("accounts.open_reset_link", token=reset_token(user)))
+        link = absolute(url_for("accounts.reset_password", token=reset_token(user)))
     languages = current_app.config["LANGUAGES"]
     chosen = user.locale if user.locale in languages else locale if locale in languages else None
     with force_locale(chosen or current_app.config["BABEL_DEFAULT_LOCALE"]):

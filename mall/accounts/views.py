@@ -40,6 +40,12 @@ def _safe_next(default: str) -> str:
     return default
 
 
+def _sign_in(user) -> None:
+    """Start the user's session in the language they chose last."""
+    login_user(user)
+    session["locale"] = user.locale or session.get("locale")
+
+
 def _login_key() -> str:
     return f"{request.remote_addr}:{(request.form.get('email') or '').strip().lower()}"
 
@@ -55,8 +61,7 @@ def login():
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
-            session["locale"] = user.locale or session.get("locale")
+            _sign_in(user)
             return redirect(_safe_next(url_for("catalog.home")))
         form.form_errors = [_("Wrong e-mail address or password.")]
     return render_template("accounts/login.html", form=form), 422 if request.method == "POST" else 200
@@ -169,43 +174,37 @@ def forgot_password():
     return render_template("accounts/forgot.html", form=form), 422 if request.method == "POST" else 200
 
 
-@bp.route("/password/reset/<token>")
-@public
-def open_reset_link(token: str):
-    """A mailed link: keep its token in the session and show the form at an address without it."""
-    if operations.user_for_reset(token) is None:
-        return _dead_link()
-    session[_RESET_KEY] = token  # the token leaves the address bar, history and any Referer
-    return redirect(url_for("accounts.reset_password"))
-
-
-@bp.route("/password/new", methods=["GET", "POST"])
+@bp.route("/password/reset", methods=["GET", "POST"])
 @public
 @commits
 def reset_password():
-    """Choose a new password, sign out everywhere else and sign in here."""
+    """A mailed link's page: choose a new password, sign out everywhere else and sign in here."""
+    if "token" in request.args:
+        # The token leaves the address bar, history and any Referer: it waits in the session (bounded).
+        session[_RESET_KEY] = request.args["token"][:operations.RESET_TOKEN_MAX + 1]
+        return redirect(url_for("accounts.reset_password"))
     token = session.get(_RESET_KEY)
     user = operations.user_for_reset(token)
     if user is None:
-        return _dead_link()
+        return _dead_link(410 if token or request.method == "POST" else 200)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
             user = operations.reset_password(token, form.password.data)
         except FieldErrors as exc:
             if "token" in exc.fields:
-                return _dead_link()
+                return _dead_link(410)
             show_field_errors(form, exc)
         else:
             session.pop(_RESET_KEY, None)
-            login_user(user)
-            session["locale"] = user.locale or session.get("locale")
+            _sign_in(user)
             flash(_("Your new password is set and you are signed in. Other sessions and all API tokens are "
                     "signed out."), "success")
             return redirect(url_for("catalog.home"))
     return render_template("accounts/reset.html", form=form, user=user), 422 if request.method == "POST" else 200
 
 
-def _dead_link():
+def _dead_link(status: int):
+    """An expired, used or garbled link (or none at all): say so and offer a new one."""
     session.pop(_RESET_KEY, None)
-    return render_template("accounts/reset_dead.html"), 410
+    return render_template("accounts/reset_dead.html"), status
