@@ -13,9 +13,12 @@ from mall.accounts import operations
 from mall.accounts.models import ApiToken, User
 from mall.errors import FieldErrors
 from mall.extensions import db
+from plugins.loyalty.members.models import Membership
+from plugins.loyalty.seeds import FOUR_TIERS
 from plugins.loyalty.transfers.jobs import NO_PASSWORD
 from tests.browser import Camera, chromium, live_server, requires_browser, use_language
 from tests.fixtures.factories import PASSWORD
+from tests.test_transfers import HEADER, upload
 
 NEUTRAL = "If an account exists for this address, we have sent a link"
 NEW = "a-brand-new-pass"
@@ -219,6 +222,27 @@ def test_an_imported_member_sets_a_first_password_and_signs_in(app, english, mak
     assert _choose(english, _link(_mails(outbox)[0])).status_code == 302
     assert english.get("/account").status_code == 200
     assert _login(stranger, user.email, NEW).status_code == 302
+
+
+def test_a_member_imported_from_a_csv_chooses_a_first_password(english, make_user, make_shop, make_programme, api,
+                                                               outbox):
+    """The merchant's CSV import makes an account without a password; its owner sets one by the same link."""
+    owner = make_user()
+    make_programme(make_shop(owner=owner, slug="tea"), FOUR_TIERS)
+    merchant = api(owner)
+    reply = upload(merchant, "/api/v1/shops/tea/members/import", HEADER + "mei@example.com,,Mei,,,100,,1,0\n")
+    assert merchant.post(f"/api/v1/shops/tea/members/imports/{reply.json['import']['id']}/run").status_code == 202
+    mei = User.by_email("mei@example.com")
+    assert mei.password_hash == NO_PASSWORD
+    refused = _login(english, "mei@example.com", "guessed-pass-1")
+    assert refused.status_code == 422 and "Wrong e-mail address or password." in refused.get_data(as_text=True)
+    _ask(english, "mei@example.com")
+    assert _choose(english, _link(_mails(outbox)[0])).status_code == 302
+    english.post("/logout")
+    assert _login(english, "mei@example.com", NEW).status_code == 302
+    assert english.get("/member/overview").status_code == 200
+    membership = db.session.execute(db.select(Membership).filter_by(user_id=mei.id)).scalar_one()
+    assert membership.points_available == 100  # the same account, with the points the shop brought over
 
 
 def test_asking_is_rate_limited_per_address(english, make_user, outbox):
