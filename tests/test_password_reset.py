@@ -17,7 +17,9 @@ from plugins.loyalty.members.models import Membership
 from plugins.loyalty.seeds import FOUR_TIERS
 from plugins.loyalty.transfers.jobs import NO_PASSWORD
 from tests.browser import Camera, chromium, live_server, requires_browser, use_language
+from tests.conftest import requires_pg
 from tests.fixtures.factories import PASSWORD
+from tests.races_support import race
 from tests.test_transfers import HEADER, upload
 
 NEUTRAL = "If an account exists for this address, we have sent a link"
@@ -136,6 +138,20 @@ def test_a_token_used_twice_sets_the_password_once(make_user):
         operations.reset_password(token, "another-pass-2")
     assert "token" in refused.value.fields
     assert user.check_password(NEW) and user.session_version == 1
+
+
+@requires_pg
+def test_one_link_used_at_the_same_moment_sets_one_password(app, make_user):
+    """Four requests with one token: the conditional update lets exactly one set its password."""
+    user = make_user()
+    token = operations.reset_token(user)
+    db.session.commit()
+    results = race(app, lambda i: operations.reset_password(token, f"racer-{i}-password"), 4)
+    assert sorted(results) == ["invalid"] * 3 + ["ok"], results
+    db.session.expire_all()
+    winner = results.index("ok")
+    fresh = db.session.get(User, user.id)
+    assert fresh.check_password(f"racer-{winner}-password") and fresh.session_version == 1
 
 
 def test_a_link_expires_after_two_hours(english, make_user, outbox):

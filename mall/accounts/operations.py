@@ -203,7 +203,7 @@ def request_password_reset(email, locale: str) -> None:
         address = check_email(email)
     except FieldErrors:
         return
-    from mall.accounts.jobs import send_reset_mail
+    from mall.accounts.jobs import send_reset_mail  # the job module signs with this one's helpers
 
     jobs.enqueue(send_reset_mail, address, secrets.token_hex(8), locale)
 
