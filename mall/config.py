@@ -51,6 +51,8 @@ class Config:
     LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("MALL_LOGIN_ADDRESS_RATE_LIMIT", "30 per 10 minutes")
     #: Accounts one client address may create (pages and API together).
     REGISTER_RATE_LIMIT = os.environ.get("MALL_REGISTER_RATE_LIMIT", "10 per hour")
+    #: Password-reset mails one client address may ask for, whatever the e-mail.
+    RESET_RATE_LIMIT = os.environ.get("MALL_RESET_RATE_LIMIT", "15 per hour")
     #: The simulated gateway declines every payment when true (staging drills).
     GATEWAY_DECLINE_ALL = False
     #: Minutes an unpaid checkout keeps its stock, points and coupons before the tick cancels it.

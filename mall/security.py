@@ -37,6 +37,10 @@ login_address_limit = limiter.shared_limit(
 registration_limit = limiter.shared_limit(
     lambda: current_app.config["REGISTER_RATE_LIMIT"], scope="register", key_func=get_remote_address,
     methods=["POST"], deduct_when=lambda response: response.status_code in (201, 302))
+#: Password-reset mails asked for per client address, whatever the e-mail: every ask counts, found or not.
+reset_address_limit = limiter.shared_limit(
+    lambda: current_app.config["RESET_RATE_LIMIT"], scope="reset-address", key_func=get_remote_address,
+    methods=["POST"])
 
 
 class BoundedInt(IntegerConverter):

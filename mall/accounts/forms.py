@@ -50,3 +50,17 @@ class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(PASSWORD_MIN, PASSWORD_MAX)])
     confirm = PasswordField(_l("Repeat new password"), validators=[EqualTo("new_password", _l("Passwords differ."))])
+
+
+class ResetRequestForm(FlaskForm):
+    """Ask for a password-reset link by e-mail."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    """Choose a new password through a reset link."""
+
+    # The length rule is `password_errors`, the same as registration's, so one message says it.
+    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    confirm = PasswordField(_l("Repeat new password"), validators=[EqualTo("password", _l("Passwords differ."))])

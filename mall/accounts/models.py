@@ -59,10 +59,14 @@ class User(UserMixin, db.Model):
             return None
         return user
 
+    @staticmethod
+    def hash_password(password: str) -> str:
+        """A salted hash of the password, by the configured method."""
+        return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password."""
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = self.hash_password(password)
 
     def check_password(self, password: str) -> bool:
         """Whether the password matches."""

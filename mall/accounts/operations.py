@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import string
-from datetime import date
+from datetime import date, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
-from mall import signals
+from mall import clock, jobs, signals
 from mall.accounts.models import ApiToken, User
 from mall.errors import FieldErrors
 from mall.extensions import db
+from mall.validation import MAX_INT
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 NAME_MAX = 80
 _CODE_ALPHABET = string.ascii_uppercase + string.digits
+#: How long a password-reset link works.
+RESET_MAX_AGE = timedelta(hours=2)
+#: A reset token never verifies as any other signed value of the app (sessions, CSRF), nor they as it.
+_RESET_SALT = "mall.accounts.password-reset"
+#: Longer than any token the app signs: a longer one is garbage and is refused before it is parsed.
+RESET_TOKEN_MAX = 300
 
 
 def new_referral_code() -> str:
@@ -146,4 +156,76 @@ def create_operator(email: str, password: str, name: str = "Operator") -> User:
         user.set_password(password)
         end_sessions(user)  # a reset password must not leave the old sessions and tokens open
     user.is_operator = True
+    return user
+
+
+class _ClockSigner(TimestampSigner):
+    """Stamps and ages signatures by `mall.clock`, so the expiry follows a frozen clock in ticks and tests."""
+
+    def get_timestamp(self) -> int:
+        """Seconds since the epoch by the app's clock."""
+        return int(clock.now().timestamp())
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT, signer=_ClockSigner)
+
+
+def _password_mark(user: User) -> str:
+    """A digest of the password hash and session version: a token bearing it dies when either changes."""
+    return hashlib.sha256(f"{user.password_hash}:{user.session_version or 0}".encode()).hexdigest()[:32]
+
+
+def reset_token(user: User) -> str:
+    """A signed link token that sets the user's password once, within RESET_MAX_AGE."""
+    return _reset_serializer().dumps({"u": user.id, "p": _password_mark(user)})
+
+
+def user_for_reset(token) -> User | None:
+    """The enabled user a valid, unexpired, unused reset token names, or None."""
+    if not isinstance(token, str) or len(token) > RESET_TOKEN_MAX:
+        return None
+    try:
+        data = _reset_serializer().loads(token, max_age=int(RESET_MAX_AGE.total_seconds()))
+    except BadData:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("p"), str):
+        return None
+    user = db.session.get(User, data["u"]) if 0 < data["u"] <= MAX_INT else None
+    if user is None or user.is_disabled or not hmac.compare_digest(_password_mark(user), data["p"]):
+        return None
+    return user
+
+
+def request_password_reset(email, locale: str) -> None:
+    """Queue the reset mail for an address; the job decides whether anyone gets it, so every answer is alike."""
+    try:
+        address = check_email(email)
+    except FieldErrors:
+        return
+    from mall.accounts.jobs import send_reset_mail  # the job module signs with this one's helpers
+
+    jobs.enqueue(send_reset_mail, address, secrets.token_hex(8), locale)
+
+
+def reset_password(token, new) -> User:
+    """Set a new password through a reset token, once, and end every session and API token.
+
+    The update is conditional on the password the token was issued for, so two uses of one link
+    (even at the same moment) set it once. Raises FieldErrors: `token` for a dead link, `password` for a bad one.
+    """
+    user = user_for_reset(token)
+    if user is None:
+        raise FieldErrors(_("This link has expired or was already used."), {"token": [_("Ask for a new link.")]})
+    if pw := password_errors(new):
+        raise FieldErrors(_("The password was not changed."), {"password": pw})
+    changed = db.session.execute(
+        db.update(User).where(User.id == user.id, User.password_hash == user.password_hash,
+                              User.session_version == user.session_version)
+        .values(password_hash=User.hash_password(new)).execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise FieldErrors(_("This link has expired or was already used."), {"token": [_("Ask for a new link.")]})
+    end_sessions(user)
+    db.session.refresh(user, ["password_hash"])
     return user

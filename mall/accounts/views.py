@@ -3,20 +3,32 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from mall import signals
 from mall.accounts import operations
-from mall.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from mall.accounts.forms import (
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
 from mall.boundary import commits
 from mall.errors import FieldErrors
 from mall.extensions import limiter
 from mall.forms import show_field_errors
-from mall.security import login_address_limit, registration_limit
+from mall.security import login_address_limit, registration_limit, reset_address_limit
 from mall.tenants.access import actor, login_required, public
 
 bp = Blueprint("accounts", __name__)
+#: Reset mails asked for one e-mail address from one client address.
+RESET_PER_EMAIL_LIMIT = "5 per hour"
+#: Where a reset link's token waits between opening the link and choosing the password (kept out of the URL).
+_RESET_KEY = "reset_token"
 
 
 def _safe_next(default: str) -> str:
@@ -26,6 +38,12 @@ def _safe_next(default: str) -> str:
     if target.startswith("/") and not target.startswith("//") and not parts.netloc:
         return target
     return default
+
+
+def _sign_in(user) -> None:
+    """Start the user's session in the language they chose last."""
+    login_user(user)
+    session["locale"] = user.locale or session.get("locale")
 
 
 def _login_key() -> str:
@@ -43,8 +61,7 @@ def login():
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
-            session["locale"] = user.locale or session.get("locale")
+            _sign_in(user)
             return redirect(_safe_next(url_for("catalog.home")))
         form.form_errors = [_("Wrong e-mail address or password.")]
     return render_template("accounts/login.html", form=form), 422 if request.method == "POST" else 200
@@ -139,3 +156,55 @@ def revoke_token(token_id: int):
     operations.revoke_token(actor(), token_id)
     flash(_("The token is revoked."), "success")
     return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(RESET_PER_EMAIL_LIMIT, methods=["POST"], key_func=_login_key)
+@reset_address_limit
+@public
+@commits
+def forgot_password():
+    """Ask for a reset link; the answer never tells whether the address has an account."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        operations.request_password_reset(form.email.data, str(get_locale()))
+        flash(_("If an account exists for this address, we have sent a link to choose a new password. "
+                "It works for two hours."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@public
+@commits
+def reset_password():
+    """A mailed link's page: choose a new password, sign out everywhere else and sign in here."""
+    if "token" in request.args:
+        # The token leaves the address bar, history and any Referer: it waits in the session (bounded).
+        session[_RESET_KEY] = request.args["token"][:operations.RESET_TOKEN_MAX + 1]
+        return redirect(url_for("accounts.reset_password"))
+    token = session.get(_RESET_KEY)
+    user = operations.user_for_reset(token)
+    if user is None:
+        return _dead_link(410 if token or request.method == "POST" else 200)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.reset_password(token, form.password.data)
+        except FieldErrors as exc:
+            if "token" in exc.fields:
+                return _dead_link(410)
+            show_field_errors(form, exc)
+        else:
+            session.pop(_RESET_KEY, None)
+            _sign_in(user)
+            flash(_("Your new password is set and you are signed in. Other sessions and all API tokens are "
+                    "signed out."), "success")
+            return redirect(url_for("catalog.home"))
+    return render_template("accounts/reset.html", form=form, user=user), 422 if request.method == "POST" else 200
+
+
+def _dead_link(status: int):
+    """An expired, used or garbled link (or none at all): say so and offer a new one."""
+    session.pop(_RESET_KEY, None)
+    return render_template("accounts/reset_dead.html"), status
