@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from mall.extensions import db
 from mall.money import format_money
 from mall.privacy.operations import row_json, rows_json, scrub
+from plugins.loyalty import keys
 from plugins.loyalty.checkout.models import OrderCredit
 from plugins.loyalty.coupons.models import Coupon
 from plugins.loyalty.events.models import EventReport
@@ -84,7 +85,7 @@ def anonymise(user, words: list[str]) -> None:
     # only as a count. The erased account never pays again, so its keys need not match a fingerprint any more.
     for card in db.session.execute(db.select(PaymentCard).filter_by(user_id=user.id)).scalars():
         card.fingerprint = f"erased:{card.id}"
-        card.idempotency_key = f"card:{user.id}:erased:{card.id}"
+        card.idempotency_key = keys.payment_card(user.id, card.fingerprint)
     wallet_ids = db.select(Wallet.id).filter_by(user_id=user.id).scalar_subquery()
     for model, owned in ((PointsEntry, PointsEntry.membership_id.in_(ids)),
                          (WalletEntry, WalletEntry.wallet_id.in_(wallet_ids))):
